@@ -1,0 +1,119 @@
+package domain
+
+import "time"
+
+// Cluster phases.
+const (
+	PhasePending      = "Pending"
+	PhaseProvisioning = "Provisioning"
+	PhaseReady        = "Ready"
+	PhaseUpdating     = "Updating"
+	PhaseDeleting     = "Deleting"
+	PhaseFailed       = "Failed"
+	PhaseDeleted      = "Deleted"
+)
+
+// ClusterSpec is the body of POST /api/v1/clusters (see shared/API.md).
+type ClusterSpec struct {
+	Name              string       `json:"name"`
+	VCenter           string       `json:"vcenter"`
+	Placement         Placement    `json:"placement"`
+	KubernetesVersion string       `json:"kubernetes_version"`
+	ControlPlane      NodeShape    `json:"control_plane"`
+	WorkerPools       []WorkerPool `json:"worker_pools"`
+	Network           NetworkSpec  `json:"network"`
+	Addons            AddonsSpec   `json:"addons"`
+}
+
+// Placement says where a cluster's VMs go in vSphere.
+type Placement struct {
+	Datacenter     string `json:"datacenter"`
+	ComputeCluster string `json:"compute_cluster"`
+	ResourcePool   string `json:"resource_pool"`
+	Folder         string `json:"folder"`
+	Datastore      string `json:"datastore"`
+	Network        string `json:"network"`
+	Template       string `json:"template"`
+}
+
+// NodeShape is the size and count of a group of nodes.
+type NodeShape struct {
+	Replicas  int `json:"replicas"`
+	CPUs      int `json:"cpus"`
+	MemoryMiB int `json:"memory_mib"`
+	DiskGiB   int `json:"disk_gib"`
+}
+
+// WorkerPool is a named group of worker nodes of one shape.
+type WorkerPool struct {
+	Name string `json:"name"`
+	NodeShape
+}
+
+// NetworkSpec names the node address pool and the cluster's pod and service ranges.
+type NetworkSpec struct {
+	IPPool      string `json:"ip_pool"`
+	PodCIDR     string `json:"pod_cidr"`
+	ServiceCIDR string `json:"service_cidr"`
+}
+
+// AddonsSpec chooses and configures the platform add-ons.
+type AddonsSpec struct {
+	Antrea     *AntreaSpec     `json:"antrea,omitempty"`
+	VSphereCPI *struct{}       `json:"vsphere_cpi,omitempty"`
+	VSphereCSI *CSISpec        `json:"vsphere_csi,omitempty"`
+	KubeSphere *KubeSphereSpec `json:"kubesphere,omitempty"`
+}
+
+// AntreaSpec configures the Antrea CNI.
+type AntreaSpec struct {
+	Multicluster      bool   `json:"multicluster"`
+	TrafficEncryption string `json:"traffic_encryption,omitempty"` // none, ipsec, wireguard
+}
+
+// CSISpec configures the vSphere CSI driver and its default StorageClass.
+type CSISpec struct {
+	StoragePolicy string `json:"storage_policy,omitempty"`
+	DefaultClass  *bool  `json:"default_class,omitempty"`
+}
+
+// KubeSphereSpec configures KubeSphere core.
+type KubeSphereSpec struct {
+	Enabled bool   `json:"enabled"`
+	Role    string `json:"role,omitempty"` // host or member
+}
+
+// Cluster is a cluster as the inventory records it and the API returns it.
+type Cluster struct {
+	ID                   string      `json:"id"`
+	Name                 string      `json:"name"`
+	VCenter              string      `json:"vcenter"`
+	Spec                 ClusterSpec `json:"spec"`
+	Phase                string      `json:"phase"`
+	PhaseReason          string      `json:"phase_reason,omitempty"`
+	ControlPlaneEndpoint string      `json:"control_plane_endpoint,omitempty"`
+	Nodes                []Node      `json:"nodes"`
+	Addons               []Addon     `json:"addons"`
+	CertificateExpiry    *time.Time  `json:"certificate_expiry,omitempty"`
+	CreatedBy            string      `json:"created_by,omitempty"`
+	CreatedAt            time.Time   `json:"created_at"`
+	UpdatedAt            time.Time   `json:"updated_at"`
+}
+
+// Node is one Kubernetes node of a cluster and the VM behind it.
+type Node struct {
+	Name           string `json:"name"`
+	Role           string `json:"role"` // control-plane or worker
+	Pool           string `json:"pool,omitempty"`
+	IP             string `json:"ip,omitempty"`
+	VM             string `json:"vm,omitempty"` // VM managed object reference
+	KubeletVersion string `json:"kubelet_version,omitempty"`
+	Ready          bool   `json:"ready"`
+}
+
+// Addon is the state of one installed add-on.
+type Addon struct {
+	Name         string `json:"name"`
+	ChartVersion string `json:"chart_version"`
+	Status       string `json:"status"`
+}

@@ -1,0 +1,100 @@
+package inventory
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/clusterwright/clusterwright/domain"
+)
+
+const clusterColumns = `c.id, c.name, coalesce(v.name, ''), c.spec, c.phase, c.phase_reason, c.control_plane_endpoint,
+	c.created_by, c.created_at, c.updated_at`
+
+const clusterFrom = ` FROM clusters c LEFT JOIN vcenters v ON v.id = c.vcenter_id`
+
+func scanCluster(r pgx.Row) (domain.Cluster, error) {
+	var c domain.Cluster
+	err := r.Scan(&c.ID, &c.Name, &c.VCenter, &c.Spec, &c.Phase, &c.PhaseReason, &c.ControlPlaneEndpoint,
+		&c.CreatedBy, &c.CreatedAt, &c.UpdatedAt)
+	c.Nodes, c.Addons = []domain.Node{}, []domain.Addon{}
+	return c, err
+}
+
+// ClusterFilter narrows ListClusters.
+type ClusterFilter struct {
+	Phase   string
+	VCenter string
+}
+
+// ListClusters returns live clusters in name order, a page at a time, with their nodes.
+func (s *Store) ListClusters(ctx context.Context, f ClusterFilter, page Page) ([]domain.Cluster, string, error) {
+	after, _, err := decodeCursor(page.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := page.limit()
+	rows, err := s.pool.Query(ctx, `SELECT `+clusterColumns+clusterFrom+`
+		WHERE c.deleted_at IS NULL AND c.name > $1
+		  AND ($2 = '' OR c.phase = $2) AND ($3 = '' OR v.name = $3)
+		ORDER BY c.name LIMIT $4`, after.Name, f.Phase, f.VCenter, limit+1)
+	if err != nil {
+		return nil, "", fmt.Errorf("list clusters: %w", err)
+	}
+	clusters, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Cluster, error) { return scanCluster(r) })
+	if err != nil {
+		return nil, "", fmt.Errorf("list clusters: %w", err)
+	}
+	next := ""
+	if len(clusters) > limit {
+		clusters = clusters[:limit]
+		next = encodeCursor(keyset{Name: clusters[limit-1].Name})
+	}
+	if err := s.attachNodes(ctx, clusters); err != nil {
+		return nil, "", err
+	}
+	return clusters, next, nil
+}
+
+// GetCluster returns the live cluster named name with its nodes.
+func (s *Store) GetCluster(ctx context.Context, name string) (domain.Cluster, error) {
+	c, err := scanCluster(s.pool.QueryRow(ctx, `SELECT `+clusterColumns+clusterFrom+`
+		WHERE c.deleted_at IS NULL AND c.name = $1`, name))
+	if err != nil {
+		return c, notFound(err, "cluster "+name)
+	}
+	list := []domain.Cluster{c}
+	err = s.attachNodes(ctx, list)
+	return list[0], err
+}
+
+// attachNodes fills the Nodes of every cluster with one query.
+func (s *Store) attachNodes(ctx context.Context, clusters []domain.Cluster) error {
+	if len(clusters) == 0 {
+		return nil
+	}
+	ids := make([]string, len(clusters))
+	byID := make(map[string]*domain.Cluster, len(clusters))
+	for i := range clusters {
+		ids[i] = clusters[i].ID
+		byID[clusters[i].ID] = &clusters[i]
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT cluster_id, name, role, pool, coalesce(host(ip), ''), vm_moref, kubelet_version, ready
+		FROM nodes WHERE cluster_id = ANY($1) ORDER BY cluster_id, role, name`, ids)
+	if err != nil {
+		return fmt.Errorf("list nodes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n domain.Node
+		if err := rows.Scan(&id, &n.Name, &n.Role, &n.Pool, &n.IP, &n.VM, &n.KubeletVersion, &n.Ready); err != nil {
+			return fmt.Errorf("list nodes: %w", err)
+		}
+		c := byID[id]
+		c.Nodes = append(c.Nodes, n)
+	}
+	return rows.Err()
+}

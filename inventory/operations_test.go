@@ -1,0 +1,112 @@
+package inventory_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/inventory"
+	"github.com/clusterwright/clusterwright/inventory/inventorytest"
+)
+
+func TestOperationLifecycleAndBusy(t *testing.T) {
+	ctx := context.Background()
+	s := inventorytest.NewStore(t)
+	op := domain.Operation{Kind: domain.OpSyncInventory, Target: domain.Target{Kind: "vcenter", Name: "vc1"}, Actor: "alice", WorkflowID: "vcenter/vc1"}
+	first, err := s.CreateOperation(ctx, op)
+	if err != nil || first.State != domain.OpPending {
+		t.Fatalf("create = %+v, %v", first, err)
+	}
+	_, err = s.CreateOperation(ctx, op)
+	var busy *domain.BusyError
+	if !errors.As(err, &busy) || busy.Operation != first.ID || !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("second create = %v, want BusyError naming %s", err, first.ID)
+	}
+	if err := s.MarkOperationStarted(ctx, first.ID, "run-1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []string{"connect", "collect"} {
+		if err := s.StartStep(ctx, first.ID, step); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordAttempt(ctx, first.ID, step); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RecordAttempt(ctx, first.ID, "collect"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishStep(ctx, first.ID, "connect", domain.StepSucceeded, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishStep(ctx, first.ID, "collect", domain.StepFailed, "boom"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishOperation(ctx, first.ID, domain.OpFailed, "collect: boom"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetOperation(ctx, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != domain.OpFailed || got.RunID != "run-1" || len(got.Steps) != 2 ||
+		got.Steps[0].Name != "connect" || got.Steps[1].Attempts != 2 || got.Steps[1].Error != "boom" || got.FinishedAt == nil {
+		t.Fatalf("operation = %+v", got)
+	}
+	// Once finished, the target is free again.
+	if _, err := s.CreateOperation(ctx, op); err != nil {
+		t.Fatalf("create after finish: %v", err)
+	}
+	if _, err := s.GetOperation(ctx, "not-a-uuid"); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("bad id = %v", err)
+	}
+}
+
+func TestListOperationsPagesAndFilters(t *testing.T) {
+	ctx := context.Background()
+	s := inventorytest.NewStore(t)
+	for i := range 7 {
+		actor := "bob"
+		if i%2 == 0 {
+			actor = "alice"
+		}
+		op := domain.Operation{Kind: domain.OpSyncInventory, Target: domain.Target{Kind: "vcenter", Name: fmt.Sprint("vc", i)}, Actor: actor, WorkflowID: fmt.Sprint("wf", i)}
+		if _, err := s.CreateOperation(ctx, op); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	cursor := ""
+	pages := 0
+	for {
+		ops, next, err := s.ListOperations(ctx, inventory.OperationFilter{}, inventory.Page{Limit: 3, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, o := range ops {
+			if seen[o.ID] {
+				t.Fatalf("operation %s on two pages", o.ID)
+			}
+			seen[o.ID] = true
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if len(seen) != 7 || pages != 3 {
+		t.Fatalf("saw %d operations on %d pages", len(seen), pages)
+	}
+	alice, _, err := s.ListOperations(ctx, inventory.OperationFilter{Actor: "alice"}, inventory.Page{})
+	if err != nil || len(alice) != 4 {
+		t.Fatalf("alice's = %d, %v", len(alice), err)
+	}
+	if _, _, err := s.ListOperations(ctx, inventory.OperationFilter{}, inventory.Page{Cursor: "garbage!"}); err == nil {
+		t.Fatal("bad cursor accepted")
+	} else if v, ok := domain.AsValidation(err); !ok || v.Fields[0].Field != "cursor" {
+		t.Fatalf("bad cursor error = %v", err)
+	}
+}

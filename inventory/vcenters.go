@@ -1,0 +1,155 @@
+package inventory
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/clusterwright/clusterwright/domain"
+)
+
+// passwordAAD binds a sealed vCenter password to its vCenter.
+func passwordAAD(id string) []byte { return []byte("vcenter:" + id + ":password") }
+
+const vcenterColumns = `id, name, server, username, insecure, thumbprint, created_at, updated_at, synced_at, sync_error`
+
+func scanVCenter(r pgx.Row) (domain.VCenter, error) {
+	var v domain.VCenter
+	err := r.Scan(&v.ID, &v.Name, &v.Server, &v.Username, &v.Insecure, &v.Thumbprint, &v.CreatedAt, &v.UpdatedAt, &v.SyncedAt, &v.SyncError)
+	return v, err
+}
+
+// CreateVCenter stores a validated registration with its password sealed. A taken name
+// is domain.ErrConflict.
+func (s *Store) CreateVCenter(ctx context.Context, in domain.VCenterInput) (domain.VCenter, error) {
+	id := uuid.NewString()
+	sealed, err := s.sealer.Seal([]byte(in.Password), passwordAAD(id))
+	if err != nil {
+		return domain.VCenter{}, fmt.Errorf("seal vcenter password: %w", err)
+	}
+	v, err := scanVCenter(s.pool.QueryRow(ctx, `
+		INSERT INTO vcenters (id, name, server, username, password_sealed, insecure, thumbprint)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+vcenterColumns,
+		id, in.Name, in.Server, in.Username, sealed, in.Insecure, in.Thumbprint))
+	if isPgCode(err, pgUniqueViolation) {
+		return v, fmt.Errorf("vcenter %q exists: %w", in.Name, domain.ErrConflict)
+	}
+	if err != nil {
+		return v, fmt.Errorf("create vcenter %s: %w", in.Name, err)
+	}
+	return v, nil
+}
+
+// GetVCenter returns the vCenter named name.
+func (s *Store) GetVCenter(ctx context.Context, name string) (domain.VCenter, error) {
+	v, err := scanVCenter(s.pool.QueryRow(ctx, `SELECT `+vcenterColumns+` FROM vcenters WHERE name = $1`, name))
+	if err != nil {
+		return v, notFound(err, "vcenter "+name)
+	}
+	return v, nil
+}
+
+// ListVCenters returns every vCenter by name.
+func (s *Store) ListVCenters(ctx context.Context) ([]domain.VCenter, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+vcenterColumns+` FROM vcenters ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list vcenters: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.VCenter, error) { return scanVCenter(r) })
+}
+
+// VCenterCredentials returns the login of the vCenter with id, password unsealed. Only
+// activities call it; what it returns must not leave the activity.
+func (s *Store) VCenterCredentials(ctx context.Context, id string) (domain.VCenterCredentials, error) {
+	var c domain.VCenterCredentials
+	var sealed []byte
+	err := s.pool.QueryRow(ctx, `SELECT server, username, password_sealed, insecure, thumbprint FROM vcenters WHERE id = $1`, id).
+		Scan(&c.Server, &c.Username, &sealed, &c.Insecure, &c.Thumbprint)
+	if err != nil {
+		return c, notFound(err, "vcenter "+id)
+	}
+	pw, err := s.sealer.Open(sealed, passwordAAD(id))
+	if err != nil {
+		return c, fmt.Errorf("unseal password of vcenter %s: %w", id, err)
+	}
+	c.Password = string(pw)
+	return c, nil
+}
+
+// ReplaceInventory replaces the recorded inventory of a vCenter with objs in one
+// transaction and marks the vCenter synced.
+func (s *Store) ReplaceInventory(ctx context.Context, vcenterID string, objs []domain.InventoryObject) error {
+	now := time.Now().UTC()
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM inventory_objects WHERE vcenter_id = $1`, vcenterID); err != nil {
+			return fmt.Errorf("clear inventory: %w", err)
+		}
+		rows := make([][]any, 0, len(objs))
+		for _, o := range objs {
+			attrs, err := json.Marshal(o)
+			if err != nil {
+				return fmt.Errorf("encode %s %s: %w", o.Kind, o.Moref, err)
+			}
+			rows = append(rows, []any{vcenterID, o.Kind, o.Moref, o.Name, o.Path, o.Datacenter, o.Parent, attrs, now})
+		}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"inventory_objects"},
+			[]string{"vcenter_id", "kind", "moref", "name", "path", "datacenter", "parent", "attrs", "synced_at"},
+			pgx.CopyFromRows(rows))
+		if err != nil {
+			return fmt.Errorf("write inventory: %w", err)
+		}
+		tag, err := tx.Exec(ctx, `UPDATE vcenters SET synced_at = $2, sync_error = '', updated_at = now() WHERE id = $1`, vcenterID, now)
+		if err != nil {
+			return fmt.Errorf("mark vcenter synced: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("vcenter %s: %w", vcenterID, domain.ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// SetSyncError records why the last sync of a vCenter failed.
+func (s *Store) SetSyncError(ctx context.Context, vcenterID, reason string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE vcenters SET sync_error = $2, updated_at = now() WHERE id = $1`, vcenterID, reason)
+	if err != nil {
+		return fmt.Errorf("record sync error: %w", err)
+	}
+	return nil
+}
+
+// Inventory returns the recorded inventory of the vCenter named name, grouped by kind.
+func (s *Store) Inventory(ctx context.Context, name string) (domain.Inventory, error) {
+	v, err := s.GetVCenter(ctx, name)
+	if err != nil {
+		return domain.Inventory{}, err
+	}
+	inv := domain.Inventory{VCenter: v.Name, SyncedAt: v.SyncedAt}
+	groups := map[string]*[]domain.InventoryObject{
+		domain.KindDatacenter: &inv.Datacenters, domain.KindComputeCluster: &inv.ComputeClusters,
+		domain.KindHost: &inv.Hosts, domain.KindResourcePool: &inv.ResourcePools, domain.KindFolder: &inv.Folders,
+		domain.KindDatastore: &inv.Datastores, domain.KindNetwork: &inv.Networks, domain.KindTemplate: &inv.Templates,
+	}
+	for _, g := range groups {
+		*g = []domain.InventoryObject{}
+	}
+	rows, err := s.pool.Query(ctx, `SELECT attrs FROM inventory_objects WHERE vcenter_id = $1 ORDER BY kind, path, moref`, v.ID)
+	if err != nil {
+		return inv, fmt.Errorf("read inventory of %s: %w", name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o domain.InventoryObject
+		if err := rows.Scan(&o); err != nil {
+			return inv, fmt.Errorf("read inventory of %s: %w", name, err)
+		}
+		if g, ok := groups[o.Kind]; ok {
+			*g = append(*g, o)
+		}
+	}
+	return inv, rows.Err()
+}
