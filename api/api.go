@@ -1,0 +1,50 @@
+// Package api is Clusterwright's REST API: a chi router whose handlers are methods on one
+// API struct. The contract is openapi.yaml in this directory (served at
+// /api/openapi.yaml); a test keeps the router and the contract in step.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/inventory"
+	"github.com/clusterwright/clusterwright/metrics"
+	"github.com/clusterwright/clusterwright/operations"
+)
+
+// CredentialChecker logs in to a vCenter to prove credentials before they are saved.
+type CredentialChecker func(ctx context.Context, creds domain.VCenterCredentials) error
+
+// Config is what the API needs.
+type Config struct {
+	Store        *inventory.Store
+	Operations   *operations.Service
+	Temporal     client.Client // readiness checks
+	CheckVCenter CredentialChecker
+	Metrics      *metrics.Metrics
+	Logger       *slog.Logger
+	Portal       http.Handler // the web portal, served at / (optional)
+}
+
+// API serves the REST API.
+type API struct {
+	store    *inventory.Store
+	ops      *operations.Service
+	temporal client.Client
+	check    CredentialChecker
+	metrics  *metrics.Metrics
+	logger   *slog.Logger
+	portal   http.Handler
+}
+
+// New returns the API for cfg.
+func New(cfg Config) *API {
+	return &API{
+		store: cfg.Store, ops: cfg.Operations, temporal: cfg.Temporal, check: cfg.CheckVCenter,
+		metrics: cfg.Metrics, logger: cfg.Logger, portal: cfg.Portal,
+	}
+}

@@ -1,0 +1,42 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/inventory"
+)
+
+var clusterPhases = []string{domain.PhasePending, domain.PhaseProvisioning, domain.PhaseReady, domain.PhaseUpdating,
+	domain.PhaseDeleting, domain.PhaseFailed, domain.PhaseDeleted}
+
+func (a *API) listClusters(w http.ResponseWriter, r *http.Request) {
+	var v domain.ValidationError
+	p := page(r, &v)
+	f := inventory.ClusterFilter{Phase: oneOf(r, &v, "phase", clusterPhases), VCenter: r.URL.Query().Get("vcenter")}
+	if err := v.Err(); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	clusters, next, err := a.store.ListClusters(r.Context(), f, p)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list(clusters, next))
+}
+
+func (a *API) getCluster(w http.ResponseWriter, r *http.Request) {
+	c, err := a.store.GetCluster(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (a *API) listKubernetesVersions(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, domain.KubernetesVersions())
+}

@@ -1,0 +1,74 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/clusterwright/clusterwright/domain"
+)
+
+// maxBody bounds request bodies.
+const maxBody = 1 << 20
+
+// decode reads a JSON body into v strictly: unknown fields, trailing data, wrong types and
+// a wrong content type are field errors. It replies itself and returns false on failure.
+func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		a.writeProblem(w, r, Problem{Status: http.StatusUnsupportedMediaType, Detail: "send application/json"})
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("trailing data after the JSON object")
+	}
+	if err == nil {
+		return true
+	}
+	a.invalid(w, r, bodyError(err))
+	return false
+}
+
+// bodyError names the field a JSON decoding error is about.
+func bodyError(err error) domain.FieldError {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	var maxErr *http.MaxBytesError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "body"
+		}
+		return domain.FieldError{Field: field, Message: fmt.Sprintf("must be %s", jsonKind(typeErr.Type.Kind().String()))}
+	case errors.As(err, &syntaxErr):
+		return domain.FieldError{Field: "body", Message: fmt.Sprintf("is not valid JSON (at byte %d)", syntaxErr.Offset)}
+	case errors.As(err, &maxErr):
+		return domain.FieldError{Field: "body", Message: fmt.Sprintf("is larger than %d bytes", maxBody)}
+	case errors.Is(err, io.EOF):
+		return domain.FieldError{Field: "body", Message: "is empty; send a JSON object"}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return domain.FieldError{Field: name, Message: "is not a known field"}
+	}
+	return domain.FieldError{Field: "body", Message: "is not a valid JSON object"}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	}
+	return "a number"
+}

@@ -1,0 +1,224 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/clusterwright/clusterwright/domain"
+)
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyPrincipal
+	keyAudit
+	keyEntity
+)
+
+var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// withRequestID gives every request an id: the client's X-Request-Id when it is sane,
+// else a new one. It is echoed in the reply, logged, and stored with audit events.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !requestIDRE.MatchString(id) {
+			b := make([]byte, 8)
+			rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyRequestID, id)))
+	})
+}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(keyRequestID).(string)
+	return id
+}
+
+// statusWriter remembers the status code a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush lets server-sent events through the wrapper.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe logs every request and records its latency by route pattern (never by raw path,
+// which would make one time series per cluster name).
+func (a *API) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				a.logger.ErrorContext(r.Context(), "handler panic", "panic", p, "path", r.URL.Path, "request_id", requestID(r.Context()))
+				if sw.status == 0 {
+					a.writeProblem(sw, r, Problem{Status: http.StatusInternalServerError, Detail: "internal error"})
+				}
+			}
+			route := chi.RouteContext(r.Context()).RoutePattern()
+			if route == "" {
+				route = "unmatched"
+			}
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			elapsed := time.Since(start)
+			a.metrics.HTTPDuration.WithLabelValues(r.Method, route, strconv.Itoa(status)).Observe(elapsed.Seconds())
+			a.logger.DebugContext(r.Context(), "http", "method", r.Method, "route", route, "status", status,
+				"duration_ms", elapsed.Milliseconds(), "request_id", requestID(r.Context()), "actor", actorName(r.Context()))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// authenticate resolves the bearer token to a principal or replies 401.
+func (a *API) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || token == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="clusterwright"`)
+			a.writeProblem(w, r, Problem{Status: http.StatusUnauthorized, Detail: "send Authorization: Bearer <token>"})
+			return
+		}
+		t, err := a.store.Authenticate(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			if r.Context().Err() == nil && !isNotFound(err) {
+				a.fail(w, r, err)
+				return
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="clusterwright", error="invalid_token"`)
+			a.writeProblem(w, r, Problem{Status: http.StatusUnauthorized, Detail: "the token is unknown or revoked"})
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, t)))
+	})
+}
+
+func principal(ctx context.Context) (domain.APIToken, bool) {
+	t, ok := ctx.Value(keyPrincipal).(domain.APIToken)
+	return t, ok
+}
+
+func actorName(ctx context.Context) string {
+	if t, ok := principal(ctx); ok {
+		return t.Name
+	}
+	return ""
+}
+
+// auditRecord is what a mutating handler says about its call for the audit log.
+type auditRecord struct {
+	target string
+	detail map[string]any
+}
+
+// setAuditTarget names what a mutating call acted on, when the URL does not say it.
+func setAuditTarget(ctx context.Context, target string) {
+	if rec, ok := ctx.Value(keyAudit).(*auditRecord); ok {
+		rec.target = target
+	}
+}
+
+// addAuditDetail adds a non-secret detail to the audit event of this call.
+func addAuditDetail(ctx context.Context, key string, value any) {
+	if rec, ok := ctx.Value(keyAudit).(*auditRecord); ok {
+		if rec.detail == nil {
+			rec.detail = map[string]any{}
+		}
+		rec.detail[key] = value
+	}
+}
+
+// authorize lets the request through when the principal's role allows rt, and writes an
+// audit event for every mutating route (action set): success, failure or denied.
+func (a *API) authorize(rt route) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			t, _ := principal(r.Context())
+			rec := &auditRecord{}
+			ctx := context.WithValue(r.Context(), keyAudit, rec)
+			r = r.WithContext(ctx)
+			sw := &statusWriter{ResponseWriter: w}
+			if !t.Role.Allows(rt.role) {
+				a.writeProblem(sw, r, Problem{Status: http.StatusForbidden,
+					Detail: "role " + string(t.Role) + " may not do this; it needs " + string(rt.role)})
+			} else {
+				next.ServeHTTP(sw, r)
+			}
+			if rt.action != "" {
+				a.audit(r, rt, t, rec, sw.status)
+			}
+		})
+	}
+}
+
+func (a *API) audit(r *http.Request, rt route, t domain.APIToken, rec *auditRecord, status int) {
+	outcome := domain.OutcomeSuccess
+	switch {
+	case status == http.StatusForbidden:
+		outcome = domain.OutcomeDenied
+	case status >= 400 || status == 0:
+		outcome = domain.OutcomeFailure
+	}
+	target := rec.target
+	if target == "" {
+		target = auditTargetFromURL(r)
+	}
+	detail, _ := json.Marshal(rec.detail)
+	if rec.detail == nil {
+		detail = nil
+	}
+	err := a.store.AppendAudit(context.WithoutCancel(r.Context()), domain.AuditEvent{
+		Actor: t.Name, Action: rt.action, Target: target, RequestID: requestID(r.Context()),
+		Outcome: outcome, Status: status, Detail: detail,
+	})
+	if err != nil {
+		a.logger.Error("audit event lost", "action", rt.action, "request_id", requestID(r.Context()), "error", err)
+	}
+}
+
+// auditTargetFromURL names the target by the route's URL parameters, e.g. "vcenter/vc1".
+func auditTargetFromURL(r *http.Request) string {
+	rc := chi.RouteContext(r.Context())
+	if rc == nil || len(rc.URLParams.Values) == 0 {
+		return ""
+	}
+	parts := strings.Split(strings.TrimPrefix(rc.RoutePattern(), "/api/v1/"), "/")
+	kind := strings.TrimSuffix(parts[0], "s")
+	return kind + "/" + strings.Join(rc.URLParams.Values, "/")
+}

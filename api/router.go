@@ -1,0 +1,105 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/clusterwright/clusterwright/domain"
+)
+
+// route is one endpoint of /api/v1: who may call it and, for mutating calls, the audit
+// action it is recorded under. The table drives the router, the auth tests and the
+// contract test.
+type route struct {
+	method  string
+	pattern string
+	role    domain.Role
+	action  string // audit action; set on every mutating route
+	handler http.HandlerFunc
+}
+
+// routes lists every authenticated endpoint.
+func (a *API) routes() []route {
+	return []route{
+		{"POST", "/api/v1/tokens", domain.RoleAdmin, "token.create", a.createToken},
+		{"GET", "/api/v1/tokens", domain.RoleAdmin, "", a.listTokens},
+		{"DELETE", "/api/v1/tokens/{name}", domain.RoleAdmin, "token.revoke", a.revokeToken},
+
+		{"POST", "/api/v1/vcenters", domain.RoleAdmin, "vcenter.create", a.createVCenter},
+		{"GET", "/api/v1/vcenters", domain.RoleViewer, "", a.listVCenters},
+		{"GET", "/api/v1/vcenters/{name}", domain.RoleViewer, "", a.withVCenter(a.getVCenter)},
+		{"POST", "/api/v1/vcenters/{name}/sync", domain.RoleOperator, "vcenter.sync", a.withVCenter(a.syncVCenter)},
+		{"GET", "/api/v1/vcenters/{name}/inventory", domain.RoleViewer, "", a.withVCenter(a.getInventory)},
+
+		{"POST", "/api/v1/ippools", domain.RoleAdmin, "ippool.create", a.createIPPool},
+		{"GET", "/api/v1/ippools", domain.RoleViewer, "", a.listIPPools},
+		{"GET", "/api/v1/ippools/{name}", domain.RoleViewer, "", a.getIPPool},
+
+		{"GET", "/api/v1/kubernetes-versions", domain.RoleViewer, "", a.listKubernetesVersions},
+
+		{"GET", "/api/v1/clusters", domain.RoleViewer, "", a.listClusters},
+		{"GET", "/api/v1/clusters/{name}", domain.RoleViewer, "", a.getCluster},
+
+		{"GET", "/api/v1/operations", domain.RoleViewer, "", a.listOperations},
+		{"GET", "/api/v1/operations/{id}", domain.RoleViewer, "", a.withOperation(a.getOperation)},
+		{"GET", "/api/v1/operations/{id}/events", domain.RoleViewer, "", a.withOperation(a.operationEvents)},
+		{"POST", "/api/v1/operations/{id}/cancel", domain.RoleOperator, "operation.cancel", a.withOperation(a.cancelOperation)},
+
+		{"GET", "/api/v1/audit", domain.RoleViewer, "", a.listAudit},
+	}
+}
+
+// publicRoutes are served without a token.
+func (a *API) publicRoutes() []route {
+	return []route{
+		{"GET", "/healthz", "", "", a.healthz},
+		{"GET", "/readyz", "", "", a.readyz},
+		{"GET", "/metrics", "", "", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}).ServeHTTP},
+		{"GET", "/api/openapi.yaml", "", "", serveOpenAPI},
+	}
+}
+
+// Handler returns the HTTP handler of the whole API (and the portal, when configured).
+func (a *API) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(withRequestID, a.observe)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		a.writeProblem(w, r, Problem{Status: http.StatusNotFound, Detail: "no such endpoint"})
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		a.writeProblem(w, r, Problem{Status: http.StatusMethodNotAllowed, Detail: "method not allowed on this endpoint"})
+	})
+	for _, rt := range a.publicRoutes() {
+		r.Method(rt.method, rt.pattern, rt.handler)
+	}
+	r.Group(func(r chi.Router) {
+		r.Use(a.authenticate)
+		for _, rt := range a.routes() {
+			r.With(a.authorize(rt)).Method(rt.method, rt.pattern, rt.handler)
+		}
+	})
+	if a.portal != nil {
+		r.Handle("/", a.portal)
+		r.Handle("/portal/*", a.portal)
+	}
+	return r
+}
+
+// RouteInfo describes one authenticated endpoint, for tests and documentation.
+type RouteInfo struct {
+	Method  string
+	Pattern string
+	Role    domain.Role
+	Action  string // audit action; empty for reads
+}
+
+// Routes lists every authenticated endpoint with the role it needs.
+func (a *API) Routes() []RouteInfo {
+	var out []RouteInfo
+	for _, rt := range a.routes() {
+		out = append(out, RouteInfo{Method: rt.method, Pattern: rt.pattern, Role: rt.role, Action: rt.action})
+	}
+	return out
+}

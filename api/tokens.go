@@ -1,0 +1,52 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/clusterwright/clusterwright/domain"
+)
+
+// TokenCreated is the reply to POST /api/v1/tokens: the only time the secret is shown.
+type TokenCreated struct {
+	domain.APIToken
+	Token string `json:"token"`
+}
+
+func (a *API) createToken(w http.ResponseWriter, r *http.Request) {
+	var in domain.TokenInput
+	if !a.decode(w, r, &in) {
+		return
+	}
+	if err := in.Validate(); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	setAuditTarget(r.Context(), "token/"+in.Name)
+	addAuditDetail(r.Context(), "role", in.Role)
+	secret, t, err := a.store.CreateToken(r.Context(), in.Name, domain.Role(in.Role), actorName(r.Context()))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, TokenCreated{APIToken: t, Token: secret})
+}
+
+func (a *API) listTokens(w http.ResponseWriter, r *http.Request) {
+	tokens, err := a.store.ListTokens(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list(tokens, ""))
+}
+
+func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) {
+	if err := a.store.RevokeToken(r.Context(), chi.URLParam(r, "name")); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

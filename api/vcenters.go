@@ -1,0 +1,142 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/clusterwright/clusterwright/activities/vsphere"
+	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/workflows"
+)
+
+// VCenterCreated is the reply to POST /api/v1/vcenters: the vCenter and the operation
+// syncing its inventory.
+type VCenterCreated struct {
+	VCenter   domain.VCenter   `json:"vcenter"`
+	Operation domain.Operation `json:"operation"`
+}
+
+func (a *API) createVCenter(w http.ResponseWriter, r *http.Request) {
+	var in domain.VCenterInput
+	if !a.decode(w, r, &in) {
+		return
+	}
+	if err := in.Validate(); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	setAuditTarget(r.Context(), "vcenter/"+in.Name)
+	if _, err := a.store.GetVCenter(r.Context(), in.Name); err == nil {
+		a.fail(w, r, &domain.ValidationError{Fields: []domain.FieldError{{Field: "name", Message: "a vCenter of this name is registered already"}}})
+		return
+	}
+	creds := domain.VCenterCredentials{Server: in.Server, Username: in.Username, Password: in.Password, Insecure: in.Insecure, Thumbprint: in.Thumbprint}
+	if err := a.check(r.Context(), creds); err != nil {
+		a.credentialProblem(w, r, err)
+		return
+	}
+	v, err := a.store.CreateVCenter(r.Context(), in)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	op, err := a.startSync(r.Context(), v)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/vcenters/"+v.Name)
+	writeJSON(w, http.StatusCreated, VCenterCreated{VCenter: v, Operation: op})
+}
+
+// credentialProblem answers a failed vCenter login with 422 naming the field to fix. The
+// reply never includes the underlying error text, which could echo what was sent.
+func (a *API) credentialProblem(w http.ResponseWriter, r *http.Request, err error) {
+	var field, msg string
+	switch {
+	case errors.Is(err, vsphere.ErrBadCredentials):
+		field, msg = "password", "vCenter rejected the user name or password"
+	case errors.Is(err, vsphere.ErrCertificate):
+		field, msg = "thumbprint", "the server's certificate is not trusted and does not match the thumbprint; set thumbprint or insecure"
+	case errors.Is(err, vsphere.ErrUnreachable), errors.Is(err, vsphere.ErrInvalidServer):
+		field, msg = "server", "no vSphere API answers at this address"
+	default:
+		a.logger.WarnContext(r.Context(), "vcenter login failed", "request_id", requestID(r.Context()), "error", err)
+		field, msg = "server", "logging in to the vCenter failed; see the server log for the request id"
+	}
+	a.writeProblem(w, r, Problem{Type: problemBase + "vcenter-login", Title: "vCenter login failed",
+		Status: http.StatusUnprocessableEntity, Detail: msg, Errors: []domain.FieldError{{Field: field, Message: msg}}})
+}
+
+// startSync starts the SyncInventory operation of v.
+func (a *API) startSync(ctx context.Context, v domain.VCenter) (domain.Operation, error) {
+	op := domain.Operation{
+		Kind: domain.OpSyncInventory, Target: domain.Target{Kind: "vcenter", ID: v.ID, Name: v.Name},
+		Actor: actorName(ctx), RequestID: requestID(ctx), WorkflowID: workflows.VCenterWorkflowID(v.ID),
+	}
+	started, err := a.ops.Start(ctx, op, workflows.SyncInventory, func(opID string) any {
+		return workflows.SyncInventoryInput{OperationID: opID, VCenterID: v.ID, VCenterName: v.Name}
+	})
+	if err == nil {
+		a.metrics.OperationsStarted.WithLabelValues(op.Kind).Inc()
+	}
+	return started, err
+}
+
+// withVCenter loads the vCenter named in the URL once, for the handler and its checks.
+func (a *API) withVCenter(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, err := a.store.GetVCenter(r.Context(), chi.URLParam(r, "name"))
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), keyEntity, v)))
+	}
+}
+
+func vcenterOf(r *http.Request) domain.VCenter { return r.Context().Value(keyEntity).(domain.VCenter) }
+
+func (a *API) listVCenters(w http.ResponseWriter, r *http.Request) {
+	vs, err := a.store.ListVCenters(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list(vs, ""))
+}
+
+func (a *API) getVCenter(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, vcenterOf(r))
+}
+
+// OperationReply wraps an operation, as every 202 reply does.
+type OperationReply struct {
+	Operation domain.Operation `json:"operation"`
+}
+
+func (a *API) accepted(w http.ResponseWriter, op domain.Operation) {
+	w.Header().Set("Location", "/api/v1/operations/"+op.ID)
+	writeJSON(w, http.StatusAccepted, OperationReply{Operation: op})
+}
+
+func (a *API) syncVCenter(w http.ResponseWriter, r *http.Request) {
+	op, err := a.startSync(r.Context(), vcenterOf(r))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.accepted(w, op)
+}
+
+func (a *API) getInventory(w http.ResponseWriter, r *http.Request) {
+	inv, err := a.store.Inventory(r.Context(), vcenterOf(r).Name)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, inv)
+}

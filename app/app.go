@@ -1,0 +1,104 @@
+package app
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/clusterwright/clusterwright/activities/vsphere"
+	"github.com/clusterwright/clusterwright/api"
+	"github.com/clusterwright/clusterwright/inventory"
+	"github.com/clusterwright/clusterwright/metrics"
+	"github.com/clusterwright/clusterwright/migrations"
+	"github.com/clusterwright/clusterwright/operations"
+	"github.com/clusterwright/clusterwright/secrets"
+	"github.com/clusterwright/clusterwright/steptrack"
+	"github.com/clusterwright/clusterwright/temporalrt"
+	"github.com/clusterwright/clusterwright/web"
+)
+
+// App is one Clusterwright process's shared parts: one store, one Temporal client, one
+// vCenter session pool and one metrics registry, whatever it runs (API, worker or both).
+type App struct {
+	Config   Config
+	Logger   *slog.Logger
+	Store    *inventory.Store
+	Temporal client.Client
+	Sessions *vsphere.Sessions
+	Metrics  *metrics.Metrics
+}
+
+// Open connects to Postgres (migrating it when migrate is set) and Temporal.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*App, error) {
+	if cfg.DatabaseURL == "" {
+		return nil, errors.New("database-url ($DATABASE_URL) is required")
+	}
+	key, err := secrets.LoadKey(cfg.SecretKey, cfg.SecretKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	keyring, err := secrets.NewKeyring(key)
+	if err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	if migrate {
+		if err := migrations.Up(ctx, cfg.DatabaseURL); err != nil {
+			return nil, err
+		}
+	}
+	store, err := inventory.Open(ctx, cfg.DatabaseURL, keyring)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := temporalrt.ClientOptions(cfg.TemporalAddress, cfg.TemporalNamespace, PayloadKey(key), logger)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("temporal client options: %w", err)
+	}
+	opts.ContextPropagators = []workflow.ContextPropagator{steptrack.Propagator()}
+	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	tc, err := temporalrt.Dial(dialCtx, opts)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &App{Config: cfg, Logger: logger, Store: store, Temporal: tc, Sessions: vsphere.NewSessions(logger), Metrics: metrics.New()}, nil
+}
+
+// PayloadKey derives the Temporal payload key from the master key, so that the two
+// uses never share a key.
+func PayloadKey(master []byte) []byte {
+	m := hmac.New(sha256.New, master)
+	m.Write([]byte("clusterwright temporal payload codec v1"))
+	return m.Sum(nil)
+}
+
+// Operations returns the operation starter.
+func (a *App) Operations() *operations.Service {
+	return &operations.Service{Store: a.Store, Temporal: a.Temporal, Logger: a.Logger}
+}
+
+// API returns the REST API with the portal.
+func (a *App) API() *api.API {
+	return api.New(api.Config{
+		Store: a.Store, Operations: a.Operations(), Temporal: a.Temporal,
+		CheckVCenter: vsphere.CheckCredentials, Metrics: a.Metrics, Logger: a.Logger, Portal: web.Handler(),
+	})
+}
+
+// Close logs out of vCenters and closes the clients.
+func (a *App) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a.Sessions.Close(ctx)
+	a.Temporal.Close()
+	a.Store.Close()
+}

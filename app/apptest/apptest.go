@@ -1,0 +1,178 @@
+// Package apptest starts a whole Clusterwright for end-to-end tests, every part real: a
+// fresh Postgres database, the in-process Temporal test server, a worker, the API on a
+// local port, and a simulated vCenter (vcsim).
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"go.temporal.io/server/temporaltest"
+
+	"github.com/clusterwright/clusterwright/app"
+	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/inventory/inventorytest"
+	"github.com/clusterwright/clusterwright/sim"
+)
+
+// Env is a running Clusterwright.
+type Env struct {
+	App        *app.App
+	URL        string // base URL of the API
+	AdminToken string
+	VCenter    *sim.VCenter
+	Logs       *bytes.Buffer // everything the process logged
+	t          testing.TB
+}
+
+// Start brings everything up; it is torn down when the test ends.
+func Start(t *testing.T) *Env {
+	t.Helper()
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	key := make([]byte, 32)
+	rand.Read(key)
+	logs := &bytes.Buffer{}
+	logger := slog.New(slog.NewJSONHandler(io.MultiWriter(logs, testWriter{}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg := app.Config{
+		DatabaseURL:       inventorytest.NewDatabase(t),
+		TemporalAddress:   ts.GetFrontendHostPort(),
+		TemporalNamespace: ts.GetDefaultNamespace(),
+		SecretKey:         base64.StdEncoding.EncodeToString(key),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, err := app.Open(ctx, cfg, logger, false)
+	if err != nil {
+		t.Fatalf("open app: %v", err)
+	}
+	t.Cleanup(a.Close)
+	w := a.NewWorker()
+	if err := w.Start(); err != nil {
+		t.Fatalf("start worker: %v", err)
+	}
+	t.Cleanup(w.Stop)
+	srv := httptest.NewServer(a.API().Handler())
+	t.Cleanup(srv.Close)
+
+	token, _, err := a.Store.CreateToken(ctx, "admin", domain.RoleAdmin, "test")
+	if err != nil {
+		t.Fatalf("admin token: %v", err)
+	}
+	vc, err := sim.StartVCenter(sim.VCenterOptions{})
+	if err != nil {
+		t.Fatalf("start vcsim: %v", err)
+	}
+	t.Cleanup(vc.Close)
+	return &Env{App: a, URL: srv.URL, AdminToken: token, VCenter: vc, Logs: logs, t: t}
+}
+
+// testWriter sends logs to the test output only when asked, to keep runs readable.
+type testWriter struct{}
+
+func (testWriter) Write(p []byte) (int, error) {
+	if os.Getenv("CLUSTERWRIGHT_TEST_LOGS") != "" {
+		return os.Stderr.Write(p)
+	}
+	return len(p), nil
+}
+
+// Token creates a token with role and returns its secret.
+func (e *Env) Token(name string, role domain.Role) string {
+	e.t.Helper()
+	secret, _, err := e.App.Store.CreateToken(context.Background(), name, role, "test")
+	if err != nil {
+		e.t.Fatalf("token %s: %v", name, err)
+	}
+	return secret
+}
+
+// Response is a reply read whole.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v, failing the test when it is not JSON.
+func (r Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("reply %d is not JSON: %v: %s", r.Status, err, r.Body)
+	}
+}
+
+// Do sends method path with token (none when empty) and body (JSON-encoded unless it is
+// a []byte or string, sent as is).
+func (e *Env) Do(method, path, token string, body any) Response {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	case string:
+		rd = bytes.NewReader([]byte(b))
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, e.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// VCenterInput returns a registration of the simulated vCenter under name.
+func (e *Env) VCenterInput(name string) domain.VCenterInput {
+	return domain.VCenterInput{Name: name, Server: e.VCenter.URL().String(), Username: e.VCenter.Username, Password: e.VCenter.Password, Insecure: true}
+}
+
+// WaitOperation polls the operation until it ends and returns it.
+func (e *Env) WaitOperation(id string) domain.Operation {
+	e.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var op domain.Operation
+		r := e.Do("GET", "/api/v1/operations/"+id, e.AdminToken, nil)
+		if r.Status != http.StatusOK {
+			e.t.Fatalf("get operation %s: %d %s", id, r.Status, r.Body)
+		}
+		r.JSON(e.t, &op)
+		if op.State != domain.OpPending && op.State != domain.OpRunning {
+			return op
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("operation %s still %s after 2 minutes: %+v", id, op.State, op)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -1,0 +1,85 @@
+// Package app assembles Clusterwright's processes from their configuration: the inventory
+// store, the Temporal client, the worker with every workflow and activity, and the API.
+// The commands in cmd/clusterwright and the end-to-end tests build on it.
+package app
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// Config is everything a Clusterwright process is configured with. Each field has a flag
+// and an environment variable; the flag wins.
+type Config struct {
+	Listen            string // API address
+	DatabaseURL       string
+	TemporalAddress   string
+	TemporalNamespace string
+	SecretKey         string // encoded master key; takes precedence over SecretKeyFile
+	SecretKeyFile     string
+	LogLevel          string
+	StateDir          string // dev mode only
+}
+
+// Setting documents one configuration value, for `clusterwright help`.
+type Setting struct {
+	Flag, Env, Default, Help string
+	target                   *string
+}
+
+// Settings returns the settings bound to c's fields.
+func (c *Config) Settings() []Setting {
+	return []Setting{
+		{"listen", "CLUSTERWRIGHT_LISTEN", "127.0.0.1:8080", "address the API and portal listen on", &c.Listen},
+		{"database-url", "DATABASE_URL", "", "Postgres URL of the inventory (dev: a private Postgres when empty)", &c.DatabaseURL},
+		{"temporal-address", "TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port (dev: an embedded server)", &c.TemporalAddress},
+		{"temporal-namespace", "TEMPORAL_NAMESPACE", "default", "Temporal namespace", &c.TemporalNamespace},
+		{"secret-key", "CLUSTERWRIGHT_SECRET_KEY", "", "master key sealing secrets at rest and Temporal payloads (32 bytes, base64 or hex)", &c.SecretKey},
+		{"secret-key-file", "CLUSTERWRIGHT_SECRET_KEY_FILE", "", "file holding the master key (dev: <state-dir>/secret.key, generated)", &c.SecretKeyFile},
+		{"log-level", "CLUSTERWRIGHT_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
+		{"state-dir", "CLUSTERWRIGHT_STATE_DIR", ".clusterwright", "dev mode: where the private Postgres, Temporal database, keys and env file live", &c.StateDir},
+	}
+}
+
+// Bind registers the settings named in names (all when empty) as flags on fs, with
+// defaults taken from the environment.
+func (c *Config) Bind(fs *flag.FlagSet, names ...string) {
+	for _, s := range c.Settings() {
+		if len(names) > 0 && !contains(names, s.Flag) {
+			continue
+		}
+		def := s.Default
+		if v, ok := os.LookupEnv(s.Env); ok {
+			def = v
+		}
+		fs.StringVar(s.target, s.Flag, def, s.Help+" ($"+s.Env+")")
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Logger returns a JSON logger at the configured level.
+func (c *Config) Logger() (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(strings.ToUpper(orDefault(c.LogLevel, "info")))); err != nil {
+		return nil, fmt.Errorf("log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})), nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,52 @@
+// Package metrics defines Clusterwright's Prometheus metrics on one registry that the
+// API serves at /metrics.
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics holds every collector of one process.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	// HTTPDuration: API request latency by method, route pattern and status code.
+	HTTPDuration *prometheus.HistogramVec
+	// OperationsStarted: operations started, by kind.
+	OperationsStarted *prometheus.CounterVec
+	// WorkflowsFinished: workflow runs ended on this worker, by workflow type and outcome.
+	WorkflowsFinished *prometheus.CounterVec
+	// ActivityAttempts: activity attempts run on this worker, by activity type and outcome.
+	ActivityAttempts *prometheus.CounterVec
+	// ActivityDuration: activity attempt latency by activity type.
+	ActivityDuration *prometheus.HistogramVec
+}
+
+// New registers the collectors (and the Go and process collectors) on a new registry.
+func New() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "clusterwright", Name: "http_request_duration_seconds",
+			Help:    "API request latency by method, route and status.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"method", "route", "status"}),
+		OperationsStarted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "clusterwright", Name: "operations_started_total", Help: "Operations started, by kind.",
+		}, []string{"kind"}),
+		WorkflowsFinished: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "clusterwright", Name: "workflows_finished_total", Help: "Workflow runs finished on this worker, by type and outcome.",
+		}, []string{"workflow", "outcome"}),
+		ActivityAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "clusterwright", Name: "activity_attempts_total", Help: "Activity attempts run on this worker, by type and outcome.",
+		}, []string{"activity", "outcome"}),
+		ActivityDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "clusterwright", Name: "activity_duration_seconds", Help: "Activity attempt latency by type.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 4, 10),
+		}, []string{"activity"}),
+	}
+	m.Registry.MustRegister(m.HTTPDuration, m.OperationsStarted, m.WorkflowsFinished, m.ActivityAttempts, m.ActivityDuration,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}

@@ -1,0 +1,185 @@
+package sim
+
+import (
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/soap"
+
+	"github.com/clusterwright/clusterwright/domain"
+)
+
+// Names of objects that every simulated vCenter has.
+const (
+	DefaultDatacenter = "DC0"
+	DefaultCluster    = "DC0_C0"
+	DefaultDatastore  = "LocalDS_0"
+	DefaultNetwork    = "VM Network"
+	DefaultTemplate   = "ubuntu-2404-kube-v1.34"
+	DefaultUsername   = "administrator@vsphere.local"
+)
+
+// VCenterOptions configures StartVCenter. The zero value gives govmomi's VPX
+// model (datacenter DC0 with a standalone host DC0_H0, cluster DC0_C0 of three
+// hosts, datastore LocalDS_0, networks "VM Network" and DC0_DVPG0, two VMs per
+// resource pool) plus the template DefaultTemplate.
+type VCenterOptions struct {
+	// Addr is the TCP address to listen on; empty means 127.0.0.1:0 (a free loopback port).
+	Addr string
+	// Username and Password are the only credentials the vCenter accepts. The
+	// default user name is DefaultUsername; the default password is random (see
+	// VCenter.Password).
+	Username string
+	Password string
+
+	// ClusterHosts is the number of hosts in DC0_C0; 0 keeps the model's 3.
+	ClusterHosts int
+	// Pools is the number of child resource pools under DC0_C0/Resources.
+	Pools int
+	// VMs is the number of ordinary (non-template) VMs per resource pool;
+	// 0 keeps the model's 2 and a negative value creates none.
+	VMs int
+	// ExtraTemplates names further templates to create next to DefaultTemplate,
+	// with the same hardware.
+	ExtraTemplates []string
+
+	// Customize, if set, may change the govmomi model before it is created.
+	// The objects named by the Default* constants must remain.
+	Customize func(*simulator.Model)
+}
+
+// VCenter is a running simulated vCenter. Its methods are safe for concurrent use.
+type VCenter struct {
+	// Username and Password are the credentials the vCenter accepts.
+	Username string
+	Password string
+	// Thumbprint is the SHA-256 thumbprint of the server's TLS certificate,
+	// in the colon-separated form that vSphere clients pin.
+	Thumbprint string
+
+	model     *simulator.Model
+	server    *simulator.Server
+	url       url.URL
+	closeOnce sync.Once
+}
+
+// StartVCenter builds a simulated vCenter inventory and serves the vSphere API
+// for it over HTTPS. Each VCenter has its own inventory, sessions and
+// listener; Close releases them.
+func StartVCenter(opts VCenterOptions) (*VCenter, error) {
+	opts = opts.withDefaults()
+
+	model := simulator.VPX()
+	if opts.ClusterHosts > 0 {
+		model.ClusterHost = opts.ClusterHosts
+	}
+	model.Pool = opts.Pools
+	switch {
+	case opts.VMs > 0:
+		model.Machine = opts.VMs
+	case opts.VMs < 0:
+		model.Machine = 0
+	}
+	if opts.Customize != nil {
+		opts.Customize(model)
+	}
+
+	if err := model.Create(); err != nil {
+		removeModel(model)
+		return nil, fmt.Errorf("create simulated vCenter inventory: %w", err)
+	}
+	templates := append([]string{DefaultTemplate}, opts.ExtraTemplates...)
+	if err := createTemplates(model, templates); err != nil {
+		removeModel(model)
+		return nil, err
+	}
+
+	svc := model.Service
+	svc.TLS = new(tls.Config)
+	svc.RegisterEndpoints = true
+	// A Listen.User other than simulator.DefaultLogin makes the session manager
+	// accept exactly these credentials (DefaultLogin accepts any).
+	svc.Listen = &url.URL{Host: opts.Addr, User: url.UserPassword(opts.Username, opts.Password)}
+
+	server, err := serve(svc)
+	if err != nil {
+		removeModel(model)
+		return nil, err
+	}
+
+	u := *server.URL
+	u.User = nil
+	return &VCenter{
+		Username:   opts.Username,
+		Password:   opts.Password,
+		Thumbprint: soap.ThumbprintSHA256(server.Certificate()),
+		model:      model,
+		server:     server,
+		url:        u,
+	}, nil
+}
+
+func (o VCenterOptions) withDefaults() VCenterOptions {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:0"
+	}
+	if o.Username == "" {
+		o.Username = DefaultUsername
+	}
+	if o.Password == "" {
+		o.Password = rand.Text()
+	}
+	return o
+}
+
+// serve starts the HTTPS listener. The simulator panics when it cannot listen;
+// that is turned into an error here.
+func serve(svc *simulator.Service) (server *simulator.Server, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("start simulated vCenter: %v", r)
+		}
+	}()
+	server = svc.NewServer()
+	if server == nil {
+		return nil, errors.New("start simulated vCenter: no server")
+	}
+	return server, nil
+}
+
+func removeModel(model *simulator.Model) {
+	if model.Service != nil {
+		model.Remove()
+	}
+}
+
+// URL returns the vSphere SDK URL (https://host:port/sdk), without credentials.
+func (v *VCenter) URL() *url.URL {
+	u := v.url
+	return &u
+}
+
+// Credentials returns what Clusterwright needs to log in to this vCenter,
+// with its certificate pinned by thumbprint.
+func (v *VCenter) Credentials() domain.VCenterCredentials {
+	return domain.VCenterCredentials{
+		Server:     v.URL().String(),
+		Username:   v.Username,
+		Password:   v.Password,
+		Thumbprint: v.Thumbprint,
+	}
+}
+
+// Close stops the server and removes the simulator's files. It may be called
+// more than once.
+func (v *VCenter) Close() {
+	v.closeOnce.Do(func() {
+		v.server.Close()
+		v.model.Remove()
+	})
+}

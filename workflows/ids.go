@@ -1,0 +1,10 @@
+package workflows
+
+// TaskQueue is the queue every Clusterwright worker polls.
+const TaskQueue = "clusterwright"
+
+// VCenterWorkflowID is the workflow id of operations on a vCenter: one at a time.
+func VCenterWorkflowID(vcenterID string) string { return "vcenter/" + vcenterID }
+
+// ClusterWorkflowID is the workflow id of mutating operations on a cluster: one at a time.
+func ClusterWorkflowID(clusterID string) string { return "cluster/" + clusterID }
