@@ -37,23 +37,12 @@ type App struct {
 
 // Open connects to Postgres (migrating it when migrate is set) and Temporal.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*App, error) {
-	if cfg.DatabaseURL == "" {
-		return nil, errors.New("database-url ($DATABASE_URL) is required")
-	}
-	key, err := secrets.LoadKey(cfg.SecretKey, cfg.SecretKeyFile)
-	if err != nil {
-		return nil, fmt.Errorf("secret key: %w", err)
-	}
-	keyring, err := secrets.NewKeyring(key)
-	if err != nil {
-		return nil, fmt.Errorf("secret key: %w", err)
-	}
-	if migrate {
+	if migrate && cfg.DatabaseURL != "" {
 		if err := migrations.Up(ctx, cfg.DatabaseURL); err != nil {
 			return nil, err
 		}
 	}
-	store, err := inventory.Open(ctx, cfg.DatabaseURL, keyring)
+	store, key, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +60,31 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 		return nil, err
 	}
 	return &App{Config: cfg, Logger: logger, Store: store, Temporal: tc, Sessions: vsphere.NewSessions(logger), Metrics: metrics.New()}, nil
+}
+
+// OpenStore opens the inventory alone, for commands that need no Temporal.
+func OpenStore(ctx context.Context, cfg Config, logger *slog.Logger) (*inventory.Store, func(), error) {
+	store, _, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return store, store.Close, nil
+}
+
+func openStore(ctx context.Context, cfg Config) (*inventory.Store, []byte, error) {
+	if cfg.DatabaseURL == "" {
+		return nil, nil, errors.New("database-url ($DATABASE_URL) is required")
+	}
+	key, err := secrets.LoadKey(cfg.SecretKey, cfg.SecretKeyFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("secret key: %w", err)
+	}
+	keyring, err := secrets.NewKeyring(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("secret key: %w", err)
+	}
+	store, err := inventory.Open(ctx, cfg.DatabaseURL, keyring)
+	return store, key, err
 }
 
 // PayloadKey derives the Temporal payload key from the master key, so that the two

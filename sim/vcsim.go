@@ -3,7 +3,6 @@ package sim
 import (
 	"crypto/rand"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net/url"
 	"sync"
@@ -145,11 +144,7 @@ func serve(svc *simulator.Service) (server *simulator.Server, err error) {
 			err = fmt.Errorf("start simulated vCenter: %v", r)
 		}
 	}()
-	server = svc.NewServer()
-	if server == nil {
-		return nil, errors.New("start simulated vCenter: no server")
-	}
-	return server, nil
+	return svc.NewServer(), nil
 }
 
 func removeModel(model *simulator.Model) {

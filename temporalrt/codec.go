@@ -43,23 +43,32 @@ var _ converter.PayloadCodec = (*Codec)(nil)
 // NewCodec returns a codec that encrypts with key and decrypts with key or any
 // of old. Keys are 32 bytes, as secrets.ParseKey returns them.
 func NewCodec(key []byte, old ...[]byte) (*Codec, error) {
-	c := &Codec{keys: make(map[string]cipher.AEAD, 1+len(old))}
-	for i, k := range append([][]byte{key}, old...) {
-		if len(k) != secrets.KeySize {
-			return nil, fmt.Errorf("temporalrt: codec key %d: %w, got %d", i, secrets.ErrKeySize, len(k))
-		}
-		block, err := aes.NewCipher(k)
-		if err != nil {
-			return nil, fmt.Errorf("temporalrt: codec key %d: %w", i, err)
-		}
-		aead, err := cipher.NewGCM(block)
-		if err != nil {
-			return nil, fmt.Errorf("temporalrt: codec key %d: %w", i, err)
-		}
-		c.keys[secrets.KeyID(k)] = aead
+	c := &Codec{primaryID: secrets.KeyID(key), keys: make(map[string]cipher.AEAD, 1+len(old))}
+	if err := c.add(key); err != nil {
+		return nil, fmt.Errorf("temporalrt: codec primary key: %w", err)
 	}
-	c.primaryID = secrets.KeyID(key)
+	for i, k := range old {
+		if err := c.add(k); err != nil {
+			return nil, fmt.Errorf("temporalrt: codec old key %d: %w", i+1, err)
+		}
+	}
 	return c, nil
+}
+
+func (c *Codec) add(key []byte) error {
+	if len(key) != secrets.KeySize {
+		return fmt.Errorf("%w, got %d", secrets.ErrKeySize, len(key))
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return err
+	}
+	c.keys[secrets.KeyID(key)] = aead
+	return nil
 }
 
 // Encode seals each payload into a new payload whose data is the nonce followed

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/cluster"
@@ -47,7 +48,8 @@ type DevServerConfig struct {
 	Port int
 	// Namespace is registered at start if missing; default "default".
 	Namespace string
-	// Logger receives the server's warnings and errors; nil discards them.
+	// Logger receives the server's warnings and errors; nil discards them
+	// (except the reason of a fatal error, which goes to slog.Default()).
 	Logger *slog.Logger
 }
 
@@ -57,6 +59,7 @@ type DevServer struct {
 	hostPort  string
 	namespace string
 
+	stopping *atomic.Bool // quiets the server's shutdown warnings
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -96,11 +99,12 @@ func StartDevServer(cfg DevServerConfig) (*DevServer, error) {
 	}
 
 	frontend := net.JoinHostPort(dialIP(cfg.Host), strconv.Itoa(cfg.Port))
+	stopping := new(atomic.Bool)
 	srv, err := temporal.NewServer(
 		temporal.WithConfig(serverConfig(cfg, sqlCfg, frontend)),
 		temporal.ForServices(serviceNames()),
 		temporal.WithStaticHosts(staticHosts(frontend, cfg.Port)),
-		temporal.WithLogger(newServerLogger(cfg.Logger)),
+		temporal.WithLogger(newServerLogger(cfg.Logger, stopping)),
 		temporal.WithAuthorizer(authorization.NewNoopAuthorizer()),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper {
 			return authorization.NewNoopClaimMapper()
@@ -110,10 +114,11 @@ func StartDevServer(cfg DevServerConfig) (*DevServer, error) {
 		return nil, fmt.Errorf("temporalrt: dev server: create: %w", err)
 	}
 	if err := srv.Start(); err != nil {
+		stopping.Store(true)
 		_ = srv.Stop()
 		return nil, fmt.Errorf("temporalrt: dev server: start on %s: %w", frontend, err)
 	}
-	return &DevServer{server: srv, hostPort: frontend, namespace: cfg.Namespace}, nil
+	return &DevServer{server: srv, hostPort: frontend, namespace: cfg.Namespace, stopping: stopping}, nil
 }
 
 // FrontendHostPort returns the host:port clients connect to.
@@ -125,6 +130,7 @@ func (s *DevServer) Namespace() string { return s.namespace }
 // Stop shuts the server down. It is safe to call more than once.
 func (s *DevServer) Stop() error {
 	s.stopOnce.Do(func() {
+		s.stopping.Store(true)
 		if err := s.server.Stop(); err != nil {
 			s.stopErr = fmt.Errorf("temporalrt: dev server: stop: %w", err)
 		}

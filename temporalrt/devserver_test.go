@@ -2,6 +2,9 @@ package temporalrt
 
 import (
 	"context"
+	"encoding/hex"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,12 +17,18 @@ import (
 
 const devTaskQueue = "dev"
 
+// Environment of the child process that TestDevServerSurvivesRestart starts.
+const (
+	childDBEnv  = "TEMPORALRT_TEST_CHILD_DB"
+	childKeyEnv = "TEMPORALRT_TEST_CHILD_KEY"
+)
+
 // TestDevServerSurvivesRestart runs a workflow, restarts the server on the
-// same database file, and checks the finished workflow is still there and new
-// ones run.
+// same database file (in this process, then in a new one), and checks that
+// finished workflows are still there and new ones run.
 func TestDevServerSurvivesRestart(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts a Temporal server twice")
+		t.Skip("starts a Temporal server twice and a child process")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -28,7 +37,7 @@ func TestDevServerSurvivesRestart(t *testing.T) {
 
 	srv := startDevServer(t, db)
 	c := dialDevServer(ctx, t, srv, key)
-	first := runEcho(ctx, t, c, "first", "before restart")
+	runEcho(ctx, t, c, "first", "before restart")
 	c.Close()
 	if err := srv.Stop(); err != nil {
 		t.Fatalf("Stop: %v", err)
@@ -36,28 +45,68 @@ func TestDevServerSurvivesRestart(t *testing.T) {
 
 	srv = startDevServer(t, db)
 	c = dialDevServer(ctx, t, srv, key)
-	defer c.Close()
+	checkCompleted(ctx, t, c, "first", "echo: before restart")
+	runEcho(ctx, t, c, "second", "after restart")
+	c.Close()
+	if err := srv.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
 
-	desc, err := c.DescribeWorkflowExecution(ctx, "first", first)
+	// The SQLite connection outlives the server within a process, so restart
+	// in a fresh process too: only what reached the file counts there.
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestDevServerChildProcess$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), childDBEnv+"="+db, childKeyEnv+"="+hex.EncodeToString(key))
+	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("DescribeWorkflowExecution after restart: %v", err)
+		t.Fatalf("restart in a child process: %v\n%s", err, out)
+	}
+	t.Logf("child process:\n%s", out)
+}
+
+// TestDevServerChildProcess is the last life of TestDevServerSurvivesRestart's
+// database, in a process of its own; it runs only when that test starts it.
+func TestDevServerChildProcess(t *testing.T) {
+	db := os.Getenv(childDBEnv)
+	if db == "" {
+		t.Skip("runs only as the child process of TestDevServerSurvivesRestart")
+	}
+	key, err := hex.DecodeString(os.Getenv(childKeyEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	srv := startDevServer(t, db)
+	c := dialDevServer(ctx, t, srv, key)
+	defer c.Close()
+	checkCompleted(ctx, t, c, "first", "echo: before restart")
+	checkCompleted(ctx, t, c, "second", "echo: after restart")
+	runEcho(ctx, t, c, "third", "in a new process")
+}
+
+// checkCompleted checks that workflow id is described and listed as completed
+// and that its result decodes to want.
+func checkCompleted(ctx context.Context, t *testing.T, c client.Client, id, want string) {
+	t.Helper()
+	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		t.Fatalf("DescribeWorkflowExecution %s: %v", id, err)
 	}
 	if got := desc.WorkflowExecutionInfo.Status; got != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
-		t.Errorf("status after restart = %v, want COMPLETED", got)
+		t.Errorf("workflow %s status = %v, want COMPLETED", id, got)
 	}
 	var result string
-	if err := c.GetWorkflow(ctx, "first", first).Get(ctx, &result); err != nil || result != "echo: before restart" {
-		t.Errorf("result after restart = %q, %v", result, err)
+	if err := c.GetWorkflow(ctx, id, "").Get(ctx, &result); err != nil || result != want {
+		t.Errorf("workflow %s result = %q, %v; want %q", id, result, err, want)
 	}
-	list, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: "WorkflowId = 'first'"})
+	list, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: "WorkflowId = '" + id + "'"})
 	if err != nil {
-		t.Fatalf("ListWorkflow after restart: %v", err)
+		t.Fatalf("ListWorkflow %s: %v", id, err)
 	}
-	if len(list.Executions) != 1 || list.Executions[0].Execution.RunId != first {
-		t.Errorf("ListWorkflow after restart = %v, want the first run", list.Executions)
+	if len(list.Executions) != 1 || list.Executions[0].Status != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+		t.Errorf("ListWorkflow %s = %v, want one completed execution", id, list.Executions)
 	}
-
-	runEcho(ctx, t, c, "second", "after restart")
 }
 
 func TestDevServerConfigValidation(t *testing.T) {
@@ -98,9 +147,8 @@ func dialDevServer(ctx context.Context, t *testing.T, srv *DevServer, key []byte
 	return c
 }
 
-// runEcho runs echoWorkflow to completion under id with a worker of its own
-// and returns the run id.
-func runEcho(ctx context.Context, t *testing.T, c client.Client, id, input string) string {
+// runEcho runs echoWorkflow to completion under id with a worker of its own.
+func runEcho(ctx context.Context, t *testing.T, c client.Client, id, input string) {
 	t.Helper()
 	w := worker.New(c, devTaskQueue, worker.Options{})
 	w.RegisterWorkflow(echoWorkflow)
@@ -121,5 +169,4 @@ func runEcho(ctx context.Context, t *testing.T, c client.Client, id, input strin
 	if want := "echo: " + input; out != want {
 		t.Fatalf("workflow %s = %q, want %q", id, out, want)
 	}
-	return run.GetRunID()
 }

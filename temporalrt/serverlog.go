@@ -4,6 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"slices"
+	"strings"
+	"sync/atomic"
 
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/log/tag"
@@ -11,9 +14,18 @@ import (
 
 // serverLogger adapts the embedded Temporal server's logger interface to slog.
 // It forwards only warnings and errors: the server is chatty at info level and
-// the dev command is not about the server.
+// the dev command is not about the server. Once stopping is set it forwards
+// only errors, because a server shutting down warns about every connection its
+// parts lose to each other.
 type serverLogger struct {
-	logger *slog.Logger
+	logger   *slog.Logger
+	stopping *atomic.Bool
+}
+
+// benignWarnings are warnings the dev server always triggers by design.
+var benignWarnings = []string{
+	// The dev server serves gRPC only.
+	"HTTP API port has not been set",
 }
 
 var (
@@ -21,19 +33,23 @@ var (
 	_ log.WithLogger = serverLogger{}
 )
 
-// newServerLogger returns a server logger writing to l, or one that discards
-// everything when l is nil.
-func newServerLogger(l *slog.Logger) log.Logger {
+// newServerLogger returns a server logger writing to l. When l is nil it
+// discards everything but the message of a Fatal or Panic, which it writes to
+// slog.Default() so that the process does not end without a word.
+func newServerLogger(l *slog.Logger, stopping *atomic.Bool) log.Logger {
 	if l == nil {
-		return log.NewNoopLogger()
+		l = slog.New(slog.DiscardHandler)
 	}
-	return serverLogger{logger: l.With(slog.String("component", "temporal-server"))}
+	return serverLogger{logger: l.With(slog.String("component", "temporal-server")), stopping: stopping}
 }
 
 func (s serverLogger) Debug(string, ...tag.Tag) {}
 func (s serverLogger) Info(string, ...tag.Tag)  {}
 
 func (s serverLogger) Warn(msg string, tags ...tag.Tag) {
+	if s.stopping.Load() || slices.ContainsFunc(benignWarnings, func(w string) bool { return strings.HasPrefix(msg, w) }) {
+		return
+	}
 	s.log(slog.LevelWarn, msg, tags)
 }
 
@@ -47,7 +63,7 @@ func (s serverLogger) DPanic(msg string, tags ...tag.Tag) {
 
 // Panic logs and panics, as the server's logger contract requires.
 func (s serverLogger) Panic(msg string, tags ...tag.Tag) {
-	s.log(slog.LevelError, msg, tags)
+	s.logLast(msg, tags)
 	panic(msg)
 }
 
@@ -55,13 +71,13 @@ func (s serverLogger) Panic(msg string, tags ...tag.Tag) {
 // the server calls it where it cannot continue (for example when a port it
 // must listen on is taken) and does not expect it to return.
 func (s serverLogger) Fatal(msg string, tags ...tag.Tag) {
-	s.log(slog.LevelError, msg, tags)
+	s.logLast(msg, tags)
 	os.Exit(1)
 }
 
 // With returns a logger that adds tags to every record.
 func (s serverLogger) With(tags ...tag.Tag) log.Logger {
-	return serverLogger{logger: s.logger.With(attrs(tags)...)}
+	return serverLogger{logger: s.logger.With(attrs(tags)...), stopping: s.stopping}
 }
 
 func (s serverLogger) log(level slog.Level, msg string, tags []tag.Tag) {
@@ -70,6 +86,16 @@ func (s serverLogger) log(level slog.Level, msg string, tags []tag.Tag) {
 		return
 	}
 	s.logger.Log(ctx, level, msg, attrs(tags)...)
+}
+
+// logLast logs the server's last words at error level, to slog.Default() if
+// the configured logger would drop them.
+func (s serverLogger) logLast(msg string, tags []tag.Tag) {
+	l := s.logger
+	if !l.Enabled(context.Background(), slog.LevelError) {
+		l = slog.Default().With(slog.String("component", "temporal-server"))
+	}
+	l.Error(msg, attrs(tags)...)
 }
 
 func attrs(tags []tag.Tag) []any {

@@ -87,7 +87,7 @@ func activityError(err error) error {
 	case errors.Is(err, ErrInvalidServer):
 		return nonRetryable(ErrInvalidServer, ErrTypeInvalidServer)
 	case errors.Is(err, domain.ErrNotFound):
-		return nonRetryable(domain.ErrNotFound, ErrTypeNotFound)
+		return nonRetryable(errors.New("vCenter not registered"), ErrTypeNotFound)
 	case errors.Is(err, ErrUnreachable):
 		return temporal.NewApplicationErrorWithCause(ErrUnreachable.Error(), ErrTypeUnreachable, err)
 	}

@@ -316,3 +316,19 @@ func TestUplinkPortgroupsAreNotNetworks(t *testing.T) {
 		t.Fatalf("objects = %+v, want only the workloads port group", objs)
 	}
 }
+
+func BenchmarkCollectInventory(b *testing.B) {
+	vc := startVCenter(b, sim.VCenterOptions{ClusterHosts: 8, Pools: 4, VMs: 10})
+	s := newTestSessions(b)
+	ctx := context.Background()
+	c, err := s.Client(ctx, "vc1", vc.Credentials())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := CollectInventory(ctx, c.Client); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(s.Logins()), "logins")
+}

@@ -40,7 +40,7 @@ type entry struct {
 	lock chan struct{} // one token: held while the session is created or replaced
 
 	client      *govmomi.Client
-	relogin     *relogin
+	renewer     *relogin
 	fingerprint [sha256.Size]byte
 }
 
@@ -57,7 +57,9 @@ func NewSessions(logger *slog.Logger) *Sessions {
 // Client returns the logged-in client of the vCenter known by key, logging in
 // with creds when there is no session yet or when creds differ from those of
 // the existing session. Concurrent first calls for one key log in once. The
-// client is shared: callers must not log it out. Errors wrap the classes of
+// client is shared: callers must not log it out. When the credentials of a key
+// change, the previous session is logged out once the new login succeeds, and
+// calls still using the previous client fail. Errors wrap the classes of
 // CheckCredentials and never contain the password.
 func (s *Sessions) Client(ctx context.Context, key string, creds domain.VCenterCredentials) (*govmomi.Client, error) {
 	e, err := s.entry(key)
@@ -83,11 +85,13 @@ func (s *Sessions) Client(ctx context.Context, key string, creds domain.VCenterC
 		s.logger.InfoContext(ctx, "vCenter credentials changed; replaced the session", "vcenter", key)
 		s.retire(ctx, key, e)
 	}
-	e.client, e.relogin, e.fingerprint = c, rl, fp
+	e.client, e.renewer, e.fingerprint = c, rl, fp
 	return e.client, nil
 }
 
-// Logins returns how many times the pool has logged in, re-logins included.
+// Logins returns how many logins the pool has performed: first logins,
+// logins after a change of credentials and re-logins after expiry, failed
+// attempts included.
 func (s *Sessions) Logins() int64 { return s.logins.Load() }
 
 // Close logs out every session. The pool cannot be used afterwards.
@@ -107,7 +111,7 @@ func (s *Sessions) Close(ctx context.Context) {
 		}
 		if e.client != nil {
 			s.retire(ctx, key, e)
-			e.client, e.relogin = nil, nil
+			e.client, e.renewer = nil, nil
 		}
 		<-e.lock
 	}
@@ -167,7 +171,7 @@ func (s *Sessions) login(ctx context.Context, key string, creds domain.VCenterCr
 
 // retire stops e's session from logging in again and logs it out.
 func (s *Sessions) retire(ctx context.Context, key string, e *entry) {
-	e.relogin.close()
+	e.renewer.close()
 	if err := e.client.Logout(ctx); err != nil {
 		s.logger.DebugContext(ctx, "vCenter logout failed", "vcenter", key, "error", err)
 	}

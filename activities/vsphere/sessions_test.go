@@ -7,9 +7,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vmware/govmomi"
 
+	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/sim"
 )
 
@@ -193,12 +195,35 @@ func TestSessionsClose(t *testing.T) {
 	}
 }
 
-func TestSessionsHonorContext(t *testing.T) {
+func TestSessionsWaitHonorsContext(t *testing.T) {
 	s := newTestSessions(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	creds := startVCenter(t, sim.VCenterOptions{}).Credentials()
-	if _, err := s.Client(ctx, "vc1", creds); err == nil {
-		t.Fatal("Client with a cancelled context succeeded")
+	e, err := s.entry("vc1")
+	if err != nil {
+		t.Fatal(err)
 	}
+	e.lock <- struct{}{} // another caller is logging in and hangs
+	defer func() { <-e.lock }()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err = s.Client(ctx, "vc1", domain.VCenterCredentials{Server: "vc.invalid", Password: testPassword})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Client while another login hangs: %v, want a deadline error", err)
+	}
+}
+
+func BenchmarkSessionsClient(b *testing.B) {
+	vc := startVCenter(b, sim.VCenterOptions{})
+	s := newTestSessions(b)
+	ctx := context.Background()
+	creds := vc.Credentials()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.Client(ctx, "vc1", creds); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(s.Logins()), "logins")
 }

@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
-// Workflows and activities that the integration tests run on real servers.
+// Workflows, activities and helpers of the integration tests.
 
 // canaryInput is a workflow input carrying a value that must never reach the
 // server in plain text.
@@ -60,6 +61,11 @@ func canary(t *testing.T, prefix string) string {
 		t.Fatal(err)
 	}
 	return prefix + hex.EncodeToString(b)
+}
+
+// quietSDKLogger discards the SDK's logs.
+func quietSDKLogger() sdklog.Logger {
+	return sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
 }
 
 // testLogger logs warnings and errors to stderr; go test shows them when a test fails or with -v.

@@ -1,0 +1,666 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/go-chi/chi/v5"
+	"gopkg.in/yaml.v3"
+
+	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/inventory"
+	"github.com/clusterwright/clusterwright/metrics"
+)
+
+// The contract tests prove that api/openapi.yaml (the embedded OpenAPI bytes) and the
+// server agree: the same endpoints, the roles and audit actions of the route table, auth
+// and error responses on every /api/v1 operation, resolvable references, and schemas whose
+// properties are the JSON fields of the Go types the handlers encode and decode.
+
+var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+// contractAPI is an API without a store: enough to walk the routes and serve the contract.
+func contractAPI() *API {
+	return New(Config{Metrics: metrics.New(), Logger: slog.New(slog.DiscardHandler)})
+}
+
+// contractDoc is the OpenAPI document as generic YAML values, for JSON-pointer lookups.
+func contractDoc(t *testing.T) map[string]any {
+	t.Helper()
+	var doc map[string]any
+	if err := yaml.Unmarshal(OpenAPI, &doc); err != nil {
+		t.Fatalf("openapi.yaml does not parse: %v", err)
+	}
+	if len(doc) == 0 {
+		t.Fatal("openapi.yaml is empty")
+	}
+	return doc
+}
+
+// asMap returns v as a map, or nil.
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+// asList returns v as a list, or nil.
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+// resolve follows a local reference ("#/components/...") in doc.
+func resolve(doc map[string]any, ref string) (any, error) {
+	if !strings.HasPrefix(ref, "#/") {
+		return nil, fmt.Errorf("reference %q is not local to the document", ref)
+	}
+	var cur any = doc
+	for _, tok := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		m := asMap(cur)
+		if m == nil {
+			return nil, fmt.Errorf("reference %q: %q is not inside an object", ref, tok)
+		}
+		next, ok := m[tok]
+		if !ok {
+			return nil, fmt.Errorf("reference %q: no %q", ref, tok)
+		}
+		cur = next
+	}
+	return cur, nil
+}
+
+// deref returns v itself, or what its $ref points at (following chains of references).
+func deref(t *testing.T, doc map[string]any, v any) map[string]any {
+	t.Helper()
+	for range 10 {
+		m := asMap(v)
+		ref, ok := m["$ref"].(string)
+		if !ok {
+			return m
+		}
+		next, err := resolve(doc, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v = next
+	}
+	t.Fatalf("reference chain too long at %v", v)
+	return nil
+}
+
+// docOperations returns every operation of the document by "METHOD /path".
+func docOperations(t *testing.T, doc map[string]any) map[string]map[string]any {
+	t.Helper()
+	paths := asMap(doc["paths"])
+	if paths == nil {
+		t.Fatal("openapi.yaml has no paths")
+	}
+	ops := map[string]map[string]any{}
+	for path, item := range paths {
+		for key, op := range asMap(item) {
+			if !slices.Contains(httpMethods, key) {
+				continue
+			}
+			ops[strings.ToUpper(key)+" "+path] = asMap(op)
+		}
+	}
+	return ops
+}
+
+// routerRoutes lists the router's endpoints as "METHOD /path", without the portal's.
+func routerRoutes(t *testing.T) map[string]bool {
+	t.Helper()
+	rs, ok := contractAPI().Handler().(chi.Routes)
+	if !ok {
+		t.Fatalf("Handler() is a %T, not chi.Routes", contractAPI().Handler())
+	}
+	got := map[string]bool{}
+	err := chi.Walk(rs, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		if route == "/" || strings.HasPrefix(route, "/portal/") || strings.Contains(route, "*") {
+			return nil // the portal, and chi's catch-all entries
+		}
+		got[method+" "+route] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walk routes: %v", err)
+	}
+	if len(got) == 0 {
+		t.Fatal("the router has no routes")
+	}
+	return got
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func TestOpenAPIParsesAndIsServed(t *testing.T) {
+	onDisk, err := os.ReadFile("openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(onDisk, OpenAPI) {
+		t.Fatal("the embedded OpenAPI bytes differ from api/openapi.yaml")
+	}
+	doc := contractDoc(t)
+	if v, _ := doc["openapi"].(string); !strings.HasPrefix(v, "3.") {
+		t.Errorf("openapi = %q, want a 3.x version", v)
+	}
+
+	srv := httptest.NewServer(contractAPI().Handler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/api/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body bytes.Buffer
+	if _, err := body.ReadFrom(resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/openapi.yaml = %d %s", resp.StatusCode, body.String())
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.Contains(ct, "yaml") {
+		t.Errorf("Content-Type = %q, want a YAML type", ct)
+	}
+	if !bytes.Equal(body.Bytes(), OpenAPI) {
+		t.Error("GET /api/openapi.yaml does not serve the embedded document")
+	}
+	if resp.Header.Get("X-Request-Id") == "" {
+		t.Error("no X-Request-Id on the reply")
+	}
+}
+
+// TestOpenAPIValidates loads the document with kin-openapi and validates it against the
+// OpenAPI specification (3.1 rules for a 3.1 document), including its examples.
+func TestOpenAPIValidates(t *testing.T) {
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = false
+	doc, err := loader.LoadFromData(OpenAPI)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("openapi.yaml is not a valid OpenAPI document: %v", err)
+	}
+}
+
+func TestContractRoutesMatchRouter(t *testing.T) {
+	doc := contractDoc(t)
+	ops := docOperations(t, doc)
+	router := routerRoutes(t)
+
+	for _, key := range sortedKeys(router) {
+		if _, ok := ops[key]; !ok {
+			t.Errorf("router serves %s, which openapi.yaml does not document", key)
+		}
+	}
+	for _, key := range sortedKeys(ops) {
+		if !router[key] {
+			t.Errorf("openapi.yaml documents %s, which the router does not serve", key)
+		}
+	}
+
+	// The route table and the router agree too (the router is built from it).
+	a := contractAPI()
+	for _, rt := range append(a.routes(), a.publicRoutes()...) {
+		if !router[rt.method+" "+rt.pattern] {
+			t.Errorf("route table entry %s %s is not in the router", rt.method, rt.pattern)
+		}
+	}
+}
+
+func TestContractRolesAndAuditActions(t *testing.T) {
+	doc := contractDoc(t)
+	ops := docOperations(t, doc)
+	a := contractAPI()
+	roles := []string{string(domain.RoleAdmin), string(domain.RoleOperator), string(domain.RoleViewer)}
+
+	for _, rt := range a.routes() {
+		key := rt.method + " " + rt.pattern
+		op, ok := ops[key]
+		if !ok {
+			continue // reported by TestContractRoutesMatchRouter
+		}
+		if rt.role == "" || !slices.Contains(roles, string(rt.role)) {
+			t.Errorf("route %s has role %q, not one of %v", key, rt.role, roles)
+		}
+		if got, _ := op["x-required-role"].(string); got != string(rt.role) {
+			t.Errorf("%s: x-required-role = %q, the router requires %q", key, got, rt.role)
+		}
+		got, has := op["x-audit-action"].(string)
+		switch {
+		case rt.action == "" && has:
+			t.Errorf("%s: x-audit-action = %q, but the router audits nothing", key, got)
+		case rt.action != "" && got != rt.action:
+			t.Errorf("%s: x-audit-action = %q, the router audits %q", key, got, rt.action)
+		}
+		if rt.method != http.MethodGet && rt.action == "" {
+			t.Errorf("route %s mutates but has no audit action", key)
+		}
+	}
+	for _, rt := range a.publicRoutes() {
+		key := rt.method + " " + rt.pattern
+		op, ok := ops[key]
+		if !ok {
+			continue
+		}
+		for _, ext := range []string{"x-required-role", "x-audit-action"} {
+			if v, has := op[ext]; has {
+				t.Errorf("public %s has %s %v", key, ext, v)
+			}
+		}
+	}
+}
+
+// effectiveSecurity is the security requirement of op: its own or the document's.
+func effectiveSecurity(doc, op map[string]any) []any {
+	if s, ok := op["security"]; ok {
+		return asList(s)
+	}
+	return asList(doc["security"])
+}
+
+func TestContractAuthAndErrorResponses(t *testing.T) {
+	doc := contractDoc(t)
+	ops := docOperations(t, doc)
+
+	// The bearer scheme the operations name.
+	schemes := asMap(asMap(doc["components"])["securitySchemes"])
+	var bearer []string
+	for name, s := range schemes {
+		s := asMap(s)
+		if s["type"] == "http" && strings.EqualFold(fmt.Sprint(s["scheme"]), "bearer") {
+			bearer = append(bearer, name)
+		}
+	}
+	if len(bearer) == 0 {
+		t.Fatal("components.securitySchemes has no http bearer scheme")
+	}
+
+	for _, key := range sortedKeys(ops) {
+		op := ops[key]
+		method, path, _ := strings.Cut(key, " ")
+		responses := asMap(op["responses"])
+		if len(responses) == 0 {
+			t.Errorf("%s lists no responses", key)
+			continue
+		}
+		sec := effectiveSecurity(doc, op)
+		if strings.HasPrefix(path, "/api/v1/") {
+			found := false
+			for _, req := range sec {
+				for name := range asMap(req) {
+					found = found || slices.Contains(bearer, name)
+				}
+			}
+			if !found {
+				t.Errorf("%s does not require the bearer token", key)
+			}
+			for _, code := range []string{"401", "403"} {
+				if _, ok := responses[code]; !ok {
+					t.Errorf("%s does not list %s", key, code)
+				}
+			}
+			if r := deref(t, doc, responses["401"]); r != nil && asMap(r["headers"])["WWW-Authenticate"] == nil {
+				t.Errorf("%s: 401 does not document WWW-Authenticate", key)
+			}
+			for code, r := range responses {
+				if code[0] != '4' && code[0] != '5' {
+					continue
+				}
+				if _, ok := asMap(deref(t, doc, r)["content"])["application/problem+json"]; !ok {
+					t.Errorf("%s: %s is not application/problem+json", key, code)
+				}
+			}
+		} else if len(sec) != 0 {
+			t.Errorf("%s is public but its security is %v; want security: []", key, sec)
+		}
+
+		body, hasBody := op["requestBody"]
+		switch method {
+		case http.MethodPost, http.MethodPut, http.MethodPatch:
+			if !hasBody {
+				break
+			}
+			for _, code := range []string{"400", "415"} {
+				if _, ok := responses[code]; !ok {
+					t.Errorf("%s takes a body but does not list %s", key, code)
+				}
+			}
+			if _, ok := asMap(deref(t, doc, body)["content"])["application/json"]; !ok {
+				t.Errorf("%s: the request body is not application/json", key)
+			}
+		default:
+			if hasBody {
+				t.Errorf("%s has a request body", key)
+			}
+		}
+
+		// Created and accepted replies say where the resource or operation is.
+		if r, ok := responses["202"]; ok {
+			if asMap(deref(t, doc, r)["headers"])["Location"] == nil {
+				t.Errorf("%s: 202 without a Location header", key)
+			}
+			if !strings.HasSuffix(fmt.Sprint(asMap(asMap(asMap(deref(t, doc, r)["content"])["application/json"])["schema"])["$ref"]), "/OperationReply") {
+				t.Errorf("%s: 202 is not an OperationReply", key)
+			}
+		}
+	}
+}
+
+var pathParamRE = regexp.MustCompile(`\{([^}]+)\}`)
+
+// TestContractPathParameters checks that every {param} of a path is declared in: path.
+func TestContractPathParameters(t *testing.T) {
+	doc := contractDoc(t)
+	for path, item := range asMap(doc["paths"]) {
+		item := asMap(item)
+		for _, method := range httpMethods {
+			op := asMap(item[method])
+			if op == nil {
+				continue
+			}
+			declared := map[string]bool{}
+			for _, p := range append(asList(item["parameters"]), asList(op["parameters"])...) {
+				p := deref(t, doc, p)
+				if p["in"] == "path" {
+					declared[fmt.Sprint(p["name"])] = true
+					if p["required"] != true {
+						t.Errorf("%s %s: path parameter %v is not required", method, path, p["name"])
+					}
+				}
+			}
+			want := map[string]bool{}
+			for _, m := range pathParamRE.FindAllStringSubmatch(path, -1) {
+				want[m[1]] = true
+				if !declared[m[1]] {
+					t.Errorf("%s %s: path parameter %s is not declared", method, path, m[1])
+				}
+			}
+			for name := range declared {
+				if !want[name] {
+					t.Errorf("%s %s: declares path parameter %s, which the path lacks", method, path, name)
+				}
+			}
+		}
+	}
+}
+
+// TestContractRefsResolve checks that every $ref in the document points at something.
+func TestContractRefsResolve(t *testing.T) {
+	doc := contractDoc(t)
+	n := 0
+	var walk func(at string, v any)
+	walk = func(at string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"]; ok {
+				n++
+				s, isString := ref.(string)
+				if !isString {
+					t.Errorf("%s: $ref is %v, not a string", at, ref)
+				} else if _, err := resolve(doc, s); err != nil {
+					t.Errorf("%s: %v", at, err)
+				}
+			}
+			for k, e := range v {
+				walk(at+"/"+k, e)
+			}
+		case []any:
+			for i, e := range v {
+				walk(fmt.Sprintf("%s/%d", at, i), e)
+			}
+		}
+	}
+	walk("#", doc)
+	if n == 0 {
+		t.Error("no $ref found; the walk is broken")
+	}
+}
+
+// schemaShape is the properties and required properties of a schema, allOf flattened.
+func schemaShape(t *testing.T, doc map[string]any, s map[string]any) (props, required map[string]bool) {
+	t.Helper()
+	props, required = map[string]bool{}, map[string]bool{}
+	s = deref(t, doc, s)
+	for name := range asMap(s["properties"]) {
+		props[name] = true
+	}
+	for _, r := range asList(s["required"]) {
+		required[fmt.Sprint(r)] = true
+	}
+	for _, part := range asList(s["allOf"]) {
+		p, r := schemaShape(t, doc, asMap(part))
+		for k := range p {
+			props[k] = true
+		}
+		for k := range r {
+			required[k] = true
+		}
+	}
+	return props, required
+}
+
+// jsonShape is the JSON fields of a Go struct type (embedded structs flattened) and which
+// of them are always present (no omitempty).
+func jsonShape(typ reflect.Type) (fields, always map[string]bool) {
+	fields, always = map[string]bool{}, map[string]bool{}
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				ef, ea := jsonShape(ft)
+				for k := range ef {
+					fields[k] = true
+				}
+				for k := range ea {
+					always[k] = true
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fields[name] = true
+		if !slices.Contains(strings.Split(opts, ","), "omitempty") {
+			always[name] = true
+		}
+	}
+	return fields, always
+}
+
+// TestContractSchemasMatchGoTypes checks every schema against the Go type behind it: the
+// same JSON field names; for replies, required exactly when the field is always encoded;
+// for request bodies, no unknown fields (the decoder rejects them).
+func TestContractSchemasMatchGoTypes(t *testing.T) {
+	doc := contractDoc(t)
+	schemas := asMap(asMap(doc["components"])["schemas"])
+
+	replies := map[string]any{
+		"Problem":         Problem{},
+		"FieldError":      domain.FieldError{},
+		"APIToken":        domain.APIToken{},
+		"TokenCreated":    TokenCreated{},
+		"TokenList":       List[domain.APIToken]{},
+		"VCenter":         domain.VCenter{},
+		"VCenterCreated":  VCenterCreated{},
+		"VCenterList":     List[domain.VCenter]{},
+		"Inventory":       domain.Inventory{},
+		"InventoryObject": domain.InventoryObject{},
+		"DatastoreInfo":   domain.DatastoreInfo{},
+		"TemplateInfo":    domain.TemplateInfo{},
+		"NetworkInfo":     domain.NetworkInfo{},
+		"ComputeInfo":     domain.ComputeInfo{},
+		"IPPool":          domain.IPPool{},
+		"IPLease":         domain.IPLease{},
+		"IPPoolList":      List[domain.IPPool]{},
+		"VersionList":     domain.VersionList{},
+		"ClusterSpec":     domain.ClusterSpec{},
+		"Placement":       domain.Placement{},
+		"NodeShape":       domain.NodeShape{},
+		"WorkerPool":      domain.WorkerPool{},
+		"NetworkSpec":     domain.NetworkSpec{},
+		"AddonsSpec":      domain.AddonsSpec{},
+		"AntreaSpec":      domain.AntreaSpec{},
+		"CSISpec":         domain.CSISpec{},
+		"KubeSphereSpec":  domain.KubeSphereSpec{},
+		"Cluster":         domain.Cluster{},
+		"Node":            domain.Node{},
+		"Addon":           domain.Addon{},
+		"ClusterList":     List[domain.Cluster]{},
+		"Target":          domain.Target{},
+		"Operation":       domain.Operation{},
+		"Step":            domain.Step{},
+		"OperationReply":  OperationReply{},
+		"OperationList":   List[domain.Operation]{},
+		"AuditEvent":      domain.AuditEvent{},
+		"AuditList":       List[domain.AuditEvent]{},
+	}
+	requests := map[string]any{
+		"TokenInput":   domain.TokenInput{},
+		"VCenterInput": domain.VCenterInput{},
+		"IPPoolInput":  domain.IPPoolInput{},
+	}
+	check := func(name string, v any, reply bool) {
+		s := asMap(schemas[name])
+		if s == nil {
+			t.Errorf("components.schemas has no %s", name)
+			return
+		}
+		if asMap(s)["description"] == nil {
+			t.Errorf("schema %s has no description", name)
+		}
+		props, required := schemaShape(t, doc, s)
+		fields, always := jsonShape(reflect.TypeOf(v))
+		for _, f := range sortedKeys(fields) {
+			if !props[f] {
+				t.Errorf("schema %s lacks property %q of %T", name, f, v)
+			}
+		}
+		for _, p := range sortedKeys(props) {
+			if !fields[p] {
+				t.Errorf("schema %s has property %q, which %T does not have", name, p, v)
+			}
+		}
+		for _, r := range sortedKeys(required) {
+			if !props[r] {
+				t.Errorf("schema %s requires %q, which it does not define", name, r)
+			}
+		}
+		if reply {
+			for _, f := range sortedKeys(fields) {
+				if always[f] != required[f] {
+					t.Errorf("schema %s: %q required=%v, but %T always encodes it: %v", name, f, required[f], v, always[f])
+				}
+			}
+		} else if s["additionalProperties"] != false {
+			t.Errorf("request schema %s must say additionalProperties: false (the decoder rejects unknown fields)", name)
+		}
+	}
+	for _, name := range sortedKeys(replies) {
+		check(name, replies[name], true)
+	}
+	for _, name := range sortedKeys(requests) {
+		check(name, requests[name], false)
+	}
+
+	// Secrets are write-only and appear in no reply.
+	pw := asMap(asMap(asMap(schemas["VCenterInput"])["properties"])["password"])
+	if pw["writeOnly"] != true {
+		t.Error("VCenterInput.password is not writeOnly")
+	}
+	for _, name := range sortedKeys(replies) {
+		props, _ := schemaShape(t, doc, asMap(schemas[name]))
+		for _, secret := range []string{"password", "password_sealed", "token_hash", "kubeconfig", "private_key"} {
+			if props[secret] {
+				t.Errorf("reply schema %s has secret property %q", name, secret)
+			}
+		}
+	}
+}
+
+// TestContractEnums checks the documented enums against the server's values.
+func TestContractEnums(t *testing.T) {
+	doc := contractDoc(t)
+	schemas := asMap(asMap(doc["components"])["schemas"])
+	enum := func(s map[string]any) []string {
+		var out []string
+		for _, v := range asList(s["enum"]) {
+			out = append(out, fmt.Sprint(v))
+		}
+		return out
+	}
+	want := map[string][]string{
+		"Role":           {string(domain.RoleAdmin), string(domain.RoleOperator), string(domain.RoleViewer)},
+		"ClusterPhase":   clusterPhases,
+		"OperationState": domain.OperationStates,
+		"StepState": {domain.StepPending, domain.StepRunning, domain.StepSucceeded, domain.StepFailed,
+			domain.StepCanceled, domain.StepSkipped},
+		"AuditOutcome": {domain.OutcomeSuccess, domain.OutcomeFailure, domain.OutcomeDenied},
+	}
+	for name, values := range want {
+		got := enum(asMap(schemas[name]))
+		if !slices.Equal(sortedCopy(got), sortedCopy(values)) {
+			t.Errorf("schema %s enum = %v, the server uses %v", name, got, values)
+		}
+	}
+	kinds := enum(asMap(asMap(asMap(schemas["InventoryObject"])["properties"])["kind"]))
+	if !slices.Equal(sortedCopy(kinds), sortedCopy(domain.InventoryKinds)) {
+		t.Errorf("InventoryObject.kind enum = %v, the server uses %v", kinds, domain.InventoryKinds)
+	}
+
+	// Every role named by x-required-role is a Role.
+	roles := enum(asMap(schemas["Role"]))
+	for key, op := range docOperations(t, doc) {
+		if r, ok := op["x-required-role"]; ok && !slices.Contains(roles, fmt.Sprint(r)) {
+			t.Errorf("%s: x-required-role %v is not a Role", key, r)
+		}
+	}
+
+	// Pagination limits match the store's.
+	limit := asMap(asMap(asMap(asMap(doc["components"])["parameters"])["Limit"])["schema"])
+	if fmt.Sprint(limit["minimum"]) != "1" || fmt.Sprint(limit["maximum"]) != fmt.Sprint(inventory.MaxLimit) ||
+		fmt.Sprint(limit["default"]) != fmt.Sprint(inventory.DefaultLimit) {
+		t.Errorf("Limit parameter = %v, want 1..%d, default %d", limit, inventory.MaxLimit, inventory.DefaultLimit)
+	}
+}
+
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	sort.Strings(c)
+	return c
+}

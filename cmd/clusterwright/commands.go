@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/clusterwright/clusterwright/app"
+	"github.com/clusterwright/clusterwright/devenv"
+	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/migrations"
+)
+
+// parse binds the command's settings and parses args.
+func parse(c *cli, name string, args []string, extra func(fs *flag.FlagSet)) (app.Config, *flag.FlagSet, error) {
+	var cfg app.Config
+	fs := flag.NewFlagSet("clusterwright "+name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	for _, cmd := range commands() {
+		if cmd.name == name {
+			cfg.Bind(fs, cmd.flags...)
+		}
+	}
+	if extra != nil {
+		extra(fs)
+	}
+	err := fs.Parse(args)
+	return cfg, fs, err
+}
+
+func runServe(ctx context.Context, c *cli, args []string) error {
+	cfg, _, err := parse(c, "serve", args, nil)
+	if err != nil {
+		return err
+	}
+	logger, err := cfg.Logger()
+	if err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, cfg, logger, true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	w := a.NewWorker()
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+	srv := &http.Server{Addr: cfg.Listen, Handler: a.API().Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	logger.Info("serving", "listen", cfg.Listen)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("api server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+func runWorker(ctx context.Context, c *cli, args []string) error {
+	cfg, _, err := parse(c, "worker", args, nil)
+	if err != nil {
+		return err
+	}
+	logger, err := cfg.Logger()
+	if err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, cfg, logger, false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	w := a.NewWorker()
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+	logger.Info("worker running")
+	<-ctx.Done()
+	return nil
+}
+
+func runMigrate(ctx context.Context, c *cli, args []string) error {
+	cfg, fs, err := parse(c, "migrate", args, nil)
+	if err != nil {
+		return err
+	}
+	if cfg.DatabaseURL == "" {
+		return errors.New("database-url ($DATABASE_URL) is required")
+	}
+	rest := fs.Args()
+	action := "up"
+	if len(rest) > 0 {
+		action = rest[0]
+	}
+	switch action {
+	case "up":
+		err = migrations.Up(ctx, cfg.DatabaseURL)
+	case "down":
+		if len(rest) != 2 {
+			return errors.New("usage: clusterwright migrate down VERSION")
+		}
+		v, perr := strconv.Atoi(rest[1])
+		if perr != nil || v < 0 {
+			return fmt.Errorf("version %q: want a whole number", rest[1])
+		}
+		err = migrations.To(ctx, cfg.DatabaseURL, int32(v))
+	case "version":
+	default:
+		return fmt.Errorf("unknown migrate action %q (want up, down N or version)", action)
+	}
+	if err != nil {
+		return err
+	}
+	v, err := migrations.Current(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "database at version %d of %d\n", v, migrations.Latest())
+	return nil
+}
+
+func runDev(ctx context.Context, c *cli, args []string) error {
+	cfg, _, err := parse(c, "dev", args, nil)
+	if err != nil {
+		return err
+	}
+	logger, err := cfg.Logger()
+	if err != nil {
+		return err
+	}
+	if cfg.TemporalAddress == "127.0.0.1:7233" { // the default means: embed one
+		cfg.TemporalAddress = "embedded"
+	}
+	return devenv.Run(ctx, cfg, logger, func(env map[string]string) {
+		fmt.Fprintf(c.stdout, "\nClusterwright is running.\n  portal: %s/\n  API:    %s/api/v1\n  env:    %s/env (source it for curl, cwctl and govc)\nPress Ctrl-C to stop.\n",
+			env["CLUSTERWRIGHT_URL"], env["CLUSTERWRIGHT_URL"], cfg.StateDir)
+	})
+}
+
+func runToken(ctx context.Context, c *cli, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("usage: clusterwright token create --name NAME --role admin|operator|viewer")
+	}
+	var in domain.TokenInput
+	cfg, _, err := parse(c, "token", args[1:], func(fs *flag.FlagSet) {
+		fs.StringVar(&in.Name, "name", "", "token name")
+		fs.StringVar(&in.Role, "role", "", "admin, operator or viewer")
+	})
+	if err != nil {
+		return err
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	logger, err := cfg.Logger()
+	if err != nil {
+		return err
+	}
+	store, closeStore, err := app.OpenStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	secret, _, err := store.CreateToken(ctx, in.Name, domain.Role(in.Role), "cli")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, secret)
+	return nil
+}

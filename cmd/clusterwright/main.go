@@ -1,0 +1,63 @@
+// Command clusterwright is the Clusterwright server: the API, the worker, migrations,
+// token management and the all-in-one dev environment. Run `clusterwright help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// command is one subcommand.
+type command struct {
+	name, usage, summary string
+	flags                []string // configuration settings it takes (see app.Config)
+	run                  func(ctx context.Context, c *cli, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "serve [flags]", "run the API and a worker", []string{"listen", "database-url", "temporal-address", "temporal-namespace", "secret-key", "secret-key-file", "log-level"}, runServe},
+		{"worker", "worker [flags]", "run a worker only", []string{"database-url", "temporal-address", "temporal-namespace", "secret-key", "secret-key-file", "log-level"}, runWorker},
+		{"migrate", "migrate [flags] [up|down N|version]", "apply, roll back or show database migrations", []string{"database-url", "log-level"}, runMigrate},
+		{"dev", "dev [flags]", "run everything on this machine: embedded Temporal, private Postgres, simulated vCenter", []string{"listen", "database-url", "temporal-address", "secret-key", "secret-key-file", "log-level", "state-dir"}, runDev},
+		{"vcsim", "vcsim [--listen ADDR] [--username U] [--password P]", "run a standalone simulated vCenter and print how to reach it", nil, runVCSim},
+		{"token", "token create --name NAME --role admin|operator|viewer [flags]", "create an API token and print it once", []string{"database-url", "secret-key", "secret-key-file", "log-level"}, runToken},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := runMain(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "clusterwright:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// cli carries the output streams to the subcommands.
+type cli struct {
+	stdout, stderr io.Writer
+}
+
+func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := &cli{stdout: stdout, stderr: stderr}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printHelp(stdout)
+		return nil
+	}
+	for _, cmd := range commands() {
+		if cmd.name == args[0] {
+			return cmd.run(ctx, c, args[1:])
+		}
+	}
+	printHelp(stderr)
+	return fmt.Errorf("unknown command %q", args[0])
+}

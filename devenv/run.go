@@ -1,0 +1,221 @@
+// Package devenv runs the whole of Clusterwright on one machine with embedded defaults:
+// `clusterwright dev`. It starts what is missing — a private Postgres, an embedded
+// Temporal server on SQLite, a simulated vCenter — then the API and the worker, registers
+// the simulated vCenter and an IP pool, and writes an env file for curl, cwctl and govc.
+package devenv
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/clusterwright/clusterwright/app"
+	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/secrets"
+	"github.com/clusterwright/clusterwright/sim"
+	"github.com/clusterwright/clusterwright/temporalrt"
+)
+
+// Names of what dev mode registers.
+const (
+	SimVCenterName = "sim"
+	SimIPPoolName  = "sim"
+	adminTokenName = "dev-admin"
+)
+
+// SimIPPool is the node address pool on the loopback range.
+var SimIPPool = domain.IPPoolInput{Name: SimIPPoolName, CIDR: "127.20.0.0/16", RangeStart: "127.20.0.10",
+	RangeEnd: "127.20.255.250", Gateway: "127.20.0.1", DNS: []string{"127.0.0.53"}}
+
+// Run starts everything and blocks until ctx is canceled, then stops it all.
+// ready, when not nil, is called with the env file's variables once all is up.
+func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, ready func(env map[string]string)) error {
+	state, err := filepath.Abs(cfg.StateDir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(state, 0o755); err != nil {
+		return fmt.Errorf("state dir: %w", err)
+	}
+	var stops []func()
+	defer func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}()
+
+	if cfg.SecretKey == "" && cfg.SecretKeyFile == "" {
+		cfg.SecretKeyFile = filepath.Join(state, "secret.key")
+		if _, err := secrets.GenerateKeyFile(cfg.SecretKeyFile); err != nil {
+			return fmt.Errorf("secret key: %w", err)
+		}
+	}
+	if cfg.DatabaseURL == "" {
+		pg, err := StartPostgres(ctx, state, logger)
+		if err != nil {
+			return err
+		}
+		stops = append(stops, pg.Stop)
+		cfg.DatabaseURL = pg.URL()
+	}
+	if cfg.TemporalAddress == "" || cfg.TemporalAddress == "embedded" {
+		ts, err := temporalrt.StartDevServer(temporalrt.DevServerConfig{DatabaseFile: filepath.Join(state, "temporal.db"), Namespace: "default", Logger: logger})
+		if err != nil {
+			return fmt.Errorf("embedded temporal: %w", err)
+		}
+		stops = append(stops, func() { _ = ts.Stop() })
+		cfg.TemporalAddress, cfg.TemporalNamespace = ts.FrontendHostPort(), ts.Namespace()
+	}
+	vc, err := startVCenter(state)
+	if err != nil {
+		return err
+	}
+	stops = append(stops, vc.Close)
+
+	a, err := app.Open(ctx, cfg, logger, true)
+	if err != nil {
+		return err
+	}
+	stops = append(stops, a.Close)
+	w := a.NewWorker()
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	stops = append(stops, w.Stop)
+
+	token, err := persistentSecret(filepath.Join(state, "admin.token"), "cw_dev")
+	if err != nil {
+		return err
+	}
+	if err := a.Store.ImportToken(ctx, adminTokenName, domain.RoleAdmin, token); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	srv := &http.Server{Handler: a.API().Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("api server", "error", err)
+		}
+	}()
+	stops = append(stops, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	})
+	base := "http://" + ln.Addr().String()
+
+	if err := register(ctx, base, token, vc); err != nil {
+		return err
+	}
+	env := map[string]string{
+		"CLUSTERWRIGHT_URL":   base,
+		"CLUSTERWRIGHT_TOKEN": token,
+		"TEMPORAL_ADDRESS":    cfg.TemporalAddress,
+		"TEMPORAL_NAMESPACE":  cfg.TemporalNamespace,
+		"DATABASE_URL":        cfg.DatabaseURL,
+		"VSPHERE_URL":         vc.URL().String(),
+		"VSPHERE_USERNAME":    vc.Username,
+		"VSPHERE_PASSWORD":    vc.Password,
+		"VSPHERE_INSECURE":    "true",
+		"GOVC_URL":            vc.URL().String(),
+		"GOVC_USERNAME":       vc.Username,
+		"GOVC_PASSWORD":       vc.Password,
+		"GOVC_INSECURE":       "true",
+	}
+	envFile := filepath.Join(state, "env")
+	if err := writeEnvFile(envFile, env); err != nil {
+		return fmt.Errorf("write env file: %w", err)
+	}
+	logger.Info("clusterwright dev is up", "api", base+"/api/v1", "portal", base+"/", "env_file", envFile)
+	if ready != nil {
+		ready(env)
+	}
+	<-ctx.Done()
+	logger.Info("stopping")
+	return nil
+}
+
+// startVCenter starts the simulated vCenter on the port and with the password it had
+// last time, so that its registration stays valid across restarts.
+func startVCenter(state string) (*sim.VCenter, error) {
+	password, err := persistentSecret(filepath.Join(state, "vcsim.password"), "sim-")
+	if err != nil {
+		return nil, err
+	}
+	portFile := filepath.Join(state, "vcsim.port")
+	addr := "127.0.0.1:0"
+	if b, err := os.ReadFile(portFile); err == nil {
+		if p, err := strconv.Atoi(string(bytes.TrimSpace(b))); err == nil {
+			addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
+		}
+	}
+	vc, err := sim.StartVCenter(sim.VCenterOptions{Addr: addr, Password: password})
+	if err != nil && addr != "127.0.0.1:0" {
+		vc, err = sim.StartVCenter(sim.VCenterOptions{Password: password}) // the old port is taken
+	}
+	if err != nil {
+		return nil, fmt.Errorf("simulated vcenter: %w", err)
+	}
+	_ = os.WriteFile(portFile, []byte(vc.URL().Port()+"\n"), 0o600)
+	return vc, nil
+}
+
+// register makes sure the simulated vCenter and the IP pool are registered, through the
+// API like any client would, and syncs the vCenter's inventory.
+func register(ctx context.Context, base, token string, vc *sim.VCenter) error {
+	call := func(method, path string, body any) (int, []byte, error) {
+		var rd io.Reader
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
+		if err != nil {
+			return 0, nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b, nil
+	}
+	status, _, err := call("GET", "/api/v1/vcenters/"+SimVCenterName, nil)
+	if err != nil {
+		return err
+	}
+	if status == http.StatusNotFound {
+		in := domain.VCenterInput{Name: SimVCenterName, Server: vc.URL().String(), Username: vc.Username, Password: vc.Password, Insecure: true}
+		if status, body, err := call("POST", "/api/v1/vcenters", in); err != nil || status != http.StatusCreated {
+			return fmt.Errorf("register the simulated vcenter: %d %s %v", status, body, err)
+		}
+	} else if status, body, err := call("POST", "/api/v1/vcenters/"+SimVCenterName+"/sync", nil); err != nil || (status != http.StatusAccepted && status != http.StatusConflict) {
+		return fmt.Errorf("sync the simulated vcenter: %d %s %v", status, body, err)
+	}
+	status, _, err = call("GET", "/api/v1/ippools/"+SimIPPoolName, nil)
+	if err != nil {
+		return err
+	}
+	if status == http.StatusNotFound {
+		if status, body, err := call("POST", "/api/v1/ippools", SimIPPool); err != nil || status != http.StatusCreated {
+			return fmt.Errorf("create the sim ip pool: %d %s %v", status, body, err)
+		}
+	}
+	return nil
+}
