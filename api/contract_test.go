@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-chi/chi/v5"
@@ -663,4 +665,213 @@ func sortedCopy(s []string) []string {
 	c := slices.Clone(s)
 	sort.Strings(c)
 	return c
+}
+
+// TestContractRepliesMatchSchemas encodes what the handlers send, as they encode it, and
+// validates the JSON against the documented schemas (JSON Schema 2020-12, formats on).
+func TestContractRepliesMatchSchemas(t *testing.T) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(OpenAPI)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	validate := func(name string, v any, opts ...openapi3.SchemaValidationOption) error {
+		ref := doc.Components.Schemas[name]
+		if ref == nil || ref.Value == nil {
+			return fmt.Errorf("no schema %s", name)
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		var value any
+		if err := json.Unmarshal(b, &value); err != nil {
+			return err
+		}
+		opts = append(opts, openapi3.EnableJSONSchema2020(), openapi3.EnableFormatValidation())
+		if err := ref.Value.VisitJSON(value, opts...); err != nil {
+			return fmt.Errorf("%s\n%s", err, b)
+		}
+		return nil
+	}
+
+	now := time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
+	later := now.Add(time.Hour)
+	token := domain.APIToken{ID: "5d0f6a3e-2b1c-4e8f-9a7d-6c5b4a392817", Name: "ci", Role: domain.RoleOperator,
+		CreatedBy: "admin", CreatedAt: now, LastUsedAt: &later}
+	vc := domain.VCenter{ID: "8e7d6c5b-4a39-4281-9f0e-1d2c3b4a5968", Name: "vc1", Server: "https://vc.example.com/sdk",
+		Username: "administrator@vsphere.local", Thumbprint: "AB:CD", CreatedAt: now, UpdatedAt: now, SyncedAt: &later}
+	running := domain.Operation{ID: "0b6f0c1e-4d1a-4b9e-9a55-2f4f1c8d7e10", Kind: domain.OpSyncInventory,
+		Target: domain.Target{Kind: "vcenter", ID: vc.ID, Name: vc.Name}, Actor: "admin", RequestID: "r1",
+		State: domain.OpRunning, WorkflowID: "vcenter-sync-1", RunID: "run-1", Steps: []domain.Step{}, CreatedAt: now, UpdatedAt: now}
+	done := running
+	done.State, done.Error, done.FinishedAt = domain.OpFailed, "boom", &later
+	done.Params = json.RawMessage(`{"pool":"default","replicas":3}`)
+	done.Steps = []domain.Step{
+		{Name: "collect-inventory", State: domain.StepFailed, Attempts: 3, StartedAt: &now, FinishedAt: &later, Error: "boom"},
+		{Name: "record", State: domain.StepSkipped},
+		{Name: "notify", State: domain.StepPending},
+	}
+	yes := true
+	spec := domain.ClusterSpec{Name: "dev-east", VCenter: "vc1",
+		Placement: domain.Placement{Datacenter: "DC0", ComputeCluster: "DC0_C0", Datastore: "LocalDS_0",
+			Network: "VM Network", Template: "ubuntu-2404-kube-v1.34"},
+		KubernetesVersion: "v1.34.2",
+		ControlPlane:      domain.NodeShape{Replicas: 1, CPUs: 4, MemoryMiB: 8192, DiskGiB: 60},
+		WorkerPools:       []domain.WorkerPool{{Name: "default", NodeShape: domain.NodeShape{Replicas: 2, CPUs: 4, MemoryMiB: 8192, DiskGiB: 60}}},
+		Network:           domain.NetworkSpec{IPPool: "lab", PodCIDR: "10.10.0.0/16", ServiceCIDR: "10.96.0.0/16"},
+		Addons: domain.AddonsSpec{Antrea: &domain.AntreaSpec{Multicluster: true, TrafficEncryption: "none"},
+			VSphereCPI: &struct{}{}, VSphereCSI: &domain.CSISpec{StoragePolicy: "vSAN Default Storage Policy", DefaultClass: &yes},
+			KubeSphere: &domain.KubeSphereSpec{Enabled: true, Role: "host"}},
+	}
+	noPools := spec
+	noPools.WorkerPools, noPools.Addons = nil, domain.AddonsSpec{}
+	cluster := domain.Cluster{ID: "c1", Name: "dev-east", VCenter: "vc1", Spec: spec, Phase: domain.PhaseReady,
+		ControlPlaneEndpoint: "https://10.0.0.10:6443", CertificateExpiry: &later, CreatedBy: "admin", CreatedAt: now, UpdatedAt: now,
+		Nodes: []domain.Node{{Name: "dev-east-cp-0", Role: "control-plane", IP: "10.0.0.11", VM: "vm-42", KubeletVersion: "v1.34.2", Ready: true},
+			{Name: "dev-east-default-0", Role: "worker", Pool: "default"}},
+		Addons: []domain.Addon{{Name: "antrea", ChartVersion: "2.4.0", Status: "deployed"}}}
+	pending := domain.Cluster{ID: "c2", Name: "new", Spec: noPools, Phase: domain.PhasePending, Nodes: []domain.Node{}, Addons: []domain.Addon{}}
+	pool := domain.IPPool{ID: "p1", Name: "lab", CIDR: "10.0.0.0/24", RangeStart: "10.0.0.10", RangeEnd: "10.0.0.99",
+		Gateway: "10.0.0.1", DNS: []string{"10.0.0.2"}, Size: 90, Free: 89, CreatedAt: now,
+		Leases: []domain.IPLease{{Address: "10.0.0.10", Owner: "dev-east-cp-0", ClusterID: "c1", LeasedAt: now}}}
+	listed := pool
+	listed.Leases = nil // as listIPPools sends it
+	obj := func(kind string) domain.InventoryObject {
+		return domain.InventoryObject{Kind: kind, Moref: kind + "-1", Name: kind, Path: "/DC0/" + kind, Datacenter: "DC0", Parent: "group-1"}
+	}
+	ds, tmpl, nw, cc := obj(domain.KindDatastore), obj(domain.KindTemplate), obj(domain.KindNetwork), obj(domain.KindComputeCluster)
+	ds.Datastore = &domain.DatastoreInfo{Type: "VMFS", URL: "ds:///vmfs/volumes/1/", CapacityBytes: 1 << 40, FreeBytes: 1 << 39, Accessible: true}
+	tmpl.Template = &domain.TemplateInfo{GuestID: "ubuntu64Guest", GuestFullName: "Ubuntu Linux (64-bit)", HardwareVersion: 19, CPUs: 2, MemoryMiB: 4096, DiskGiB: 40}
+	nw.Network = &domain.NetworkInfo{Type: "DistributedVirtualPortgroup"}
+	cc.Compute = &domain.ComputeInfo{Hosts: 3, CPUMhz: 72000, MemoryBytes: 1 << 38}
+	dc := obj(domain.KindDatacenter)
+	dc.Datacenter = ""
+	inv := domain.Inventory{VCenter: "vc1", SyncedAt: &now, Datacenters: []domain.InventoryObject{dc},
+		ComputeClusters: []domain.InventoryObject{cc}, Hosts: []domain.InventoryObject{obj(domain.KindHost)},
+		ResourcePools: []domain.InventoryObject{obj(domain.KindResourcePool)}, Folders: []domain.InventoryObject{obj(domain.KindFolder)},
+		Datastores: []domain.InventoryObject{ds}, Networks: []domain.InventoryObject{nw}, Templates: []domain.InventoryObject{tmpl}}
+	emptyInv := domain.Inventory{VCenter: "vc2", Datacenters: []domain.InventoryObject{}, ComputeClusters: []domain.InventoryObject{},
+		Hosts: []domain.InventoryObject{}, ResourcePools: []domain.InventoryObject{}, Folders: []domain.InventoryObject{},
+		Datastores: []domain.InventoryObject{}, Networks: []domain.InventoryObject{}, Templates: []domain.InventoryObject{}}
+	audit := domain.AuditEvent{ID: 7, At: now, Actor: "admin", Action: "token.create", Target: "token/ci", RequestID: "r1",
+		Outcome: domain.OutcomeSuccess, Status: 201, Detail: json.RawMessage(`{"role":"operator"}`)}
+
+	replies := []struct {
+		schema string
+		value  any
+	}{
+		{"Problem", Problem{Type: problemBase + "busy", Title: "Busy", Status: 409, Detail: "vcenter vc1 is busy", Instance: "/api/v1/vcenters/vc1/sync",
+			RequestID: "r1", Operation: running.ID}},
+		{"Problem", Problem{Type: problemBase + "invalid-input", Title: "Invalid input", Status: 400, Instance: "/api/v1/ippools",
+			Errors: []domain.FieldError{{Field: "cidr", Message: "must be a CIDR"}}}},
+		{"Problem", Problem{Type: "about:blank", Title: "Unauthorized", Status: 401, Instance: "/api/v1/audit"}},
+		{"APIToken", token},
+		{"APIToken", domain.APIToken{ID: "t", Name: "admin", Role: domain.RoleAdmin, CreatedAt: now}},
+		{"TokenCreated", TokenCreated{APIToken: token, Token: "cw_secret"}},
+		{"TokenList", list([]domain.APIToken{token}, "")},
+		{"TokenList", list[domain.APIToken](nil, "")},
+		{"VCenter", vc},
+		{"VCenter", domain.VCenter{ID: "v", Name: "vc2", Server: "https://h/sdk", Username: "u", Insecure: true, CreatedAt: now, UpdatedAt: now, SyncError: "x"}},
+		{"VCenterCreated", VCenterCreated{VCenter: vc, Operation: running}},
+		{"VCenterList", list([]domain.VCenter{vc}, "")},
+		{"Inventory", inv},
+		{"Inventory", emptyInv},
+		{"IPPool", pool},
+		{"IPPoolList", list([]domain.IPPool{listed}, "")},
+		{"VersionList", domain.KubernetesVersions()},
+		{"Cluster", cluster},
+		{"Cluster", pending},
+		{"ClusterList", list([]domain.Cluster{cluster, pending}, "eyJuIjoiZGV2In0")},
+		{"Operation", running},
+		{"Operation", done},
+		{"OperationReply", OperationReply{Operation: running}},
+		{"OperationList", list([]domain.Operation{running, done}, "c")},
+		{"AuditEvent", audit},
+		{"AuditList", list([]domain.AuditEvent{audit}, "")},
+		{"Health", map[string]string{"status": "ok"}},
+		{"Readiness", map[string]any{"status": "not ready", "checks": map[string]string{"postgres": "ok", "temporal": "unreachable"}}},
+	}
+	for i, r := range replies {
+		if err := validate(r.schema, r.value, openapi3.VisitAsResponse()); err != nil {
+			t.Errorf("reply %d (%T) does not match schema %s: %v", i, r.value, r.schema, err)
+		}
+	}
+
+	// Request bodies the handlers accept match the request schemas; unknown fields do not.
+	requests := []struct {
+		schema string
+		value  any
+	}{
+		{"TokenInput", domain.TokenInput{Name: "ci", Role: "viewer"}},
+		{"VCenterInput", domain.VCenterInput{Name: "vc1", Server: "vc.example.com", Username: "u", Password: "p"}},
+		{"VCenterInput", map[string]any{"name": "vc1", "server": "https://vc.example.com/sdk", "username": "u", "password": "p", "insecure": true,
+			"thumbprint": strings.Repeat("AB:", 19) + "AB"}},
+		{"IPPoolInput", domain.IPPoolInput{Name: "lab", CIDR: "10.0.0.0/24", RangeStart: "10.0.0.10", RangeEnd: "10.0.0.99", Gateway: "10.0.0.1", DNS: []string{"10.0.0.2"}}},
+		{"IPPoolInput", map[string]any{"name": "lab", "cidr": "10.0.0.0/24", "range_start": "10.0.0.10", "range_end": "10.0.0.99"}},
+		{"ClusterSpec", spec},
+	}
+	for i, r := range requests {
+		if err := validate(r.schema, r.value, openapi3.VisitAsRequest()); err != nil {
+			t.Errorf("request %d does not match schema %s: %v", i, r.schema, err)
+		}
+	}
+	for _, name := range []string{"TokenInput", "VCenterInput", "IPPoolInput"} {
+		if err := validate(name, map[string]any{"name": "x", "surprise": 1}, openapi3.VisitAsRequest()); err == nil {
+			t.Errorf("schema %s accepts an unknown field; the decoder rejects it", name)
+		}
+	}
+}
+
+// TestContractAuthIsEnforced calls every /api/v1 route of the router without a token and
+// expects the documented 401 problem, and the public routes that need no store without one.
+func TestContractAuthIsEnforced(t *testing.T) {
+	srv := httptest.NewServer(contractAPI().Handler())
+	defer srv.Close()
+	do := func(method, path string) (*http.Response, []byte) {
+		t.Helper()
+		req, err := http.NewRequest(method, srv.URL+path, strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body bytes.Buffer
+		_, _ = body.ReadFrom(resp.Body)
+		return resp, body.Bytes()
+	}
+	for _, key := range sortedKeys(routerRoutes(t)) {
+		method, pattern, _ := strings.Cut(key, " ")
+		if !strings.HasPrefix(pattern, "/api/v1/") {
+			continue
+		}
+		path := pathParamRE.ReplaceAllString(pattern, "x")
+		resp, body := do(method, path)
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s %s without a token = %d, want 401", method, path, resp.StatusCode)
+			continue
+		}
+		if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
+			t.Errorf("%s %s: 401 Content-Type = %q", method, path, ct)
+		}
+		if !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer ") {
+			t.Errorf("%s %s: 401 without WWW-Authenticate: Bearer", method, path)
+		}
+		var p Problem
+		if err := json.Unmarshal(body, &p); err != nil || p.Status != http.StatusUnauthorized || p.Title == "" || p.Type == "" {
+			t.Errorf("%s %s: 401 body %s is not a problem (%v)", method, path, body, err)
+		}
+	}
+	for _, path := range []string{"/healthz", "/metrics", "/api/openapi.yaml"} {
+		if resp, body := do(http.MethodGet, path); resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s without a token = %d %s, want 200", path, resp.StatusCode, body)
+		}
+	}
 }

@@ -41,11 +41,17 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter, page Page) ([]doma
 		return nil, "", err
 	}
 	limit := page.limit()
-	rows, err := s.pool.Query(ctx, `SELECT id, at, actor, action, target, request_id, outcome, status, detail
-		FROM audit_events
-		WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR action = $2) AND ($3 = '' OR target = $3)
-		  AND at >= $4 AND (NOT $5 OR id < $6)
-		ORDER BY id DESC LIMIT $7`, f.Actor, f.Action, f.Target, f.Since, hasAfter, after.Seq, limit+1)
+	var q query
+	q.andEqual("actor", f.Actor)
+	q.andEqual("action", f.Action)
+	q.andEqual("target", f.Target)
+	if !f.Since.IsZero() {
+		q.and("at >= ?", f.Since)
+	}
+	if hasAfter {
+		q.and("id < ?", after.Seq)
+	}
+	rows, err := s.pool.Query(ctx, q.sql(`SELECT id, at, actor, action, target, request_id, outcome, status, detail FROM audit_events`, "id DESC", limit+1), q.args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list audit events: %w", err)
 	}

@@ -35,10 +35,18 @@ func (s *Store) ListClusters(ctx context.Context, f ClusterFilter, page Page) ([
 		return nil, "", err
 	}
 	limit := page.limit()
-	rows, err := s.pool.Query(ctx, `SELECT `+clusterColumns+clusterFrom+`
-		WHERE c.deleted_at IS NULL AND c.name > $1
-		  AND ($2 = '' OR c.phase = $2) AND ($3 = '' OR v.name = $3)
-		ORDER BY c.name LIMIT $4`, after.Name, f.Phase, f.VCenter, limit+1)
+	var q query
+	q.and("c.deleted_at IS NULL")
+	if after.Name != "" {
+		q.and("c.name > ?", after.Name)
+	}
+	if f.Phase != "" {
+		q.and("c.phase = ?", f.Phase)
+	}
+	if f.VCenter != "" {
+		q.and("v.name = ?", f.VCenter)
+	}
+	rows, err := s.pool.Query(ctx, q.sql(`SELECT `+clusterColumns+clusterFrom, "c.name", limit+1), q.args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list clusters: %w", err)
 	}

@@ -185,13 +185,18 @@ func (s *Store) ListOperations(ctx context.Context, f OperationFilter, page Page
 		return nil, "", err
 	}
 	limit := page.limit()
-	rows, err := s.pool.Query(ctx, `SELECT `+operationColumns+` FROM operations
-		WHERE ($1 = '' OR (target_kind = 'cluster' AND target_name = $1))
-		  AND ($2 = '' OR kind = $2) AND ($3 = '' OR state = $3) AND ($4 = '' OR actor = $4)
-		  AND ($5 = '' OR target_name = $5)
-		  AND (NOT $6 OR (created_at, id) < ($7, $8::uuid))
-		ORDER BY created_at DESC, id DESC LIMIT $9`,
-		f.Cluster, f.Kind, f.State, f.Actor, f.Target, hasAfter, after.Time, nilUUID(after.ID), limit+1)
+	var q query
+	if f.Cluster != "" {
+		q.and("target_kind = 'cluster' AND target_name = ?", f.Cluster)
+	}
+	q.andEqual("kind", f.Kind)
+	q.andEqual("state", f.State)
+	q.andEqual("actor", f.Actor)
+	q.andEqual("target_name", f.Target)
+	if hasAfter {
+		q.and("(created_at, id) < (?, ?::uuid)", after.Time, nilUUID(after.ID))
+	}
+	rows, err := s.pool.Query(ctx, q.sql(`SELECT `+operationColumns+` FROM operations`, "created_at DESC, id DESC", limit+1), q.args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list operations: %w", err)
 	}
