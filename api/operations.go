@@ -43,7 +43,9 @@ func (a *API) withOperation(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func operationOf(r *http.Request) domain.Operation { return r.Context().Value(keyEntity).(domain.Operation) }
+func operationOf(r *http.Request) domain.Operation {
+	return r.Context().Value(keyEntity).(domain.Operation)
+}
 
 func (a *API) getOperation(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, operationOf(r))

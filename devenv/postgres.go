@@ -56,6 +56,11 @@ func StartPostgres(ctx context.Context, dir string, logger *slog.Logger) (*Postg
 			return nil, fmt.Errorf("running as root, Postgres needs the %q user: %w", p.runAs, err)
 		}
 	}
+	if p.runAs != "" {
+		if err := p.run(ctx, "test", "-x", dir); err != nil {
+			return nil, fmt.Errorf("the %s user cannot enter %s (make it and its parents world-executable, or set DATABASE_URL)", p.runAs, dir)
+		}
+	}
 	if _, err := os.Stat(filepath.Join(p.dataDir, "PG_VERSION")); err != nil {
 		if err := p.initdb(ctx); err != nil {
 			return nil, err

@@ -1,0 +1,163 @@
+package devenv_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clusterwright/clusterwright/app"
+	"github.com/clusterwright/clusterwright/devenv"
+	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/sim"
+)
+
+// devProcess is one run of `clusterwright dev` inside the test.
+type devProcess struct {
+	env    map[string]string
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startDev(t *testing.T, state string) *devProcess {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &devProcess{cancel: cancel, done: make(chan error, 1)}
+	ready := make(chan map[string]string, 1)
+	cfg := app.Config{Listen: "127.0.0.1:0", StateDir: state, TemporalAddress: "embedded"}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	go func() { p.done <- devenv.Run(ctx, cfg, logger, func(env map[string]string) { ready <- env }) }()
+	select {
+	case p.env = <-ready:
+	case err := <-p.done:
+		t.Fatalf("dev environment failed to start: %v", err)
+	case <-time.After(3 * time.Minute):
+		t.Fatal("dev environment not up after 3 minutes")
+	}
+	return p
+}
+
+func (p *devProcess) stop(t *testing.T) {
+	t.Helper()
+	p.cancel()
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("dev environment stopped with %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("dev environment did not stop within a minute")
+	}
+}
+
+func (p *devProcess) call(t *testing.T, method, path string, body string, out any) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, p.env["CLUSTERWRIGHT_URL"]+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+p.env["CLUSTERWRIGHT_TOKEN"])
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+		}
+	}
+	return resp.StatusCode
+}
+
+// waitSynced waits until the vCenter's newest sync operation succeeded.
+func (p *devProcess) waitSynced(t *testing.T, vcenter string) domain.Operation {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var ops struct{ Items []domain.Operation }
+		p.call(t, "GET", "/api/v1/operations?target="+vcenter+"&kind=vcenter.sync", "", &ops)
+		if len(ops.Items) > 0 && ops.Items[0].State == domain.OpSucceeded {
+			return ops.Items[0]
+		}
+		if len(ops.Items) > 0 && ops.Items[0].State == domain.OpFailed {
+			t.Fatalf("sync of %s failed: %+v", vcenter, ops.Items[0])
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sync of %s not done: %+v", vcenter, ops.Items)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestDevEnvironment runs `clusterwright dev` on a fresh state directory, uses it as the
+// README says (register a second simulated vCenter, read inventories and the audit log),
+// stops it, and starts it again: the token, the records and the Temporal history persist.
+func TestDevEnvironment(t *testing.T) {
+	// As root, the private Postgres runs as the postgres user, who must reach the
+	// directory: t.TempDir's parent is private, so make one that is not.
+	state, err := os.MkdirTemp("", "cwdev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(state) })
+	if err := os.Chmod(state, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dev := startDev(t, state)
+	var b []byte
+
+	b, err = os.ReadFile(filepath.Join(state, "env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"CLUSTERWRIGHT_URL", "CLUSTERWRIGHT_TOKEN", "TEMPORAL_ADDRESS", "DATABASE_URL", "VSPHERE_URL", "VSPHERE_USERNAME", "VSPHERE_PASSWORD"} {
+		if !strings.Contains(string(b), key+"=") || dev.env[key] == "" {
+			t.Errorf("env file lacks %s", key)
+		}
+	}
+	first := dev.waitSynced(t, devenv.SimVCenterName)
+	var inv domain.Inventory
+	if dev.call(t, "GET", "/api/v1/vcenters/sim/inventory", "", &inv) != 200 || len(inv.Templates) == 0 {
+		t.Fatalf("sim inventory: %+v", inv)
+	}
+	var pool domain.IPPool
+	if dev.call(t, "GET", "/api/v1/ippools/sim", "", &pool) != 200 || pool.CIDR != "127.20.0.0/16" {
+		t.Fatalf("sim ip pool: %+v", pool)
+	}
+
+	second, err := sim.StartVCenter(sim.VCenterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	reg, _ := json.Marshal(domain.VCenterInput{Name: "vc2", Server: second.URL().Host, Username: second.Username, Password: second.Password, Insecure: true})
+	if status := dev.call(t, "POST", "/api/v1/vcenters", string(reg), nil); status != http.StatusCreated {
+		t.Fatalf("register vc2: %d", status)
+	}
+	dev.waitSynced(t, "vc2")
+	var audit struct{ Items []domain.AuditEvent }
+	dev.call(t, "GET", "/api/v1/audit", "", &audit)
+	if len(audit.Items) < 3 || audit.Items[0].Action != "vcenter.create" || audit.Items[0].Target != "vcenter/vc2" {
+		t.Fatalf("audit: %+v", audit.Items)
+	}
+	dev.stop(t)
+
+	again := startDev(t, state)
+	defer again.stop(t)
+	if again.env["CLUSTERWRIGHT_TOKEN"] != dev.env["CLUSTERWRIGHT_TOKEN"] {
+		t.Error("the admin token changed across a restart")
+	}
+	var op domain.Operation
+	if again.call(t, "GET", "/api/v1/operations/"+first.ID, "", &op) != 200 || op.State != domain.OpSucceeded || len(op.Steps) != 1 {
+		t.Fatalf("the first sync is not remembered: %+v", op)
+	}
+	if again.waitSynced(t, devenv.SimVCenterName).ID == first.ID {
+		t.Fatal("no resync of the simulated vCenter after the restart")
+	}
+}
