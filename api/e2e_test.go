@@ -91,6 +91,18 @@ func TestVCenterRegistrationSyncsInventory(t *testing.T) {
 		t.Fatalf("vcenter.sync audit = %+v", e)
 	}
 
+	// The worker counted the runs and attempts.
+	m := string(env.Do("GET", "/metrics", "", nil).Body)
+	for _, want := range []string{
+		`clusterwright_workflows_finished_total{outcome="success",workflow="SyncInventory"} 2`,
+		`clusterwright_activity_attempts_total{activity="SyncInventory",outcome="success"} 2`,
+		`clusterwright_operations_started_total{kind="vcenter.sync"} 2`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+
 	// The password never comes back and never reaches the log.
 	for _, path := range []string{"/api/v1/vcenters", "/api/v1/vcenters/vc1", "/api/v1/audit", "/api/v1/operations/" + op.ID} {
 		if b := env.Do("GET", path, env.AdminToken, nil).Body; bytes.Contains(b, []byte(in.Password)) {

@@ -35,8 +35,19 @@ type Env struct {
 	t          testing.TB
 }
 
+// Options changes what Start brings up.
+type Options struct {
+	VCenter sim.VCenterOptions // the simulated vCenter, e.g. with delays or faults
+}
+
 // Start brings everything up; it is torn down when the test ends.
 func Start(t *testing.T) *Env {
+	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// StartWith is Start with options.
+func StartWith(t *testing.T, opts Options) *Env {
 	t.Helper()
 	ts := temporaltest.NewServer(temporaltest.WithT(t))
 	key := make([]byte, 32)
@@ -68,7 +79,7 @@ func Start(t *testing.T) *Env {
 	if err != nil {
 		t.Fatalf("admin token: %v", err)
 	}
-	vc, err := sim.StartVCenter(sim.VCenterOptions{})
+	vc, err := sim.StartVCenter(opts.VCenter)
 	if err != nil {
 		t.Fatalf("start vcsim: %v", err)
 	}
