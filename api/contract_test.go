@@ -31,7 +31,7 @@ import (
 // and error responses on every /api/v1 operation, resolvable references, and schemas whose
 // properties are the JSON fields of the Go types the handlers encode and decode.
 
-var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+var oasMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 // contractAPI is an API without a store: enough to walk the routes and serve the contract.
 func contractAPI() *API {
@@ -51,27 +51,27 @@ func contractDoc(t *testing.T) map[string]any {
 	return doc
 }
 
-// asMap returns v as a map, or nil.
-func asMap(v any) map[string]any {
+// oasMap returns v as a map, or nil.
+func oasMap(v any) map[string]any {
 	m, _ := v.(map[string]any)
 	return m
 }
 
-// asList returns v as a list, or nil.
-func asList(v any) []any {
+// oasList returns v as a list, or nil.
+func oasList(v any) []any {
 	l, _ := v.([]any)
 	return l
 }
 
 // resolve follows a local reference ("#/components/...") in doc.
-func resolve(doc map[string]any, ref string) (any, error) {
+func oasResolve(doc map[string]any, ref string) (any, error) {
 	if !strings.HasPrefix(ref, "#/") {
 		return nil, fmt.Errorf("reference %q is not local to the document", ref)
 	}
 	var cur any = doc
 	for _, tok := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
 		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		m := asMap(cur)
+		m := oasMap(cur)
 		if m == nil {
 			return nil, fmt.Errorf("reference %q: %q is not inside an object", ref, tok)
 		}
@@ -85,15 +85,15 @@ func resolve(doc map[string]any, ref string) (any, error) {
 }
 
 // deref returns v itself, or what its $ref points at (following chains of references).
-func deref(t *testing.T, doc map[string]any, v any) map[string]any {
+func oasDeref(t *testing.T, doc map[string]any, v any) map[string]any {
 	t.Helper()
 	for range 10 {
-		m := asMap(v)
+		m := oasMap(v)
 		ref, ok := m["$ref"].(string)
 		if !ok {
 			return m
 		}
-		next, err := resolve(doc, ref)
+		next, err := oasResolve(doc, ref)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,27 +103,27 @@ func deref(t *testing.T, doc map[string]any, v any) map[string]any {
 	return nil
 }
 
-// docOperations returns every operation of the document by "METHOD /path".
-func docOperations(t *testing.T, doc map[string]any) map[string]map[string]any {
+// oasOperations returns every operation of the document by "METHOD /path".
+func oasOperations(t *testing.T, doc map[string]any) map[string]map[string]any {
 	t.Helper()
-	paths := asMap(doc["paths"])
+	paths := oasMap(doc["paths"])
 	if paths == nil {
 		t.Fatal("openapi.yaml has no paths")
 	}
 	ops := map[string]map[string]any{}
 	for path, item := range paths {
-		for key, op := range asMap(item) {
-			if !slices.Contains(httpMethods, key) {
+		for key, op := range oasMap(item) {
+			if !slices.Contains(oasMethods, key) {
 				continue
 			}
-			ops[strings.ToUpper(key)+" "+path] = asMap(op)
+			ops[strings.ToUpper(key)+" "+path] = oasMap(op)
 		}
 	}
 	return ops
 }
 
-// routerRoutes lists the router's endpoints as "METHOD /path", without the portal's.
-func routerRoutes(t *testing.T) map[string]bool {
+// contractRouterRoutes lists the router's endpoints as "METHOD /path", without the portal's.
+func contractRouterRoutes(t *testing.T) map[string]bool {
 	t.Helper()
 	rs, ok := contractAPI().Handler().(chi.Routes)
 	if !ok {
@@ -146,7 +146,7 @@ func routerRoutes(t *testing.T) map[string]bool {
 	return got
 }
 
-func sortedKeys[V any](m map[string]V) []string {
+func oasSortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -209,15 +209,15 @@ func TestOpenAPIValidates(t *testing.T) {
 
 func TestContractRoutesMatchRouter(t *testing.T) {
 	doc := contractDoc(t)
-	ops := docOperations(t, doc)
-	router := routerRoutes(t)
+	ops := oasOperations(t, doc)
+	router := contractRouterRoutes(t)
 
-	for _, key := range sortedKeys(router) {
+	for _, key := range oasSortedKeys(router) {
 		if _, ok := ops[key]; !ok {
 			t.Errorf("router serves %s, which openapi.yaml does not document", key)
 		}
 	}
-	for _, key := range sortedKeys(ops) {
+	for _, key := range oasSortedKeys(ops) {
 		if !router[key] {
 			t.Errorf("openapi.yaml documents %s, which the router does not serve", key)
 		}
@@ -234,7 +234,7 @@ func TestContractRoutesMatchRouter(t *testing.T) {
 
 func TestContractRolesAndAuditActions(t *testing.T) {
 	doc := contractDoc(t)
-	ops := docOperations(t, doc)
+	ops := oasOperations(t, doc)
 	a := contractAPI()
 	roles := []string{string(domain.RoleAdmin), string(domain.RoleOperator), string(domain.RoleViewer)}
 
@@ -275,23 +275,23 @@ func TestContractRolesAndAuditActions(t *testing.T) {
 	}
 }
 
-// effectiveSecurity is the security requirement of op: its own or the document's.
-func effectiveSecurity(doc, op map[string]any) []any {
+// oasSecurity is the security requirement of op: its own or the document's.
+func oasSecurity(doc, op map[string]any) []any {
 	if s, ok := op["security"]; ok {
-		return asList(s)
+		return oasList(s)
 	}
-	return asList(doc["security"])
+	return oasList(doc["security"])
 }
 
 func TestContractAuthAndErrorResponses(t *testing.T) {
 	doc := contractDoc(t)
-	ops := docOperations(t, doc)
+	ops := oasOperations(t, doc)
 
 	// The bearer scheme the operations name.
-	schemes := asMap(asMap(doc["components"])["securitySchemes"])
+	schemes := oasMap(oasMap(doc["components"])["securitySchemes"])
 	var bearer []string
 	for name, s := range schemes {
-		s := asMap(s)
+		s := oasMap(s)
 		if s["type"] == "http" && strings.EqualFold(fmt.Sprint(s["scheme"]), "bearer") {
 			bearer = append(bearer, name)
 		}
@@ -300,19 +300,19 @@ func TestContractAuthAndErrorResponses(t *testing.T) {
 		t.Fatal("components.securitySchemes has no http bearer scheme")
 	}
 
-	for _, key := range sortedKeys(ops) {
+	for _, key := range oasSortedKeys(ops) {
 		op := ops[key]
 		method, path, _ := strings.Cut(key, " ")
-		responses := asMap(op["responses"])
+		responses := oasMap(op["responses"])
 		if len(responses) == 0 {
 			t.Errorf("%s lists no responses", key)
 			continue
 		}
-		sec := effectiveSecurity(doc, op)
+		sec := oasSecurity(doc, op)
 		if strings.HasPrefix(path, "/api/v1/") {
 			found := false
 			for _, req := range sec {
-				for name := range asMap(req) {
+				for name := range oasMap(req) {
 					found = found || slices.Contains(bearer, name)
 				}
 			}
@@ -324,14 +324,14 @@ func TestContractAuthAndErrorResponses(t *testing.T) {
 					t.Errorf("%s does not list %s", key, code)
 				}
 			}
-			if r := deref(t, doc, responses["401"]); r != nil && asMap(r["headers"])["WWW-Authenticate"] == nil {
+			if r := oasDeref(t, doc, responses["401"]); r != nil && oasMap(r["headers"])["WWW-Authenticate"] == nil {
 				t.Errorf("%s: 401 does not document WWW-Authenticate", key)
 			}
 			for code, r := range responses {
 				if code[0] != '4' && code[0] != '5' {
 					continue
 				}
-				if _, ok := asMap(deref(t, doc, r)["content"])["application/problem+json"]; !ok {
+				if _, ok := oasMap(oasDeref(t, doc, r)["content"])["application/problem+json"]; !ok {
 					t.Errorf("%s: %s is not application/problem+json", key, code)
 				}
 			}
@@ -350,7 +350,7 @@ func TestContractAuthAndErrorResponses(t *testing.T) {
 					t.Errorf("%s takes a body but does not list %s", key, code)
 				}
 			}
-			if _, ok := asMap(deref(t, doc, body)["content"])["application/json"]; !ok {
+			if _, ok := oasMap(oasDeref(t, doc, body)["content"])["application/json"]; !ok {
 				t.Errorf("%s: the request body is not application/json", key)
 			}
 		default:
@@ -359,33 +359,33 @@ func TestContractAuthAndErrorResponses(t *testing.T) {
 			}
 		}
 
-		// Created and accepted replies say where the resource or operation is.
+		// Accepted replies carry the operation and say where to follow it.
 		if r, ok := responses["202"]; ok {
-			if asMap(deref(t, doc, r)["headers"])["Location"] == nil {
+			if oasMap(oasDeref(t, doc, r)["headers"])["Location"] == nil {
 				t.Errorf("%s: 202 without a Location header", key)
 			}
-			if !strings.HasSuffix(fmt.Sprint(asMap(asMap(asMap(deref(t, doc, r)["content"])["application/json"])["schema"])["$ref"]), "/OperationReply") {
+			if !strings.HasSuffix(fmt.Sprint(oasMap(oasMap(oasMap(oasDeref(t, doc, r)["content"])["application/json"])["schema"])["$ref"]), "/OperationReply") {
 				t.Errorf("%s: 202 is not an OperationReply", key)
 			}
 		}
 	}
 }
 
-var pathParamRE = regexp.MustCompile(`\{([^}]+)\}`)
+var oasPathParamRE = regexp.MustCompile(`\{([^}]+)\}`)
 
 // TestContractPathParameters checks that every {param} of a path is declared in: path.
 func TestContractPathParameters(t *testing.T) {
 	doc := contractDoc(t)
-	for path, item := range asMap(doc["paths"]) {
-		item := asMap(item)
-		for _, method := range httpMethods {
-			op := asMap(item[method])
+	for path, item := range oasMap(doc["paths"]) {
+		item := oasMap(item)
+		for _, method := range oasMethods {
+			op := oasMap(item[method])
 			if op == nil {
 				continue
 			}
 			declared := map[string]bool{}
-			for _, p := range append(asList(item["parameters"]), asList(op["parameters"])...) {
-				p := deref(t, doc, p)
+			for _, p := range append(oasList(item["parameters"]), oasList(op["parameters"])...) {
+				p := oasDeref(t, doc, p)
 				if p["in"] == "path" {
 					declared[fmt.Sprint(p["name"])] = true
 					if p["required"] != true {
@@ -394,7 +394,7 @@ func TestContractPathParameters(t *testing.T) {
 				}
 			}
 			want := map[string]bool{}
-			for _, m := range pathParamRE.FindAllStringSubmatch(path, -1) {
+			for _, m := range oasPathParamRE.FindAllStringSubmatch(path, -1) {
 				want[m[1]] = true
 				if !declared[m[1]] {
 					t.Errorf("%s %s: path parameter %s is not declared", method, path, m[1])
@@ -422,7 +422,7 @@ func TestContractRefsResolve(t *testing.T) {
 				s, isString := ref.(string)
 				if !isString {
 					t.Errorf("%s: $ref is %v, not a string", at, ref)
-				} else if _, err := resolve(doc, s); err != nil {
+				} else if _, err := oasResolve(doc, s); err != nil {
 					t.Errorf("%s: %v", at, err)
 				}
 			}
@@ -441,19 +441,19 @@ func TestContractRefsResolve(t *testing.T) {
 	}
 }
 
-// schemaShape is the properties and required properties of a schema, allOf flattened.
-func schemaShape(t *testing.T, doc map[string]any, s map[string]any) (props, required map[string]bool) {
+// oasSchemaShape is the properties and required properties of a schema, allOf flattened.
+func oasSchemaShape(t *testing.T, doc map[string]any, s map[string]any) (props, required map[string]bool) {
 	t.Helper()
 	props, required = map[string]bool{}, map[string]bool{}
-	s = deref(t, doc, s)
-	for name := range asMap(s["properties"]) {
+	s = oasDeref(t, doc, s)
+	for name := range oasMap(s["properties"]) {
 		props[name] = true
 	}
-	for _, r := range asList(s["required"]) {
+	for _, r := range oasList(s["required"]) {
 		required[fmt.Sprint(r)] = true
 	}
-	for _, part := range asList(s["allOf"]) {
-		p, r := schemaShape(t, doc, asMap(part))
+	for _, part := range oasList(s["allOf"]) {
+		p, r := oasSchemaShape(t, doc, oasMap(part))
 		for k := range p {
 			props[k] = true
 		}
@@ -464,9 +464,9 @@ func schemaShape(t *testing.T, doc map[string]any, s map[string]any) (props, req
 	return props, required
 }
 
-// jsonShape is the JSON fields of a Go struct type (embedded structs flattened) and which
+// goJSONShape is the JSON fields of a Go struct type (embedded structs flattened) and which
 // of them are always present (no omitempty).
-func jsonShape(typ reflect.Type) (fields, always map[string]bool) {
+func goJSONShape(typ reflect.Type) (fields, always map[string]bool) {
 	fields, always = map[string]bool{}, map[string]bool{}
 	for i := range typ.NumField() {
 		f := typ.Field(i)
@@ -481,7 +481,7 @@ func jsonShape(typ reflect.Type) (fields, always map[string]bool) {
 				ft = ft.Elem()
 			}
 			if ft.Kind() == reflect.Struct {
-				ef, ea := jsonShape(ft)
+				ef, ea := goJSONShape(ft)
 				for k := range ef {
 					fields[k] = true
 				}
@@ -510,7 +510,7 @@ func jsonShape(typ reflect.Type) (fields, always map[string]bool) {
 // for request bodies, no unknown fields (the decoder rejects them).
 func TestContractSchemasMatchGoTypes(t *testing.T) {
 	doc := contractDoc(t)
-	schemas := asMap(asMap(doc["components"])["schemas"])
+	schemas := oasMap(oasMap(doc["components"])["schemas"])
 
 	replies := map[string]any{
 		"Problem":         Problem{},
@@ -558,33 +558,33 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 		"IPPoolInput":  domain.IPPoolInput{},
 	}
 	check := func(name string, v any, reply bool) {
-		s := asMap(schemas[name])
+		s := oasMap(schemas[name])
 		if s == nil {
 			t.Errorf("components.schemas has no %s", name)
 			return
 		}
-		if asMap(s)["description"] == nil {
+		if oasMap(s)["description"] == nil {
 			t.Errorf("schema %s has no description", name)
 		}
-		props, required := schemaShape(t, doc, s)
-		fields, always := jsonShape(reflect.TypeOf(v))
-		for _, f := range sortedKeys(fields) {
+		props, required := oasSchemaShape(t, doc, s)
+		fields, always := goJSONShape(reflect.TypeOf(v))
+		for _, f := range oasSortedKeys(fields) {
 			if !props[f] {
 				t.Errorf("schema %s lacks property %q of %T", name, f, v)
 			}
 		}
-		for _, p := range sortedKeys(props) {
+		for _, p := range oasSortedKeys(props) {
 			if !fields[p] {
 				t.Errorf("schema %s has property %q, which %T does not have", name, p, v)
 			}
 		}
-		for _, r := range sortedKeys(required) {
+		for _, r := range oasSortedKeys(required) {
 			if !props[r] {
 				t.Errorf("schema %s requires %q, which it does not define", name, r)
 			}
 		}
 		if reply {
-			for _, f := range sortedKeys(fields) {
+			for _, f := range oasSortedKeys(fields) {
 				if always[f] != required[f] {
 					t.Errorf("schema %s: %q required=%v, but %T always encodes it: %v", name, f, required[f], v, always[f])
 				}
@@ -593,20 +593,20 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 			t.Errorf("request schema %s must say additionalProperties: false (the decoder rejects unknown fields)", name)
 		}
 	}
-	for _, name := range sortedKeys(replies) {
+	for _, name := range oasSortedKeys(replies) {
 		check(name, replies[name], true)
 	}
-	for _, name := range sortedKeys(requests) {
+	for _, name := range oasSortedKeys(requests) {
 		check(name, requests[name], false)
 	}
 
 	// Secrets are write-only and appear in no reply.
-	pw := asMap(asMap(asMap(schemas["VCenterInput"])["properties"])["password"])
+	pw := oasMap(oasMap(oasMap(schemas["VCenterInput"])["properties"])["password"])
 	if pw["writeOnly"] != true {
 		t.Error("VCenterInput.password is not writeOnly")
 	}
-	for _, name := range sortedKeys(replies) {
-		props, _ := schemaShape(t, doc, asMap(schemas[name]))
+	for _, name := range oasSortedKeys(replies) {
+		props, _ := oasSchemaShape(t, doc, oasMap(schemas[name]))
 		for _, secret := range []string{"password", "password_sealed", "token_hash", "kubeconfig", "private_key"} {
 			if props[secret] {
 				t.Errorf("reply schema %s has secret property %q", name, secret)
@@ -618,10 +618,10 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 // TestContractEnums checks the documented enums against the server's values.
 func TestContractEnums(t *testing.T) {
 	doc := contractDoc(t)
-	schemas := asMap(asMap(doc["components"])["schemas"])
+	schemas := oasMap(oasMap(doc["components"])["schemas"])
 	enum := func(s map[string]any) []string {
 		var out []string
-		for _, v := range asList(s["enum"]) {
+		for _, v := range oasList(s["enum"]) {
 			out = append(out, fmt.Sprint(v))
 		}
 		return out
@@ -635,33 +635,33 @@ func TestContractEnums(t *testing.T) {
 		"AuditOutcome": {domain.OutcomeSuccess, domain.OutcomeFailure, domain.OutcomeDenied},
 	}
 	for name, values := range want {
-		got := enum(asMap(schemas[name]))
-		if !slices.Equal(sortedCopy(got), sortedCopy(values)) {
+		got := enum(oasMap(schemas[name]))
+		if !slices.Equal(oasSorted(got), oasSorted(values)) {
 			t.Errorf("schema %s enum = %v, the server uses %v", name, got, values)
 		}
 	}
-	kinds := enum(asMap(asMap(asMap(schemas["InventoryObject"])["properties"])["kind"]))
-	if !slices.Equal(sortedCopy(kinds), sortedCopy(domain.InventoryKinds)) {
+	kinds := enum(oasMap(oasMap(oasMap(schemas["InventoryObject"])["properties"])["kind"]))
+	if !slices.Equal(oasSorted(kinds), oasSorted(domain.InventoryKinds)) {
 		t.Errorf("InventoryObject.kind enum = %v, the server uses %v", kinds, domain.InventoryKinds)
 	}
 
 	// Every role named by x-required-role is a Role.
-	roles := enum(asMap(schemas["Role"]))
-	for key, op := range docOperations(t, doc) {
+	roles := enum(oasMap(schemas["Role"]))
+	for key, op := range oasOperations(t, doc) {
 		if r, ok := op["x-required-role"]; ok && !slices.Contains(roles, fmt.Sprint(r)) {
 			t.Errorf("%s: x-required-role %v is not a Role", key, r)
 		}
 	}
 
 	// Pagination limits match the store's.
-	limit := asMap(asMap(asMap(asMap(doc["components"])["parameters"])["Limit"])["schema"])
+	limit := oasMap(oasMap(oasMap(oasMap(doc["components"])["parameters"])["Limit"])["schema"])
 	if fmt.Sprint(limit["minimum"]) != "1" || fmt.Sprint(limit["maximum"]) != fmt.Sprint(inventory.MaxLimit) ||
 		fmt.Sprint(limit["default"]) != fmt.Sprint(inventory.DefaultLimit) {
 		t.Errorf("Limit parameter = %v, want 1..%d, default %d", limit, inventory.MaxLimit, inventory.DefaultLimit)
 	}
 }
 
-func sortedCopy(s []string) []string {
+func oasSorted(s []string) []string {
 	c := slices.Clone(s)
 	sort.Strings(c)
 	return c
@@ -847,12 +847,12 @@ func TestContractAuthIsEnforced(t *testing.T) {
 		_, _ = body.ReadFrom(resp.Body)
 		return resp, body.Bytes()
 	}
-	for _, key := range sortedKeys(routerRoutes(t)) {
+	for _, key := range oasSortedKeys(contractRouterRoutes(t)) {
 		method, pattern, _ := strings.Cut(key, " ")
 		if !strings.HasPrefix(pattern, "/api/v1/") {
 			continue
 		}
-		path := pathParamRE.ReplaceAllString(pattern, "x")
+		path := oasPathParamRE.ReplaceAllString(pattern, "x")
 		resp, body := do(method, path)
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("%s %s without a token = %d, want 401", method, path, resp.StatusCode)

@@ -54,7 +54,7 @@ func (w *syncInventory) run(ctx workflow.Context) (res SyncInventoryResult, err 
 	}()
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Minute,
-		HeartbeatTimeout:    time.Minute,
+		HeartbeatTimeout:    4 * vsphere.HeartbeatInterval,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute, MaximumAttempts: 5,
 			NonRetryableErrorTypes: []string{vsphere.ErrTypeBadCredentials},

@@ -1,9 +1,12 @@
 package vsphere
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
+	"github.com/clusterwright/clusterwright/activities/heartbeat"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -47,21 +50,22 @@ const (
 // invalid address or an unknown vCenter fail without retry; an unreachable
 // vCenter is retried.
 func (a *Activities) SyncInventory(ctx context.Context, vcenterID string) (SyncResult, error) {
+	defer heartbeat.Every(ctx, HeartbeatInterval)()
 	creds, err := a.Store.VCenterCredentials(ctx, vcenterID)
 	if err != nil {
 		return SyncResult{}, activityError(fmt.Errorf("read credentials of vCenter %s: %w", vcenterID, err))
 	}
-	heartbeat(ctx, "login")
+	progress(ctx, "login")
 	c, err := a.Sessions.Client(ctx, vcenterID, creds)
 	if err != nil {
 		return SyncResult{}, activityError(fmt.Errorf("vCenter %s: %w", vcenterID, err))
 	}
-	heartbeat(ctx, "collect")
+	progress(ctx, "collect")
 	objs, err := CollectInventory(ctx, c.Client)
 	if err != nil {
 		return SyncResult{}, activityError(fmt.Errorf("collect inventory of vCenter %s: %w", vcenterID, classify(err)))
 	}
-	heartbeat(ctx, "store")
+	progress(ctx, "store")
 	if err := a.Store.ReplaceInventory(ctx, vcenterID, objs); err != nil {
 		return SyncResult{}, fmt.Errorf("record inventory of vCenter %s: %w", vcenterID, err)
 	}
@@ -71,6 +75,10 @@ func (a *Activities) SyncInventory(ctx context.Context, vcenterID string) (SyncR
 	}
 	return SyncResult{Counts: counts}, nil
 }
+
+// HeartbeatInterval is how often long vSphere activities heartbeat while they wait;
+// workflows set their heartbeat timeout to a few times this.
+const HeartbeatInterval = 5 * time.Second
 
 // activityError turns err into a Temporal application error whose type names
 // its class, non-retryable when retrying cannot help. Other errors are
@@ -94,9 +102,9 @@ func activityError(err error) error {
 	return err
 }
 
-// heartbeat records progress when ctx is an activity context, so that the
-// activities can also be called directly, e.g. from tests.
-func heartbeat(ctx context.Context, step string) {
+// progress records a heartbeat naming the stage reached, when ctx is an activity
+// context, so that the activities can also be called directly, e.g. from tests.
+func progress(ctx context.Context, step string) {
 	if activity.IsActivity(ctx) {
 		activity.RecordHeartbeat(ctx, step)
 	}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/clusterwright/clusterwright/app"
@@ -31,6 +32,7 @@ type Env struct {
 	URL        string // base URL of the API
 	AdminToken string
 	VCenter    *sim.VCenter
+	Worker     worker.Worker // the running worker; see RestartWorker
 	Logs       *bytes.Buffer // everything the process logged
 	t          testing.TB
 }
@@ -71,7 +73,8 @@ func StartWith(t *testing.T, opts Options) *Env {
 	if err := w.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
 	}
-	t.Cleanup(w.Stop)
+	env := &Env{App: a, Worker: w, Logs: logs, t: t}
+	t.Cleanup(func() { env.Worker.Stop() })
 	srv := httptest.NewServer(a.API().Handler())
 	t.Cleanup(srv.Close)
 
@@ -84,7 +87,20 @@ func StartWith(t *testing.T, opts Options) *Env {
 		t.Fatalf("start vcsim: %v", err)
 	}
 	t.Cleanup(vc.Close)
-	return &Env{App: a, URL: srv.URL, AdminToken: token, VCenter: vc, Logs: logs, t: t}
+	env.URL, env.AdminToken, env.VCenter = srv.URL, token, vc
+	return env
+}
+
+// StopWorker stops the worker: running activities are abandoned, as when its process dies.
+func (e *Env) StopWorker() { e.Worker.Stop() }
+
+// StartWorker starts a new worker, as a restarted process would.
+func (e *Env) StartWorker() {
+	e.t.Helper()
+	e.Worker = e.App.NewWorker()
+	if err := e.Worker.Start(); err != nil {
+		e.t.Fatalf("restart worker: %v", err)
+	}
 }
 
 // testWriter sends logs to the test output only when asked, to keep runs readable.
