@@ -97,6 +97,11 @@ func TestPublicEndpoints(t *testing.T) {
 	if r := env.Do("GET", "/api/v1/nothing-here", env.AdminToken, nil); r.Status != http.StatusNotFound {
 		t.Errorf("unknown route: %d", r.Status)
 	}
+	req, _ := http.NewRequest("GET", env.URL+"/api/v1/vcenters", nil)
+	req.Header.Set("Authorization", "bearer  "+env.AdminToken) // the scheme is case-insensitive
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("lower-case bearer scheme: %v %v", resp, err)
+	}
 	if r := env.Do("GET", "/healthz", "", nil); r.Header.Get("X-Request-Id") == "" {
 		t.Error("no X-Request-Id on replies")
 	}

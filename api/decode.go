@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -17,21 +18,30 @@ const maxBody = 1 << 20
 // decode reads a JSON body into v strictly: unknown fields, trailing data, wrong types and
 // a wrong content type are field errors. It replies itself and returns false on failure.
 func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
 		a.writeProblem(w, r, Problem{Status: http.StatusUnsupportedMediaType, Detail: "send application/json"})
 		return false
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("trailing data after the JSON object")
+	if err == nil {
+		if extra := dec.Decode(&json.RawMessage{}); !errors.Is(extra, io.EOF) {
+			err = errTrailing
+		}
 	}
 	if err == nil {
 		return true
 	}
 	a.invalid(w, r, bodyError(err))
 	return false
+}
+
+var errTrailing = errors.New("trailing data after the JSON object")
+
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
 }
 
 // bodyError names the field a JSON decoding error is about.
@@ -50,6 +60,8 @@ func bodyError(err error) domain.FieldError {
 		return domain.FieldError{Field: "body", Message: fmt.Sprintf("is not valid JSON (at byte %d)", syntaxErr.Offset)}
 	case errors.As(err, &maxErr):
 		return domain.FieldError{Field: "body", Message: fmt.Sprintf("is larger than %d bytes", maxBody)}
+	case errors.Is(err, errTrailing):
+		return domain.FieldError{Field: "body", Message: "has data after the JSON object"}
 	case errors.Is(err, io.EOF):
 		return domain.FieldError{Field: "body", Message: "is empty; send a JSON object"}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

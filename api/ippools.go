@@ -13,11 +13,11 @@ func (a *API) createIPPool(w http.ResponseWriter, r *http.Request) {
 	if !a.decode(w, r, &in) {
 		return
 	}
+	setAuditTarget(r.Context(), "ippool/"+in.Name)
 	if err := in.Validate(); err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	setAuditTarget(r.Context(), "ippool/"+in.Name)
 	p, err := a.store.CreateIPPool(r.Context(), in)
 	if err != nil {
 		a.fail(w, r, err)
@@ -28,15 +28,18 @@ func (a *API) createIPPool(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listIPPools(w http.ResponseWriter, r *http.Request) {
-	pools, err := a.store.ListIPPools(r.Context())
+	var v domain.ValidationError
+	p := page(r, &v)
+	if err := v.Err(); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	pools, next, err := a.store.ListIPPools(r.Context(), p)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	for i := range pools {
-		pools[i].Leases = nil
-	}
-	writeJSON(w, http.StatusOK, list(pools, ""))
+	writeJSON(w, http.StatusOK, list(pools, next))
 }
 
 func (a *API) getIPPool(w http.ResponseWriter, r *http.Request) {

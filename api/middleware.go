@@ -109,13 +109,13 @@ func (a *API) observe(next http.Handler) http.Handler {
 // authenticate resolves the bearer token to a principal or replies 401.
 func (a *API) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || token == "" {
+		token, ok := bearerToken(r.Header.Get("Authorization"))
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="clusterwright"`)
 			a.writeProblem(w, r, Problem{Status: http.StatusUnauthorized, Detail: "send Authorization: Bearer <token>"})
 			return
 		}
-		t, err := a.store.Authenticate(r.Context(), strings.TrimSpace(token))
+		t, err := a.store.Authenticate(r.Context(), token)
 		if err != nil {
 			if r.Context().Err() == nil && !isNotFound(err) {
 				a.fail(w, r, err)
@@ -127,6 +127,14 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, t)))
 	})
+}
+
+// bearerToken takes the token from an Authorization header; the scheme is
+// case-insensitive (RFC 9110).
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	token = strings.TrimSpace(token)
+	return token, ok && strings.EqualFold(scheme, "Bearer") && token != ""
 }
 
 func principal(ctx context.Context) (domain.APIToken, bool) {

@@ -19,11 +19,11 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) {
 	if !a.decode(w, r, &in) {
 		return
 	}
+	setAuditTarget(r.Context(), "token/"+in.Name)
 	if err := in.Validate(); err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	setAuditTarget(r.Context(), "token/"+in.Name)
 	addAuditDetail(r.Context(), "role", in.Role)
 	secret, t, err := a.store.CreateToken(r.Context(), in.Name, domain.Role(in.Role), actorName(r.Context()))
 	if err != nil {
@@ -35,12 +35,18 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listTokens(w http.ResponseWriter, r *http.Request) {
-	tokens, err := a.store.ListTokens(r.Context())
+	var v domain.ValidationError
+	p := page(r, &v)
+	if err := v.Err(); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	tokens, next, err := a.store.ListTokens(r.Context(), p)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, list(tokens, ""))
+	writeJSON(w, http.StatusOK, list(tokens, next))
 }
 
 func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) {

@@ -27,6 +27,7 @@ func TestBadInputNamesFieldsAndWritesNothing(t *testing.T) {
 		{"not json", "/api/v1/tokens", `{"name":`, []string{"body"}},
 		{"empty body", "/api/v1/tokens", ``, []string{"body"}},
 		{"trailing data", "/api/v1/tokens", `{"name":"a","role":"viewer"} {}`, []string{"body"}},
+		{"trailing brace", "/api/v1/tokens", `{"name":"a","role":"viewer"}}`, []string{"body"}},
 		{"vcenter empty", "/api/v1/vcenters", `{}`, []string{"name", "password", "server", "username"}},
 		{"vcenter http and thumbprint", "/api/v1/vcenters", domain.VCenterInput{Name: "vc1", Server: "http://vc/sdk",
 			Username: "u", Password: "p", Thumbprint: "nope"}, []string{"server", "thumbprint"}},
@@ -69,6 +70,9 @@ func TestBadInputNamesFieldsAndWritesNothing(t *testing.T) {
 	}
 	if r := env.Do("POST", "/api/v1/vcenters", env.AdminToken, good); r.Status != http.StatusCreated {
 		t.Fatalf("a good registration after the bad ones: %d %s", r.Status, r.Body)
+	}
+	if r := env.Do("POST", "/api/v1/vcenters", env.AdminToken, good); r.Status != http.StatusConflict {
+		t.Fatalf("a second registration of the same name: %d %s", r.Status, r.Body)
 	}
 	// Nothing but the one good registration (and its sync operation) was written.
 	ctx := context.Background()

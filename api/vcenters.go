@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -24,13 +25,14 @@ func (a *API) createVCenter(w http.ResponseWriter, r *http.Request) {
 	if !a.decode(w, r, &in) {
 		return
 	}
+	setAuditTarget(r.Context(), "vcenter/"+in.Name)
 	if err := in.Validate(); err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	setAuditTarget(r.Context(), "vcenter/"+in.Name)
+	// Fail fast on a taken name, before a slow login; the insert checks again.
 	if _, err := a.store.GetVCenter(r.Context(), in.Name); err == nil {
-		a.fail(w, r, &domain.ValidationError{Fields: []domain.FieldError{{Field: "name", Message: "a vCenter of this name is registered already"}}})
+		a.fail(w, r, fmt.Errorf("vcenter %q exists: %w", in.Name, domain.ErrConflict))
 		return
 	}
 	creds := domain.VCenterCredentials{Server: in.Server, Username: in.Username, Password: in.Password, Insecure: in.Insecure, Thumbprint: in.Thumbprint}
@@ -45,6 +47,10 @@ func (a *API) createVCenter(w http.ResponseWriter, r *http.Request) {
 	}
 	op, err := a.startSync(r.Context(), v)
 	if err != nil {
+		// Registration and its first sync succeed or fail together: nothing stays behind.
+		if derr := a.store.DeleteVCenter(context.WithoutCancel(r.Context()), v.ID); derr != nil {
+			a.logger.ErrorContext(r.Context(), "remove vcenter whose sync did not start", "vcenter", v.Name, "error", derr)
+		}
 		a.fail(w, r, err)
 		return
 	}
@@ -101,12 +107,18 @@ func (a *API) withVCenter(next http.HandlerFunc) http.HandlerFunc {
 func vcenterOf(r *http.Request) domain.VCenter { return r.Context().Value(keyEntity).(domain.VCenter) }
 
 func (a *API) listVCenters(w http.ResponseWriter, r *http.Request) {
-	vs, err := a.store.ListVCenters(r.Context())
+	var v domain.ValidationError
+	p := page(r, &v)
+	if err := v.Err(); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	vs, next, err := a.store.ListVCenters(r.Context(), p)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, list(vs, ""))
+	writeJSON(w, http.StatusOK, list(vs, next))
 }
 
 func (a *API) getVCenter(w http.ResponseWriter, r *http.Request) {

@@ -27,7 +27,7 @@ type IPPool struct {
 	DNS        []string  `json:"dns"`
 	Size       int64     `json:"size"`
 	Free       int64     `json:"free"`
-	Leases     []IPLease `json:"leases"`
+	Leases     []IPLease `json:"leases,omitempty"` // only when one pool is read
 	CreatedAt  time.Time `json:"created_at"`
 }
 

@@ -54,11 +54,7 @@ func (s *Store) ListClusters(ctx context.Context, f ClusterFilter, page Page) ([
 	if err != nil {
 		return nil, "", fmt.Errorf("list clusters: %w", err)
 	}
-	next := ""
-	if len(clusters) > limit {
-		clusters = clusters[:limit]
-		next = encodeCursor(keyset{Name: clusters[limit-1].Name})
-	}
+	clusters, next := pageByName(clusters, limit, func(c domain.Cluster) string { return c.Name })
 	if err := s.attachNodes(ctx, clusters); err != nil {
 		return nil, "", err
 	}

@@ -61,3 +61,13 @@ func decodeCursor(s string) (keyset, bool, error) {
 	}
 	return k, true, nil
 }
+
+// pageByName trims a result read with limit+1 rows to limit and returns the cursor of
+// the next page ("" on the last page), for lists ordered by name.
+func pageByName[T any](items []T, limit int, name func(T) string) ([]T, string) {
+	if len(items) <= limit {
+		return items, ""
+	}
+	items = items[:limit]
+	return items, encodeCursor(keyset{Name: name(items[limit-1])})
+}

@@ -45,13 +45,27 @@ func (s *Store) CreateIPPool(ctx context.Context, in domain.IPPoolInput) (domain
 	return p, nil
 }
 
-// ListIPPools returns every pool by name, with counts but without leases.
-func (s *Store) ListIPPools(ctx context.Context) ([]domain.IPPool, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+ipPoolColumns+` FROM ip_pools p ORDER BY p.name`)
+// ListIPPools returns pools by name with their counts but not their leases, a page at
+// a time.
+func (s *Store) ListIPPools(ctx context.Context, page Page) ([]domain.IPPool, string, error) {
+	after, _, err := decodeCursor(page.Cursor)
 	if err != nil {
-		return nil, fmt.Errorf("list ip pools: %w", err)
+		return nil, "", err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.IPPool, error) { return scanIPPool(r) })
+	var q query
+	if after.Name != "" {
+		q.and("p.name > ?", after.Name)
+	}
+	rows, err := s.pool.Query(ctx, q.sql(`SELECT `+ipPoolColumns+` FROM ip_pools p`, "p.name", page.limit()+1), q.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list ip pools: %w", err)
+	}
+	pools, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.IPPool, error) { return scanIPPool(r) })
+	if err != nil {
+		return nil, "", fmt.Errorf("list ip pools: %w", err)
+	}
+	pools, next := pageByName(pools, page.limit(), func(p domain.IPPool) string { return p.Name })
+	return pools, next, nil
 }
 
 // GetIPPool returns the pool named name with its leases in address order.

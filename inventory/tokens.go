@@ -89,21 +89,33 @@ func (s *Store) Authenticate(ctx context.Context, token string) (domain.APIToken
 	return t, nil
 }
 
-// ListTokens returns every live token (never their secrets), by name.
-func (s *Store) ListTokens(ctx context.Context) ([]domain.APIToken, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT id, name, role, created_by, created_at, last_used_at FROM api_tokens
-		WHERE revoked_at IS NULL ORDER BY name`)
+// ListTokens returns live tokens (never their secrets) by name, a page at a time.
+func (s *Store) ListTokens(ctx context.Context, page Page) ([]domain.APIToken, string, error) {
+	after, _, err := decodeCursor(page.Cursor)
 	if err != nil {
-		return nil, fmt.Errorf("list tokens: %w", err)
+		return nil, "", err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.APIToken, error) {
+	var q query
+	q.and("revoked_at IS NULL")
+	if after.Name != "" {
+		q.and("name > ?", after.Name)
+	}
+	rows, err := s.pool.Query(ctx, q.sql(`SELECT id, name, role, created_by, created_at, last_used_at FROM api_tokens`, "name", page.limit()+1), q.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list tokens: %w", err)
+	}
+	tokens, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.APIToken, error) {
 		var t domain.APIToken
 		var role string
 		err := r.Scan(&t.ID, &t.Name, &role, &t.CreatedBy, &t.CreatedAt, &t.LastUsedAt)
 		t.Role = domain.Role(role)
 		return t, err
 	})
+	if err != nil {
+		return nil, "", fmt.Errorf("list tokens: %w", err)
+	}
+	tokens, next := pageByName(tokens, page.limit(), func(t domain.APIToken) string { return t.Name })
+	return tokens, next, nil
 }
 
 // RevokeToken revokes the token named name.

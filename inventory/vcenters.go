@@ -53,13 +53,26 @@ func (s *Store) GetVCenter(ctx context.Context, name string) (domain.VCenter, er
 	return v, nil
 }
 
-// ListVCenters returns every vCenter by name.
-func (s *Store) ListVCenters(ctx context.Context) ([]domain.VCenter, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+vcenterColumns+` FROM vcenters ORDER BY name`)
+// ListVCenters returns vCenters by name, a page at a time.
+func (s *Store) ListVCenters(ctx context.Context, page Page) ([]domain.VCenter, string, error) {
+	after, _, err := decodeCursor(page.Cursor)
 	if err != nil {
-		return nil, fmt.Errorf("list vcenters: %w", err)
+		return nil, "", err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.VCenter, error) { return scanVCenter(r) })
+	var q query
+	if after.Name != "" {
+		q.and("name > ?", after.Name)
+	}
+	rows, err := s.pool.Query(ctx, q.sql(`SELECT `+vcenterColumns+` FROM vcenters`, "name", page.limit()+1), q.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list vcenters: %w", err)
+	}
+	vs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.VCenter, error) { return scanVCenter(r) })
+	if err != nil {
+		return nil, "", fmt.Errorf("list vcenters: %w", err)
+	}
+	vs, next := pageByName(vs, page.limit(), func(v domain.VCenter) string { return v.Name })
+	return vs, next, nil
 }
 
 // VCenterCredentials returns the login of the vCenter with id, password unsealed. Only
@@ -152,4 +165,12 @@ func (s *Store) Inventory(ctx context.Context, name string) (domain.Inventory, e
 		}
 	}
 	return inv, rows.Err()
+}
+
+// DeleteVCenter removes a vCenter and its recorded inventory.
+func (s *Store) DeleteVCenter(ctx context.Context, id string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM vcenters WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("delete vcenter %s: %w", id, err)
+	}
+	return nil
 }
