@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"github.com/clusterwright/clusterwright/inventory/inventorytest"
+)
+
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := runMain(context.Background(), args, &out, &errOut)
+	return out.String() + errOut.String(), err
+}
+
+func TestHelpListsCommandsAndSettings(t *testing.T) {
+	out, err := run(t, "help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"serve", "worker", "migrate", "dev", "token create", "vcsim",
+		"DATABASE_URL", "TEMPORAL_ADDRESS", "CLUSTERWRIGHT_SECRET_KEY", "CLUSTERWRIGHT_LISTEN", "--state-dir"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+	if _, err := run(t, "frobnicate"); err == nil || !strings.Contains(err.Error(), "unknown command") {
+		t.Errorf("unknown command: %v", err)
+	}
+}
+
+func TestMigrateAndTokenCreate(t *testing.T) {
+	dbURL := inventorytest.NewEmptyDatabase(t)
+	key := make([]byte, 32)
+	rand.Read(key)
+	t.Setenv("CLUSTERWRIGHT_SECRET_KEY", base64.StdEncoding.EncodeToString(key))
+
+	out, err := run(t, "migrate", "--database-url", dbURL, "up")
+	if err != nil || !strings.Contains(out, "database at version 1 of 1") {
+		t.Fatalf("migrate up: %v %s", err, out)
+	}
+	out, err = run(t, "token", "create", "--database-url", dbURL, "--name", "ci", "--role", "operator")
+	if err != nil || !strings.HasPrefix(strings.TrimSpace(out), "cw_") {
+		t.Fatalf("token create: %v %s", err, out)
+	}
+	if _, err := run(t, "token", "create", "--database-url", dbURL, "--name", "Bad Name", "--role", "god"); err == nil ||
+		!strings.Contains(err.Error(), "name") || !strings.Contains(err.Error(), "role") {
+		t.Fatalf("bad token input: %v", err)
+	}
+	out, err = run(t, "migrate", "--database-url", dbURL, "down", "0")
+	if err != nil || !strings.Contains(out, "version 0 of 1") {
+		t.Fatalf("migrate down: %v %s", err, out)
+	}
+	if _, err := run(t, "migrate", "--database-url", dbURL, "sideways"); err == nil {
+		t.Fatal("unknown migrate action accepted")
+	}
+}
