@@ -1,0 +1,52 @@
+// Checks the pure helpers of static/app.js under node; run by TestAppJSHelpers.
+'use strict';
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const app = require(path.join(__dirname, '..', 'static', 'app.js'));
+
+// The SSE parser: events split across chunks, CRLF split between chunks, comments,
+// multi-line data, and an event without data (not dispatched).
+function parse(chunks) {
+  const events = [];
+  const p = app.sseParser((event, data) => events.push([event, data]));
+  chunks.forEach((c) => p.push(c));
+  return events;
+}
+const op = JSON.stringify({ id: 'op1', state: 'Running', steps: [] });
+assert.deepEqual(parse([`event: operation\ndata: ${op}\n\nevent: end\ndata: {}\n\n`]),
+  [['operation', op], ['end', '{}']]);
+assert.deepEqual(parse(['event: oper', 'ation\nda', `ta: ${op}\n`, '\n']), [['operation', op]]);
+assert.deepEqual(parse(['event: a\r', '\ndata: 1\r\n\r', '\n']), [['a', '1']]);
+assert.deepEqual(parse([': keep-alive\n\ndata: x\ndata: y\n\n']), [['message', 'x\ny']]);
+assert.deepEqual(parse(['event: nothing\n\n', 'data:no-space\n\n']), [['message', 'no-space']]);
+assert.deepEqual(parse(['data: incomplete\n']), []);
+
+// Field errors find their form field.
+assert.deepEqual(app.fieldCandidates('dns[1]'), ['dns[1]', 'dns']);
+assert.deepEqual(app.fieldCandidates('placement.datastore'), ['placement.datastore', 'placement']);
+assert.deepEqual(app.fieldCandidates('worker_pools[0].cpus'), ['worker_pools[0].cpus', 'worker_pools']);
+assert.deepEqual(app.fieldCandidates('name'), ['name']);
+
+// Formatting.
+assert.equal(app.fmtBytes(512), '512 B');
+assert.equal(app.fmtBytes(1536), '1.5 KiB');
+assert.equal(app.fmtBytes(107374182400), '100.0 GiB');
+assert.equal(app.fmtBytes(undefined), '—');
+assert.equal(app.fmtDuration('2026-01-01T00:00:00Z', '2026-01-01T00:01:05Z'), '1m 05s');
+assert.equal(app.fmtDuration('2026-01-01T00:00:00Z', '2026-01-01T02:03:00Z'), '2h 03m');
+assert.equal(app.fmtDuration('2026-01-01T00:00:00Z', null, Date.parse('2026-01-01T00:00:09Z')), '9s');
+assert.equal(app.fmtDuration(null, null), '');
+assert.equal(app.stateClass('Running'), 'state-running');
+assert.equal(app.stateClass('x" onclick="y'), 'state-xonclicky');
+
+// Routing.
+let r = app.parseHash('#/operations?state=Running&cursor=abc');
+assert.equal(r.path, '/operations');
+assert.equal(r.params.get('state'), 'Running');
+assert.equal(r.params.get('cursor'), 'abc');
+assert.equal(app.parseHash('').path, '/vcenters');
+assert.equal(app.parseHash('#/operations/op%2F1').path, '/operations/op%2F1');
+assert.equal(app.withQuery('/operations', { state: '', kind: 'vcenter.sync' }), '/operations?kind=vcenter.sync');
+assert.equal(app.withQuery('/audit', new URLSearchParams()), '/audit');
+
+console.log('ok');
