@@ -7,12 +7,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
-	"text/template"
 
 	"gopkg.in/yaml.v3"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -349,149 +350,29 @@ func subset(sel, labels map[string]string) bool {
 	return true
 }
 
-// renderChart renders each template of the chart with values.yaml merged with overrides,
-// as `helm template` would for the functions this chart uses: a small subset of Helm's
-// (include, required, default, toYaml, nindent, indent, quote, trunc, trimSuffix, replace,
-// contains). A template that calls anything else fails to parse, and one that reads a
-// value values.yaml does not define fails to execute.
+// renderChart renders the chart with the real Helm SDK, values.yaml merged with overrides,
+// exactly as `helm template cw deploy/helm/clusterwright` would. The result maps each
+// template's file name to its manifest.
 func renderChart(overrides map[string]any) (map[string]string, error) {
-	chartFile, err := os.ReadFile(filepath.Join(chartDir, "Chart.yaml"))
+	ch, err := loader.Load(chartDir)
 	if err != nil {
 		return nil, err
 	}
-	var chart map[string]any
-	if err := yaml.Unmarshal(chartFile, &chart); err != nil {
-		return nil, err
-	}
-	valuesFile, err := os.ReadFile(filepath.Join(chartDir, "values.yaml"))
+	vals, err := chartutil.ToRenderValues(ch, overrides, chartutil.ReleaseOptions{Name: "cw", Namespace: "default", IsInstall: true}, nil)
 	if err != nil {
 		return nil, err
 	}
-	var values map[string]any
-	if err := yaml.Unmarshal(valuesFile, &values); err != nil {
-		return nil, err
-	}
-	merge(values, overrides)
-	data := map[string]any{
-		"Values":  values,
-		"Release": map[string]any{"Name": "cw", "Namespace": "default", "Service": "Helm"},
-		"Chart":   map[string]any{"Name": chart["name"], "Version": chart["version"], "AppVersion": chart["appVersion"]},
-	}
-
-	root := template.New("chart").Option("missingkey=error")
-	root.Funcs(helmFuncs(root))
-	files, err := filepath.Glob(filepath.Join(chartDir, "templates", "*"))
+	rendered, err := engine.Render(ch, vals)
 	if err != nil {
 		return nil, err
-	}
-	sort.Strings(files)
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := root.New(filepath.Base(f)).Parse(string(b)); err != nil {
-			return nil, err
-		}
 	}
 	out := map[string]string{}
-	for _, f := range files {
-		name := filepath.Base(f)
-		if strings.HasPrefix(name, "_") {
+	for path, manifest := range rendered {
+		name := filepath.Base(path)
+		if strings.HasPrefix(name, "_") || strings.TrimSpace(manifest) == "" {
 			continue
 		}
-		var buf bytes.Buffer
-		if err := root.ExecuteTemplate(&buf, name, data); err != nil {
-			return nil, err
-		}
-		out[name] = buf.String()
+		out[name] = manifest
 	}
 	return out, nil
-}
-
-func merge(dst, src map[string]any) {
-	for k, v := range src {
-		if sm, ok := v.(map[string]any); ok {
-			if dm, ok := dst[k].(map[string]any); ok {
-				merge(dm, sm)
-				continue
-			}
-		}
-		dst[k] = v
-	}
-}
-
-// helmFuncs implements the Helm and Sprig template functions the chart uses.
-func helmFuncs(root *template.Template) template.FuncMap {
-	return template.FuncMap{
-		"include": func(name string, data any) (string, error) {
-			var buf bytes.Buffer
-			err := root.ExecuteTemplate(&buf, name, data)
-			return buf.String(), err
-		},
-		"required": func(msg string, v any) (any, error) {
-			if v == nil || v == "" {
-				return nil, fmt.Errorf("%s", msg)
-			}
-			return v, nil
-		},
-		"default": func(def any, given ...any) any {
-			if len(given) == 0 || empty(given[0]) {
-				return def
-			}
-			return given[0]
-		},
-		"toYaml": func(v any) (string, error) {
-			var buf bytes.Buffer
-			enc := yaml.NewEncoder(&buf)
-			enc.SetIndent(2)
-			if err := enc.Encode(v); err != nil {
-				return "", err
-			}
-			return strings.TrimSuffix(buf.String(), "\n"), nil
-		},
-		"indent":  indent,
-		"nindent": func(n int, s string) string { return "\n" + indent(n, s) },
-		"quote": func(vs ...any) string {
-			parts := make([]string, 0, len(vs))
-			for _, v := range vs {
-				if v != nil {
-					parts = append(parts, fmt.Sprintf("%q", fmt.Sprint(v)))
-				}
-			}
-			return strings.Join(parts, " ")
-		},
-		"trunc": func(n int, s string) string {
-			if len(s) > n {
-				return s[:n]
-			}
-			return s
-		},
-		"trimSuffix": func(suffix, s string) string { return strings.TrimSuffix(s, suffix) },
-		"replace":    func(old, new, s string) string { return strings.ReplaceAll(s, old, new) },
-		"contains":   func(sub, s string) bool { return strings.Contains(s, sub) },
-	}
-}
-
-func indent(n int, s string) string {
-	pad := strings.Repeat(" ", n)
-	return pad + strings.ReplaceAll(s, "\n", "\n"+pad)
-}
-
-func empty(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case string:
-		return x == ""
-	case bool:
-		return !x
-	case int:
-		return x == 0
-	case map[string]any:
-		return len(x) == 0
-	case []any:
-		return len(x) == 0
-	}
-	return false
 }
