@@ -32,29 +32,39 @@ func parse(c *cli, name string, args []string, extra func(fs *flag.FlagSet)) (ap
 	return cfg, fs, err
 }
 
-func runServe(ctx context.Context, c *cli, args []string) error {
-	cfg, _, err := parse(c, "serve", args, nil)
+// startProcess parses the command's settings, opens the app and starts its worker. The
+// returned stop function stops the worker and closes the app.
+func startProcess(ctx context.Context, c *cli, name string, args []string, migrate bool) (*app.App, func(), error) {
+	cfg, _, err := parse(c, name, args, nil)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	logger, err := cfg.Logger()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	a, err := app.Open(ctx, cfg, logger, true)
+	a, err := app.Open(ctx, cfg, logger, migrate)
+	if err != nil {
+		return nil, nil, err
+	}
+	w := a.NewWorker()
+	if err := w.Start(); err != nil {
+		a.Close()
+		return nil, nil, fmt.Errorf("start worker: %w", err)
+	}
+	return a, func() { w.Stop(); a.Close() }, nil
+}
+
+func runServe(ctx context.Context, c *cli, args []string) error {
+	a, stop, err := startProcess(ctx, c, "serve", args, true)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	w := a.NewWorker()
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
-	defer w.Stop()
-	srv := &http.Server{Addr: cfg.Listen, Handler: a.API().Handler(), ReadHeaderTimeout: 10 * time.Second}
+	defer stop()
+	srv := &http.Server{Addr: a.Config.Listen, Handler: a.API().Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	logger.Info("serving", "listen", cfg.Listen)
+	a.Logger.Info("serving", "listen", a.Config.Listen)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("api server: %w", err)
@@ -66,25 +76,12 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 }
 
 func runWorker(ctx context.Context, c *cli, args []string) error {
-	cfg, _, err := parse(c, "worker", args, nil)
+	a, stop, err := startProcess(ctx, c, "worker", args, false)
 	if err != nil {
 		return err
 	}
-	logger, err := cfg.Logger()
-	if err != nil {
-		return err
-	}
-	a, err := app.Open(ctx, cfg, logger, false)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	w := a.NewWorker()
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
-	defer w.Stop()
-	logger.Info("worker running")
+	defer stop()
+	a.Logger.Info("worker running")
 	<-ctx.Done()
 	return nil
 }
