@@ -5,8 +5,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"go.temporal.io/server/temporaltest"
 
 	"github.com/clusterwright/clusterwright/inventory/inventorytest"
 )
@@ -58,5 +63,56 @@ func TestMigrateAndTokenCreate(t *testing.T) {
 	}
 	if _, err := run(t, "migrate", "--database-url", dbURL, "sideways"); err == nil {
 		t.Fatal("unknown migrate action accepted")
+	}
+}
+
+// TestServe runs `clusterwright serve` against a test database and the in-process Temporal
+// server and waits for /readyz to say ready; cancelling its context stops it cleanly.
+func TestServe(t *testing.T) {
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	dbURL := inventorytest.NewEmptyDatabase(t)
+	key := make([]byte, 32)
+	rand.Read(key)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		var out bytes.Buffer
+		done <- runMain(ctx, []string{"serve", "--listen", addr, "--database-url", dbURL, "--log-level", "warn",
+			"--temporal-address", ts.GetFrontendHostPort(), "--temporal-namespace", ts.GetDefaultNamespace(),
+			"--secret-key", base64.StdEncoding.EncodeToString(key)}, &out, &out)
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("serve not ready within a minute")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve stopped with %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
 	}
 }
