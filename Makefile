@@ -15,8 +15,9 @@ run: build
 build:
 	$(GO) build $(GOFLAGS) -o $(BIN)/clusterwright ./cmd/clusterwright
 
-## test: every test, against real Postgres, the in-process Temporal server and vcsim
-test: vet
+## test: every test, against real Postgres, the in-process Temporal server, vcsim and real
+## Kubernetes control planes (built once by `make kubebin`)
+test: vet kubebin
 	$(GO) test $(GOFLAGS) $(TEST_FLAGS) ./...
 
 ## bench: the benchmarks, each next to its baseline measured in the same run
@@ -35,3 +36,14 @@ fmt:
 
 clean:
 	rm -rf $(BIN)
+
+# Kubernetes versions whose control-plane binaries `make kubebin` builds: the supported
+# versions of domain/versions.go (a test keeps the two lists equal).
+KUBE_VERSIONS ?= v1.34.2 v1.35.1
+
+.PHONY: kubebin
+
+## kubebin: build etcd, kube-apiserver, kube-controller-manager and kube-scheduler for each of
+## KUBE_VERSIONS into $CLUSTERWRIGHT_KUBEBIN_DIR (default ~/.cache/clusterwright/kubebin); cached
+kubebin:
+	@for v in $(KUBE_VERSIONS); do GO=$(GO) sim/kubebin/build.sh $$v || exit 1; done

@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -60,5 +62,26 @@ func TestValidName(t *testing.T) {
 		if ValidName(n) {
 			t.Errorf("%q accepted", n)
 		}
+	}
+}
+
+// TestVersionsMatchSimulatorBuild keeps the supported versions and the control-plane
+// binaries the simulator builds (the Makefile's KUBE_VERSIONS) the same list.
+func TestVersionsMatchSimulatorBuild(t *testing.T) {
+	b, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^KUBE_VERSIONS \?= (.+)$`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no KUBE_VERSIONS in the Makefile")
+	}
+	got := strings.Fields(string(m[1]))
+	want := KubernetesVersions().Versions
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("Makefile builds %v, domain supports %v", got, want)
+	}
+	if !SupportedVersion(KubernetesVersions().Default) {
+		t.Fatal("the default version is not supported")
 	}
 }

@@ -3,8 +3,9 @@ package domain
 import "slices"
 
 // supportedVersions are the Kubernetes versions Clusterwright installs, oldest first:
-// the one table the API, preflight and upgrades read.
-var supportedVersions = []string{"v1.33.7", "v1.34.2", "v1.35.1"}
+// the one table the API, preflight and upgrades read. The simulated datacenter builds
+// control planes for exactly these (KUBE_VERSIONS in the Makefile).
+var supportedVersions = []string{"v1.34.2", "v1.35.1"}
 
 // defaultVersion is used when a cluster spec names none.
 const defaultVersion = "v1.34.2"
