@@ -50,6 +50,11 @@ type VCenterOptions struct {
 	// Customize, if set, may change the govmomi model before it is created.
 	// The objects named by the Default* constants must remain.
 	Customize func(*simulator.Model)
+
+	// Faults, if set, makes VirtualMachine clone, power-on, reconfigure and
+	// destroy calls of this vCenter fail when its rules say so (see Faults).
+	// Creating the templates is not counted.
+	Faults *Faults
 }
 
 // VCenter is a running simulated vCenter. Its methods are safe for concurrent use.
@@ -96,6 +101,9 @@ func StartVCenter(opts VCenterOptions) (*VCenter, error) {
 	if err := createTemplates(model, templates); err != nil {
 		removeModel(model)
 		return nil, err
+	}
+	if opts.Faults != nil {
+		injectVSphereFaults(model.Map(), opts.Faults)
 	}
 
 	svc := model.Service
