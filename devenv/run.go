@@ -37,9 +37,16 @@ const (
 var SimIPPool = domain.IPPoolInput{Name: SimIPPoolName, CIDR: "127.20.0.0/16", RangeStart: "127.20.0.10",
 	RangeEnd: "127.20.255.250", Gateway: "127.20.0.1", DNS: []string{"127.0.0.53"}}
 
+// Options are the dev environment's own settings.
+type Options struct {
+	// Faults makes chosen simulator calls fail on purpose (clusterwright dev --sim-fault).
+	Faults *sim.Faults
+	// Ready, when set, is called with the env file's variables once all is up.
+	Ready func(env map[string]string)
+}
+
 // Run starts everything and blocks until ctx is canceled, then stops it all.
-// ready, when not nil, is called with the env file's variables once all is up.
-func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, ready func(env map[string]string)) error {
+func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, opts Options) error {
 	state, err := filepath.Abs(cfg.StateDir)
 	if err != nil {
 		return err
@@ -76,7 +83,7 @@ func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, ready func(en
 		stops = append(stops, func() { _ = ts.Stop() })
 		cfg.TemporalAddress, cfg.TemporalNamespace = ts.FrontendHostPort(), ts.Namespace()
 	}
-	vc, err := startVCenter(state)
+	vc, err := startVCenter(state, opts.Faults)
 	if err != nil {
 		return err
 	}
@@ -140,8 +147,8 @@ func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, ready func(en
 		return fmt.Errorf("write env file: %w", err)
 	}
 	logger.Info("clusterwright dev is up", "api", base+"/api/v1", "portal", base+"/", "env_file", envFile)
-	if ready != nil {
-		ready(env)
+	if opts.Ready != nil {
+		opts.Ready(env)
 	}
 	<-ctx.Done()
 	logger.Info("stopping")
@@ -150,7 +157,7 @@ func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, ready func(en
 
 // startVCenter starts the simulated vCenter on the port and with the password it had
 // last time, so that its registration stays valid across restarts.
-func startVCenter(state string) (*sim.VCenter, error) {
+func startVCenter(state string, faults *sim.Faults) (*sim.VCenter, error) {
 	password, err := persistentSecret(filepath.Join(state, "vcsim.password"), "sim-")
 	if err != nil {
 		return nil, err
@@ -162,9 +169,9 @@ func startVCenter(state string) (*sim.VCenter, error) {
 			addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
 		}
 	}
-	vc, err := sim.StartVCenter(sim.VCenterOptions{Addr: addr, Password: password})
+	vc, err := sim.StartVCenter(sim.VCenterOptions{Addr: addr, Password: password, Faults: faults})
 	if err != nil && addr != "127.0.0.1:0" {
-		vc, err = sim.StartVCenter(sim.VCenterOptions{Password: password}) // the old port is taken
+		vc, err = sim.StartVCenter(sim.VCenterOptions{Password: password, Faults: faults}) // the old port is taken
 	}
 	if err != nil {
 		return nil, fmt.Errorf("simulated vcenter: %w", err)

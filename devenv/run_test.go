@@ -32,7 +32,9 @@ func startDev(t *testing.T, state string) *devProcess {
 	ready := make(chan map[string]string, 1)
 	cfg := app.Config{Listen: "127.0.0.1:0", StateDir: state, TemporalAddress: "embedded"}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	go func() { p.done <- devenv.Run(ctx, cfg, logger, func(env map[string]string) { ready <- env }) }()
+	go func() {
+		p.done <- devenv.Run(ctx, cfg, logger, devenv.Options{Ready: func(env map[string]string) { ready <- env }})
+	}()
 	select {
 	case p.env = <-ready:
 	case err := <-p.done:

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/clusterwright/clusterwright/app"
 	"github.com/clusterwright/clusterwright/devenv"
 	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/migrations"
+	"github.com/clusterwright/clusterwright/sim"
 )
 
 // parse binds the command's settings and parses args.
@@ -127,7 +129,17 @@ func runMigrate(ctx context.Context, c *cli, args []string) error {
 }
 
 func runDev(ctx context.Context, c *cli, args []string) error {
-	cfg, _, err := parse(c, "dev", args, nil)
+	faults := sim.NewFaults()
+	cfg, _, err := parse(c, "dev", args, func(fs *flag.FlagSet) {
+		fs.Func("sim-fault", "make the simulator fail a call on purpose, KIND:N or KIND:vm=NAME (repeatable; kinds: "+
+			strings.Join(sim.FaultKinds(), ", ")+")", func(s string) error {
+			f, err := sim.ParseFault(s)
+			if err != nil {
+				return err
+			}
+			return faults.Add(f)
+		})
+	})
 	if err != nil {
 		return err
 	}
@@ -138,10 +150,10 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 	if cfg.TemporalAddress == "127.0.0.1:7233" { // the default means: embed one
 		cfg.TemporalAddress = "embedded"
 	}
-	return devenv.Run(ctx, cfg, logger, func(env map[string]string) {
+	return devenv.Run(ctx, cfg, logger, devenv.Options{Faults: faults, Ready: func(env map[string]string) {
 		fmt.Fprintf(c.stdout, "\nClusterwright is running.\n  portal: %s/\n  API:    %s/api/v1\n  env:    %s/env (source it for curl, cwctl and govc)\nPress Ctrl-C to stop.\n",
 			env["CLUSTERWRIGHT_URL"], env["CLUSTERWRIGHT_URL"], cfg.StateDir)
-	})
+	}})
 }
 
 func runToken(ctx context.Context, c *cli, args []string) error {

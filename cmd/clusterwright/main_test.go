@@ -116,3 +116,10 @@ func TestServe(t *testing.T) {
 		t.Fatal("serve did not stop")
 	}
 }
+
+func TestDevRejectsBadSimFault(t *testing.T) {
+	_, err := run(t, "dev", "--sim-fault", "vsphere.clone:zero")
+	if err == nil || !strings.Contains(err.Error(), "vsphere.clone:zero") {
+		t.Fatalf("bad --sim-fault: %v", err)
+	}
+}
