@@ -10,14 +10,14 @@ import (
 )
 
 const clusterColumns = `c.id, c.name, coalesce(v.name, ''), c.spec, c.phase, c.phase_reason, c.control_plane_endpoint,
-	c.created_by, c.created_at, c.updated_at`
+	c.created_by, c.created_at, c.updated_at, c.certificate_expiry`
 
 const clusterFrom = ` FROM clusters c LEFT JOIN vcenters v ON v.id = c.vcenter_id`
 
 func scanCluster(r pgx.Row) (domain.Cluster, error) {
 	var c domain.Cluster
 	err := r.Scan(&c.ID, &c.Name, &c.VCenter, &c.Spec, &c.Phase, &c.PhaseReason, &c.ControlPlaneEndpoint,
-		&c.CreatedBy, &c.CreatedAt, &c.UpdatedAt)
+		&c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &c.CertificateExpiry)
 	c.Nodes, c.Addons = []domain.Node{}, []domain.Addon{}
 	return c, err
 }
@@ -73,7 +73,7 @@ func (s *Store) GetCluster(ctx context.Context, name string) (domain.Cluster, er
 	return list[0], err
 }
 
-// attachNodes fills the Nodes of every cluster with one query.
+// attachNodes fills the Nodes and Addons of every cluster, one query each.
 func (s *Store) attachNodes(ctx context.Context, clusters []domain.Cluster) error {
 	if len(clusters) == 0 {
 		return nil
@@ -100,5 +100,23 @@ func (s *Store) attachNodes(ctx context.Context, clusters []domain.Cluster) erro
 		c := byID[id]
 		c.Nodes = append(c.Nodes, n)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	arows, err := s.pool.Query(ctx, `SELECT cluster_id, name, chart_version, status FROM cluster_addons
+		WHERE cluster_id = ANY($1) ORDER BY cluster_id, name`, ids)
+	if err != nil {
+		return fmt.Errorf("list add-ons: %w", err)
+	}
+	defer arows.Close()
+	for arows.Next() {
+		var id string
+		var a domain.Addon
+		if err := arows.Scan(&id, &a.Name, &a.ChartVersion, &a.Status); err != nil {
+			return fmt.Errorf("list add-ons: %w", err)
+		}
+		c := byID[id]
+		c.Addons = append(c.Addons, a)
+	}
+	return arows.Err()
 }

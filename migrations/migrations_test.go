@@ -40,7 +40,7 @@ func TestUpDownUp(t *testing.T) {
 	if err != nil || v != migrations.Latest() {
 		t.Fatalf("version after up = %d, %v; want %d", v, err, migrations.Latest())
 	}
-	want := []string{"api_tokens", "audit_events", "clusters", "inventory_objects", "ip_leases", "ip_pools", "nodes", "operation_steps", "operations", "vcenters"}
+	want := []string{"api_tokens", "audit_events", "clusters", "inventory_objects", "ip_leases", "ip_pools", "nodes", "operation_steps", "operations", "vcenters", "cluster_secrets", "cluster_addons"}
 	got := tables(t, dbURL)
 	for _, w := range want {
 		found := false

@@ -28,6 +28,11 @@ type Store interface {
 type Activities struct {
 	Sessions *Sessions
 	Store    Store
+	// Budget bounds the concurrent vCenter tasks of the VM activities; nil
+	// means the budget shared by the whole process.
+	Budget *TaskBudget
+	// GuestInfo supplies the (secret) guestinfo of the VMs that EnsureVM makes.
+	GuestInfo GuestInfoSource
 }
 
 // SyncResult is the outcome of SyncInventory. It carries no secrets.

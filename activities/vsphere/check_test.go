@@ -3,6 +3,7 @@ package vsphere
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -94,10 +95,16 @@ func TestCheckCredentialsLeavesNoSession(t *testing.T) {
 }
 
 func TestRedact(t *testing.T) {
-	base := errors.New("dial: user:" + testPassword + "@host refused")
+	base := fmt.Errorf("%w: dial: user:"+testPassword+"@host refused", ErrUnreachable)
 	err := redact(base, testPassword)
-	if strings.Contains(err.Error(), testPassword) || !errors.Is(err, base) {
-		t.Fatalf("redact: %q (wraps base: %v)", err, errors.Is(err, base))
+	if strings.Contains(err.Error(), testPassword) || !errors.Is(err, ErrUnreachable) {
+		t.Fatalf("redact: %q (keeps the class: %v)", err, errors.Is(err, ErrUnreachable))
+	}
+	// Nothing in the chain leads back to the unmasked text.
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if strings.Contains(e.Error(), testPassword) {
+			t.Fatalf("the chain still holds the password: %q", e)
+		}
 	}
 	if redact(base, "") != base || redact(nil, testPassword) != nil {
 		t.Fatal("redact changed an error it should have kept")

@@ -81,18 +81,28 @@ func isUnreachable(err error) bool {
 }
 
 // redact returns err unchanged unless its message contains secret, in which
-// case the message is masked. The wrapped chain stays intact for errors.Is.
+// case it returns an error with the secret masked that no longer leads back to
+// the original: errors.Is still finds the class (ErrBadCredentials, ...), but
+// nothing that records an error's whole chain (Temporal's failure converter,
+// a log handler) can reach the unmasked text.
 func redact(err error, secret string) error {
 	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
 		return err
 	}
-	return &redactedError{err: err, msg: strings.ReplaceAll(err.Error(), secret, "<redacted>")}
+	var class error
+	for _, c := range []error{ErrBadCredentials, ErrCertificate, ErrUnreachable, ErrInvalidServer, ErrClosed} {
+		if errors.Is(err, c) {
+			class = c
+			break
+		}
+	}
+	return &redactedError{class: class, msg: strings.ReplaceAll(err.Error(), secret, "<redacted>")}
 }
 
 type redactedError struct {
-	err error
-	msg string
+	class error // the classification sentinel, if any
+	msg   string
 }
 
 func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
+func (e *redactedError) Unwrap() error { return e.class }

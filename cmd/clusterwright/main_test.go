@@ -46,7 +46,7 @@ func TestMigrateAndTokenCreate(t *testing.T) {
 	t.Setenv("CLUSTERWRIGHT_SECRET_KEY", base64.StdEncoding.EncodeToString(key))
 
 	out, err := run(t, "migrate", "--database-url", dbURL, "up")
-	if err != nil || !strings.Contains(out, "database at version 1 of 1") {
+	if err != nil || !strings.Contains(out, "database at version 2 of 2") {
 		t.Fatalf("migrate up: %v %s", err, out)
 	}
 	out, err = run(t, "token", "create", "--database-url", dbURL, "--name", "ci", "--role", "operator")
@@ -58,7 +58,7 @@ func TestMigrateAndTokenCreate(t *testing.T) {
 		t.Fatalf("bad token input: %v", err)
 	}
 	out, err = run(t, "migrate", "--database-url", dbURL, "down", "0")
-	if err != nil || !strings.Contains(out, "version 0 of 1") {
+	if err != nil || !strings.Contains(out, "version 0 of 2") {
 		t.Fatalf("migrate down: %v %s", err, out)
 	}
 	if _, err := run(t, "migrate", "--database-url", dbURL, "sideways"); err == nil {

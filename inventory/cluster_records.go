@@ -1,0 +1,186 @@
+package inventory
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/clusterwright/clusterwright/domain"
+)
+
+// CreateCluster records a validated spec as a Pending cluster of the vCenter named in it.
+// A live cluster of the same name is domain.ErrConflict; an unknown vCenter is a
+// validation error on field "vcenter".
+func (s *Store) CreateCluster(ctx context.Context, spec domain.ClusterSpec, actor string) (domain.Cluster, error) {
+	v, err := s.GetVCenter(ctx, spec.VCenter)
+	if err != nil {
+		verr := &domain.ValidationError{}
+		verr.Add("vcenter", "no vCenter named %q is registered", spec.VCenter)
+		return domain.Cluster{}, verr
+	}
+	id := uuid.NewString()
+	_, err = s.pool.Exec(ctx, `INSERT INTO clusters (id, name, vcenter_id, spec, created_by) VALUES ($1, $2, $3, $4, $5)`,
+		id, spec.Name, v.ID, spec, actor)
+	if isPgCode(err, pgUniqueViolation) {
+		return domain.Cluster{}, fmt.Errorf("cluster %q exists: %w", spec.Name, domain.ErrConflict)
+	}
+	if err != nil {
+		return domain.Cluster{}, fmt.Errorf("create cluster %s: %w", spec.Name, err)
+	}
+	return s.GetCluster(ctx, spec.Name)
+}
+
+// GetClusterByID returns a live or deleted cluster by id.
+func (s *Store) GetClusterByID(ctx context.Context, id string) (domain.Cluster, error) {
+	c, err := scanCluster(s.pool.QueryRow(ctx, `SELECT `+clusterColumns+clusterFrom+` WHERE c.id = $1`, id))
+	if err != nil {
+		return c, notFound(err, "cluster "+id)
+	}
+	list := []domain.Cluster{c}
+	err = s.attachNodes(ctx, list)
+	return list[0], err
+}
+
+// SetClusterPhase records the phase of a cluster and why it is in it.
+func (s *Store) SetClusterPhase(ctx context.Context, id, phase, reason string) error {
+	q := `UPDATE clusters SET phase = $2, phase_reason = $3, updated_at = now() WHERE id = $1`
+	if phase == domain.PhaseDeleted {
+		q = `UPDATE clusters SET phase = $2, phase_reason = $3, updated_at = now(), deleted_at = coalesce(deleted_at, now()) WHERE id = $1`
+	}
+	tag, err := s.pool.Exec(ctx, q, id, phase, reason)
+	if err != nil {
+		return fmt.Errorf("set phase of cluster %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("cluster %s: %w", id, domain.ErrNotFound)
+	}
+	return nil
+}
+
+// SetControlPlaneEndpoint records the API server address of a cluster.
+func (s *Store) SetControlPlaneEndpoint(ctx context.Context, id, endpoint string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE clusters SET control_plane_endpoint = $2, updated_at = now() WHERE id = $1`, id, endpoint)
+	if err != nil {
+		return fmt.Errorf("set endpoint of cluster %s: %w", id, err)
+	}
+	return nil
+}
+
+// SetCertificateExpiry records when the first control-plane certificate of a cluster expires.
+func (s *Store) SetCertificateExpiry(ctx context.Context, id string, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE clusters SET certificate_expiry = $2, updated_at = now() WHERE id = $1`, id, at)
+	if err != nil {
+		return fmt.Errorf("set certificate expiry of cluster %s: %w", id, err)
+	}
+	return nil
+}
+
+// secretAAD binds a sealed cluster secret to its cluster and name.
+func secretAAD(clusterID, name string) []byte { return []byte("cluster:" + clusterID + ":" + name) }
+
+// PutClusterSecret seals and stores (or replaces) a secret of a cluster.
+func (s *Store) PutClusterSecret(ctx context.Context, clusterID, name string, plaintext []byte) error {
+	sealed, err := s.sealer.Seal(plaintext, secretAAD(clusterID, name))
+	if err != nil {
+		return fmt.Errorf("seal secret %s of cluster %s: %w", name, clusterID, err)
+	}
+	_, err = s.pool.Exec(ctx, `
+		INSERT INTO cluster_secrets (cluster_id, name, sealed) VALUES ($1, $2, $3)
+		ON CONFLICT (cluster_id, name) DO UPDATE SET sealed = excluded.sealed, updated_at = now()`, clusterID, name, sealed)
+	if err != nil {
+		return fmt.Errorf("store secret %s of cluster %s: %w", name, clusterID, err)
+	}
+	return nil
+}
+
+// ClusterSecret returns a secret of a cluster, unsealed. Only activities call it.
+func (s *Store) ClusterSecret(ctx context.Context, clusterID, name string) ([]byte, error) {
+	var sealed []byte
+	err := s.pool.QueryRow(ctx, `SELECT sealed FROM cluster_secrets WHERE cluster_id = $1 AND name = $2`, clusterID, name).Scan(&sealed)
+	if err != nil {
+		return nil, notFound(err, "secret "+name+" of cluster "+clusterID)
+	}
+	plain, err := s.sealer.Open(sealed, secretAAD(clusterID, name))
+	if err != nil {
+		return nil, fmt.Errorf("unseal secret %s of cluster %s: %w", name, clusterID, err)
+	}
+	return plain, nil
+}
+
+// ClusterSecretNames lists the names of a cluster's secrets.
+func (s *Store) ClusterSecretNames(ctx context.Context, clusterID string) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT name FROM cluster_secrets WHERE cluster_id = $1 ORDER BY name`, clusterID)
+	if err != nil {
+		return nil, fmt.Errorf("list secrets of cluster %s: %w", clusterID, err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// DeleteClusterSecrets removes every secret of a cluster and returns how many.
+func (s *Store) DeleteClusterSecrets(ctx context.Context, clusterID string) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM cluster_secrets WHERE cluster_id = $1`, clusterID)
+	if err != nil {
+		return 0, fmt.Errorf("delete secrets of cluster %s: %w", clusterID, err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// NodeRecord is what provisioning records about one node.
+type NodeRecord struct {
+	ClusterID      string
+	Name           string
+	Role           string
+	Pool           string
+	IP             string
+	VMName         string
+	VMMoref        string
+	VMUUID         string
+	KubeletVersion string
+	Ready          bool
+}
+
+// UpsertNode records a node, creating or updating it by cluster and name.
+func (s *Store) UpsertNode(ctx context.Context, n NodeRecord) error {
+	var ip any
+	if n.IP != "" {
+		ip = n.IP
+	}
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO nodes (cluster_id, name, role, pool, ip, vm_name, vm_moref, vm_uuid, kubelet_version, ready)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (cluster_id, name) DO UPDATE SET role = excluded.role, pool = excluded.pool,
+			ip = coalesce(excluded.ip, nodes.ip), vm_name = excluded.vm_name,
+			vm_moref = CASE WHEN excluded.vm_moref = '' THEN nodes.vm_moref ELSE excluded.vm_moref END,
+			vm_uuid = CASE WHEN excluded.vm_uuid = '' THEN nodes.vm_uuid ELSE excluded.vm_uuid END,
+			kubelet_version = CASE WHEN excluded.kubelet_version = '' THEN nodes.kubelet_version ELSE excluded.kubelet_version END,
+			ready = excluded.ready, updated_at = now()`,
+		n.ClusterID, n.Name, n.Role, n.Pool, ip, n.VMName, n.VMMoref, n.VMUUID, n.KubeletVersion, n.Ready)
+	if err != nil {
+		return fmt.Errorf("record node %s: %w", n.Name, err)
+	}
+	return nil
+}
+
+// DeleteNode removes the record of a node; removing nothing is not an error.
+func (s *Store) DeleteNode(ctx context.Context, clusterID, name string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM nodes WHERE cluster_id = $1 AND name = $2`, clusterID, name); err != nil {
+		return fmt.Errorf("delete node %s: %w", name, err)
+	}
+	return nil
+}
+
+// UpsertAddon records the state of an add-on of a cluster.
+func (s *Store) UpsertAddon(ctx context.Context, clusterID string, a domain.Addon, chart, message string) error {
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO cluster_addons (cluster_id, name, chart, chart_version, status, message) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (cluster_id, name) DO UPDATE SET chart = excluded.chart, chart_version = excluded.chart_version,
+			status = excluded.status, message = excluded.message, updated_at = now()`,
+		clusterID, a.Name, chart, a.ChartVersion, a.Status, message)
+	if err != nil {
+		return fmt.Errorf("record add-on %s: %w", a.Name, err)
+	}
+	return nil
+}
