@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -30,13 +31,15 @@ const (
 	Scheduler         = "kube-scheduler"
 )
 
-// ControlPlane is a running single-node control plane.
+// ControlPlane is the running control plane of one node.
 type ControlPlane struct {
-	cfg      ControlPlaneConfig
-	log      *slog.Logger
-	certs    *certs
-	caPool   *x509.CertPool
-	admin    tls.Certificate
+	cfg    ControlPlaneConfig
+	log    *slog.Logger
+	certs  *certs
+	caPool *x509.CertPool
+	admin  tls.Certificate
+
+	mu       sync.Mutex
 	procs    []*process // in start order
 	stopOnce sync.Once
 	stopErr  error
@@ -56,9 +59,11 @@ type Credentials struct {
 // run until Stop, or until the calling process dies. On error every process
 // started so far is stopped again.
 //
-// Start issues fresh leaf certificates from the CAs in cfg.PKI into
-// cfg.Dir/pki at every call; the etcd data in cfg.Dir/etcd survives a Stop, so
-// a control plane can be restarted (also with another Version, as an upgrade).
+// Start first ensures the leaf certificates and kubeconfigs (see
+// EnsureCertificates): those already in cfg.Layout are reused as long as
+// they are valid, so a restart keeps them. The etcd data survives a Stop as
+// well, so a control plane can be restarted (also with another Version, as
+// an upgrade).
 func Start(ctx context.Context, cfg ControlPlaneConfig) (*ControlPlane, error) {
 	return StartWithLogger(ctx, cfg, slog.Default())
 }
@@ -74,34 +79,25 @@ func StartWithLogger(ctx context.Context, cfg ControlPlaneConfig, log *slog.Logg
 		return nil, err
 	}
 	log = log.With("node", cfg.Name, "ip", cfg.IP, "version", cfg.Version)
-	for _, d := range []string{"pki", "logs", "etcd"} {
-		if err := os.MkdirAll(filepath.Join(cfg.Dir, d), 0o700); err != nil {
+	l := cfg.Layout
+	for _, d := range []string{filepath.Join(l.CertDir, "etcd"), l.KubeconfigDir, l.EtcdDataDir, l.LogDir, l.RunDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("kubeproc: %w", err)
 		}
 	}
-	c, err := issueCerts(cfg, filepath.Join(cfg.Dir, "pki"))
+	c, err := ensureCerts(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("kubeproc: issue certificates: %w", err)
+		return nil, fmt.Errorf("kubeproc: certificates: %w", err)
+	}
+	if len(c.issued) > 0 {
+		log.Debug("issued certificates", "files", c.issued)
 	}
 	cp = &ControlPlane{cfg: cfg, log: log, certs: c, caPool: x509.NewCertPool()}
 	if !cp.caPool.AppendCertsFromPEM(c.caPEM) {
 		return nil, fmt.Errorf("kubeproc: no certificate in %s", cfg.PKI.CACert)
 	}
-	if cp.admin, err = tls.X509KeyPair(c.admin.certPEM, c.admin.keyPEM); err != nil {
+	if cp.admin, err = tls.X509KeyPair(c.superAdmin.certPEM, c.superAdmin.keyPEM); err != nil {
 		return nil, fmt.Errorf("kubeproc: admin certificate: %w", err)
-	}
-	server := cfg.apiServerURL()
-	for _, kc := range []struct {
-		file, user string
-		client     issued
-	}{
-		{"admin.conf", "kubernetes-admin", c.admin},
-		{"controller-manager.conf", "system:kube-controller-manager", c.controllerManager},
-		{"scheduler.conf", "system:kube-scheduler", c.scheduler},
-	} {
-		if err := writeKubeconfig(filepath.Join(cfg.Dir, kc.file), server, c.caPEM, kc.user, kc.client); err != nil {
-			return nil, fmt.Errorf("kubeproc: %w", err)
-		}
 	}
 
 	defer func() {
@@ -117,18 +113,31 @@ func StartWithLogger(ctx context.Context, cfg ControlPlaneConfig, log *slog.Logg
 	if err != nil {
 		return cp, err
 	}
-	etcd, err := cp.start(Etcd, bins.Etcd, etcdArgs(cfg, c, filepath.Join(cfg.Dir, "etcd")))
+	etcd, err := cp.start(Etcd, bins.Etcd, etcdArgs(cfg, c))
 	if err != nil {
 		return cp, err
 	}
-	if err := cp.waitOK(ctx, etcdTLS, "https://"+cfg.hostPort(cfg.Ports.EtcdClient)+"/health", `"health":"true"`, etcd); err != nil {
+	health := cfg.etcdClientURL() + "/health"
+	if cfg.Etcd.Join {
+		// A learner serves no linearizable reads until it is promoted.
+		health += "?serializable=true"
+	}
+	if err := cp.waitOK(ctx, etcdTLS, health, `"health":"true"`, etcd); err != nil {
 		return cp, err
+	}
+	log.Debug("etcd member answers", "after", time.Since(began).Round(time.Millisecond))
+	if cfg.Etcd.OnStarted != nil {
+		if err := cfg.Etcd.OnStarted(ctx); err != nil {
+			return cp, fmt.Errorf("etcd member started: %w", err)
+		}
+		log.Debug("etcd member ready", "after", time.Since(began).Round(time.Millisecond))
 	}
 
 	apiServer, err := cp.start(APIServer, bins.APIServer, apiServerArgs(cfg, c))
 	if err != nil {
 		return cp, err
 	}
+	server := cfg.apiServerURL()
 	if err := cp.waitOK(ctx, cp.AdminTLSConfig(), server+"/readyz", "ok", etcd, apiServer); err != nil {
 		return cp, err
 	}
@@ -137,12 +146,12 @@ func StartWithLogger(ctx context.Context, cfg ControlPlaneConfig, log *slog.Logg
 	// The controllers read the extension-apiserver-authentication ConfigMap
 	// at start and exit without it, so they start once the API server is ready.
 	cm, err := cp.start(ControllerManager, bins.ControllerManager,
-		controllerManagerArgs(cfg, c, filepath.Join(cfg.Dir, "controller-manager.conf")))
+		controllerManagerArgs(cfg, c, filepath.Join(l.KubeconfigDir, ControllerManagerConf)))
 	if err != nil {
 		return cp, err
 	}
 	sched, err := cp.start(Scheduler, bins.Scheduler,
-		schedulerArgs(cfg, c, filepath.Join(cfg.Dir, "scheduler.conf")))
+		schedulerArgs(cfg, c, filepath.Join(l.KubeconfigDir, SchedulerConf)))
 	if err != nil {
 		return cp, err
 	}
@@ -163,10 +172,12 @@ func StartWithLogger(ctx context.Context, cfg ControlPlaneConfig, log *slog.Logg
 
 // start starts one component and records it for Stop.
 func (cp *ControlPlane) start(name, binary string, args []string) (*process, error) {
-	p, err := startProcess(cp.log, name, binary, logFile(cp.cfg.Dir, name), args)
+	p, err := startProcess(cp.log, name, binary, logFile(cp.cfg.Layout.LogDir, name), args)
 	if err != nil {
 		return nil, err
 	}
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
 	cp.procs = append(cp.procs, p)
 	return p, nil
 }
@@ -236,18 +247,48 @@ func probe(ctx context.Context, client *http.Client, url, want string) error {
 
 // Stop stops the components in the reverse order of their start: SIGTERM,
 // then SIGKILL after a grace period. It returns an error naming every
-// component that had exited on its own or had to be killed. Stop is safe to
-// call more than once.
+// component that had exited on its own or had to be killed (components
+// killed by Kill are not reported). Stop is safe to call more than once.
 func (cp *ControlPlane) Stop() error {
+	return cp.StopWithin(stopGrace)
+}
+
+// StopWithin is Stop with grace as the time each component has to exit
+// after SIGTERM. A short grace makes a power-off: a kube-apiserver that
+// still serves watches of other nodes' clients may take many seconds to
+// drain them.
+func (cp *ControlPlane) StopWithin(grace time.Duration) error {
 	cp.stopOnce.Do(func() {
 		var errs []error
-		for i := len(cp.procs) - 1; i >= 0; i-- {
-			errs = append(errs, cp.procs[i].stop(cp.log, stopGrace))
+		for _, p := range slices.Backward(cp.processes()) {
+			errs = append(errs, p.stop(cp.log, grace))
 		}
 		cp.stopErr = errors.Join(errs...)
 		cp.log.Info("control plane stopped", "err", cp.stopErr)
 	})
 	return cp.stopErr
+}
+
+// Kill kills every component at once with SIGKILL, as a crash or the
+// out-of-memory killer would, and waits for them to exit. The data stays,
+// so the control plane can be started again.
+func (cp *ControlPlane) Kill() {
+	for _, p := range cp.processes() {
+		p.kill()
+	}
+	cp.log.Info("control plane killed")
+}
+
+// Exited reports whether any component has exited.
+func (cp *ControlPlane) Exited() bool {
+	return slices.ContainsFunc(cp.processes(), (*process).exited)
+}
+
+// processes returns the started components, in start order.
+func (cp *ControlPlane) processes() []*process {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	return slices.Clone(cp.procs)
 }
 
 // Config is the configuration the control plane runs with, defaults filled in.
@@ -261,15 +302,16 @@ func (cp *ControlPlane) Admin() Credentials {
 	return Credentials{
 		Host:     cp.Endpoint(),
 		CAData:   cp.certs.caPEM,
-		CertData: cp.certs.admin.certPEM,
-		KeyData:  cp.certs.admin.keyPEM,
+		CertData: cp.certs.superAdmin.certPEM,
+		KeyData:  cp.certs.superAdmin.keyPEM,
 	}
 }
 
-// AdminKubeconfig is a kubeconfig with the admin credentials embedded; it is
-// also written to Dir/admin.conf.
+// AdminKubeconfig is a kubeconfig for the local API server with the
+// super-admin credentials (system:masters) embedded; super-admin.conf in
+// Layout.KubeconfigDir holds the same identity.
 func (cp *ControlPlane) AdminKubeconfig() []byte {
-	return kubeconfig(cp.Endpoint(), cp.certs.caPEM, "kubernetes-admin", cp.certs.admin)
+	return kubeconfig(cp.cfg.ClusterName, cp.Endpoint(), cp.certs.caPEM, SuperAdminUser, cp.certs.superAdmin)
 }
 
 // AdminTLSConfig trusts the cluster CA and presents the admin certificate.
@@ -284,12 +326,15 @@ func (cp *ControlPlane) AdminHTTPClient() *http.Client {
 
 // PIDs maps each started component's name to its process ID.
 func (cp *ControlPlane) PIDs() map[string]int {
-	pids := make(map[string]int, len(cp.procs))
-	for _, p := range cp.procs {
+	procs := cp.processes()
+	pids := make(map[string]int, len(procs))
+	for _, p := range procs {
 		pids[p.name] = p.cmd.Process.Pid
 	}
 	return pids
 }
 
 // LogFile is the path of a component's log (standard output and error).
-func (cp *ControlPlane) LogFile(component string) string { return logFile(cp.cfg.Dir, component) }
+func (cp *ControlPlane) LogFile(component string) string {
+	return logFile(cp.cfg.Layout.LogDir, component)
+}

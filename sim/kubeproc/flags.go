@@ -3,28 +3,38 @@ package kubeproc
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 )
 
 // Component flags follow kubeadm's static Pod manifests, adapted to run
 // several control planes side by side on loopback addresses.
 
-func etcdArgs(cfg ControlPlaneConfig, c *certs, dataDir string) []string {
-	clientURL := "https://" + cfg.hostPort(cfg.Ports.EtcdClient)
-	peerURL := "https://" + cfg.hostPort(cfg.Ports.EtcdPeer)
+func etcdArgs(cfg ControlPlaneConfig, c *certs) []string {
+	clientURL := cfg.etcdClientURL()
+	peerURL := cfg.EtcdPeerURL()
+	initialCluster := cfg.Name + "=" + peerURL
+	if len(cfg.Etcd.InitialCluster) > 0 {
+		initialCluster = strings.Join(cfg.Etcd.InitialCluster, ",")
+	}
+	state := "new"
+	if cfg.Etcd.Join {
+		state = "existing"
+	}
 	return []string{
 		"--name=" + cfg.Name,
-		"--data-dir=" + dataDir,
+		"--data-dir=" + cfg.Layout.EtcdDataDir,
 		"--listen-client-urls=" + clientURL,
 		"--advertise-client-urls=" + clientURL,
 		"--listen-peer-urls=" + peerURL,
 		"--initial-advertise-peer-urls=" + peerURL,
-		"--initial-cluster=" + cfg.Name + "=" + peerURL,
-		"--cert-file=" + c.etcdServer.certFile,
-		"--key-file=" + c.etcdServer.keyFile,
+		"--initial-cluster=" + initialCluster,
+		"--initial-cluster-state=" + state,
+		"--cert-file=" + c.etcdServer.cert,
+		"--key-file=" + c.etcdServer.key,
 		"--client-cert-auth=true",
 		"--trusted-ca-file=" + cfg.PKI.EtcdCACert,
-		"--peer-cert-file=" + c.etcdPeer.certFile,
-		"--peer-key-file=" + c.etcdPeer.keyFile,
+		"--peer-cert-file=" + c.etcdPeer.cert,
+		"--peer-key-file=" + c.etcdPeer.key,
 		"--peer-client-cert-auth=true",
 		"--peer-trusted-ca-file=" + cfg.PKI.EtcdCACert,
 		"--snapshot-count=10000",
@@ -44,12 +54,15 @@ func apiServerArgs(cfg ControlPlaneConfig, c *certs) []string {
 		"--enable-admission-plugins=NodeRestriction",
 		"--enable-bootstrap-token-auth=true",
 		"--client-ca-file=" + cfg.PKI.CACert,
-		"--tls-cert-file=" + c.apiServer.certFile,
-		"--tls-private-key-file=" + c.apiServer.keyFile,
-		"--etcd-servers=https://" + cfg.hostPort(cfg.Ports.EtcdClient),
+		"--tls-cert-file=" + c.apiServer.cert,
+		"--tls-private-key-file=" + c.apiServer.key,
+		"--kubelet-client-certificate=" + c.apiServerKubeletClient.cert,
+		"--kubelet-client-key=" + c.apiServerKubeletClient.key,
+		"--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
+		"--etcd-servers=" + cfg.etcdClientURL(),
 		"--etcd-cafile=" + cfg.PKI.EtcdCACert,
-		"--etcd-certfile=" + c.apiServerEtcd.certFile,
-		"--etcd-keyfile=" + c.apiServerEtcd.keyFile,
+		"--etcd-certfile=" + c.apiServerEtcdClient.cert,
+		"--etcd-keyfile=" + c.apiServerEtcdClient.key,
 		"--service-cluster-ip-range=" + cfg.ServiceCIDR,
 		"--service-account-issuer=" + ServiceAccountIssuer,
 		"--service-account-key-file=" + cfg.PKI.ServiceAccountPub,
@@ -59,11 +72,14 @@ func apiServerArgs(cfg ControlPlaneConfig, c *certs) []string {
 		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
 		"--requestheader-group-headers=X-Remote-Group",
 		"--requestheader-username-headers=X-Remote-User",
-		"--proxy-client-cert-file=" + c.frontProxyClient.certFile,
-		"--proxy-client-key-file=" + c.frontProxyClient.keyFile,
+		"--proxy-client-cert-file=" + c.frontProxyClient.cert,
+		"--proxy-client-key-file=" + c.frontProxyClient.key,
 	}
 }
 
+// controllerManagerArgs signs certificate requests with the cluster CA and
+// runs kubeadm's controller set, which adds the bootstrap-token signer and
+// cleaner to the defaults (the CSR approver is one of those).
 func controllerManagerArgs(cfg ControlPlaneConfig, c *certs, kubeconfig string) []string {
 	args := []string{
 		"--kubeconfig=" + kubeconfig,
@@ -71,11 +87,11 @@ func controllerManagerArgs(cfg ControlPlaneConfig, c *certs, kubeconfig string) 
 		"--authorization-kubeconfig=" + kubeconfig,
 		"--bind-address=" + cfg.IP,
 		fmt.Sprintf("--secure-port=%d", cfg.Ports.ControllerManager),
-		"--tls-cert-file=" + c.cmServing.certFile,
-		"--tls-private-key-file=" + c.cmServing.keyFile,
+		"--tls-cert-file=" + c.cmServing.cert,
+		"--tls-private-key-file=" + c.cmServing.key,
 		"--client-ca-file=" + cfg.PKI.CACert,
 		"--requestheader-client-ca-file=" + cfg.PKI.FrontProxyCACert,
-		"--cluster-name=kubernetes",
+		"--cluster-name=" + cfg.ClusterName,
 		"--cluster-signing-cert-file=" + cfg.PKI.CACert,
 		"--cluster-signing-key-file=" + cfg.PKI.CAKey,
 		"--root-ca-file=" + cfg.PKI.CACert,
@@ -98,8 +114,8 @@ func schedulerArgs(cfg ControlPlaneConfig, c *certs, kubeconfig string) []string
 		"--authorization-kubeconfig=" + kubeconfig,
 		"--bind-address=" + cfg.IP,
 		fmt.Sprintf("--secure-port=%d", cfg.Ports.Scheduler),
-		"--tls-cert-file=" + c.schedServing.certFile,
-		"--tls-private-key-file=" + c.schedServing.keyFile,
+		"--tls-cert-file=" + c.schedServing.cert,
+		"--tls-private-key-file=" + c.schedServing.key,
 		"--client-ca-file=" + cfg.PKI.CACert,
 		"--requestheader-client-ca-file=" + cfg.PKI.FrontProxyCACert,
 		"--leader-elect=true",
@@ -108,5 +124,5 @@ func schedulerArgs(cfg ControlPlaneConfig, c *certs, kubeconfig string) []string
 
 // logFile is where a component's standard output and error go.
 func logFile(dir, component string) string {
-	return filepath.Join(dir, "logs", component+".log")
+	return filepath.Join(dir, component+".log")
 }

@@ -151,6 +151,7 @@ func TestRestartUpgrade(t *testing.T) {
 	if err := cp.Stop(); err != nil {
 		t.Fatal(err)
 	}
+	before := readFiles(t, cfg.Dir, "pki/apiserver.crt", "pki/etcd/server.crt", "admin.conf", "super-admin.conf")
 
 	cfg.Version = "v1.35.1"
 	cp, took, err := startPlane(t, cfg)
@@ -160,6 +161,45 @@ func TestRestartUpgrade(t *testing.T) {
 	t.Logf("restarted as %s in %s", cfg.Version, took.Round(time.Millisecond))
 	checkVersion(t, cp, "v1.35.1")
 	get(t, cp.AdminHTTPClient(), cp.Endpoint()+"/api/v1/namespaces/survivor")
+	// The certificates and kubeconfigs were issued once and kept.
+	after := readFiles(t, cfg.Dir, "pki/apiserver.crt", "pki/etcd/server.crt", "admin.conf", "super-admin.conf")
+	for name, b := range before {
+		if !bytes.Equal(b, after[name]) {
+			t.Errorf("%s was issued again at restart", name)
+		}
+	}
+}
+
+// TestKill kills a control plane and starts it again on its data.
+func TestKill(t *testing.T) {
+	cfg := planeConfig(t, "v1.35.1", "127.20.0.10")
+	cp, _, err := startPlane(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp.Kill()
+	if !cp.Exited() {
+		t.Fatal("Exited() = false after Kill")
+	}
+	if err := cp.Stop(); err != nil {
+		t.Errorf("Stop after Kill: %v", err)
+	}
+	if _, _, err := startPlane(t, cfg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readFiles(t *testing.T, dir string, names ...string) map[string][]byte {
+	t.Helper()
+	out := make(map[string][]byte, len(names))
+	for _, name := range names {
+		b, err := os.ReadFile(dir + "/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = b
+	}
+	return out
 }
 
 func TestBinariesMissing(t *testing.T) {

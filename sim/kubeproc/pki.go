@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -14,12 +15,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
-// leafValidity is how long issued leaf certificates are valid; they are
-// issued anew at every Start.
-const leafValidity = 365 * 24 * time.Hour
+// defaultLeafValidity is how long issued leaf certificates are valid unless
+// configured otherwise: one year, as kubeadm's.
+const defaultLeafValidity = 365 * 24 * time.Hour
 
 // authority is a loaded certificate authority.
 type authority struct {
@@ -34,35 +36,43 @@ func loadAuthority(certFile, keyFile string) (*authority, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read CA certificate: %w", err)
 	}
-	block, _ := pem.Decode(certPEM)
-	if block == nil || block.Type != "CERTIFICATE" {
-		return nil, fmt.Errorf("%s: no PEM certificate", certFile)
-	}
-	cert, err := x509.ParseCertificate(block.Bytes)
+	cert, err := parseCertPEM(certPEM)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", certFile, err)
 	}
 	if !cert.IsCA {
 		return nil, fmt.Errorf("%s: not a CA certificate", certFile)
 	}
-	key, err := loadSigner(keyFile)
-	if err != nil {
-		return nil, err
-	}
-	return &authority{cert: cert, key: key, certFile: certFile}, nil
-}
-
-// loadSigner reads a PKCS#1, PKCS#8 or SEC 1 private key from a PEM file.
-func loadSigner(keyFile string) (crypto.Signer, error) {
 	keyPEM, err := os.ReadFile(keyFile)
 	if err != nil {
 		return nil, fmt.Errorf("read private key: %w", err)
 	}
+	key, err := parseSignerPEM(keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", keyFile, err)
+	}
+	return &authority{cert: cert, key: key, certFile: certFile}, nil
+}
+
+// parseCertPEM parses the first PEM block of certPEM as a certificate.
+func parseCertPEM(certPEM []byte) (*x509.Certificate, error) {
+	block, _ := pem.Decode(certPEM)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return nil, errors.New("no PEM certificate")
+	}
+	return x509.ParseCertificate(block.Bytes)
+}
+
+// parseSignerPEM reads a PKCS#1, PKCS#8 or SEC 1 private key from PEM.
+func parseSignerPEM(keyPEM []byte) (crypto.Signer, error) {
 	block, _ := pem.Decode(keyPEM)
 	if block == nil {
-		return nil, fmt.Errorf("%s: no PEM block", keyFile)
+		return nil, errors.New("no PEM block")
 	}
-	var key any
+	var (
+		key any
+		err error
+	)
 	switch block.Type {
 	case "RSA PRIVATE KEY":
 		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
@@ -71,14 +81,14 @@ func loadSigner(keyFile string) (crypto.Signer, error) {
 	case "PRIVATE KEY":
 		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
 	default:
-		return nil, fmt.Errorf("%s: unsupported PEM block %q", keyFile, block.Type)
+		return nil, fmt.Errorf("unsupported PEM block %q", block.Type)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", keyFile, err)
+		return nil, err
 	}
 	signer, ok := key.(crypto.Signer)
 	if !ok {
-		return nil, fmt.Errorf("%s: key of type %T cannot sign", keyFile, key)
+		return nil, fmt.Errorf("key of type %T cannot sign", key)
 	}
 	return signer, nil
 }
@@ -93,32 +103,35 @@ type leaf struct {
 	ips        []net.IP
 }
 
-// issued is a leaf certificate with its key, in PEM and as written to disk.
+// issued is a leaf certificate with its key, in PEM.
 type issued struct {
-	certPEM, keyPEM   []byte
-	certFile, keyFile string
+	certPEM, keyPEM []byte
 }
 
-// issue creates a key pair and a certificate for it signed by ca, and writes
-// them to dir/name.crt and dir/name.key.
-func (ca *authority) issue(dir, name string, l leaf) (issued, error) {
+// issue creates a key pair and a certificate for it signed by ca.
+func (ca *authority) issue(l leaf, validity time.Duration) (issued, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return issued{}, fmt.Errorf("issue %s: %w", name, err)
+		return issued{}, err
 	}
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
-		return issued{}, fmt.Errorf("issue %s: %w", name, err)
+		return issued{}, err
 	}
 	now := time.Now()
+	notAfter := now.Add(validity)
+	if notAfter.After(ca.cert.NotAfter) {
+		notAfter = ca.cert.NotAfter
+	}
 	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: l.commonName, Organization: l.orgs},
-		NotBefore:    now.Add(-5 * time.Minute),
-		NotAfter:     now.Add(leafValidity),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		DNSNames:     l.dnsNames,
-		IPAddresses:  l.ips,
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: l.commonName, Organization: l.orgs},
+		NotBefore:             now.Add(-5 * time.Minute),
+		NotAfter:              notAfter,
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		DNSNames:              l.dnsNames,
+		IPAddresses:           l.ips,
 	}
 	if l.server {
 		tmpl.ExtKeyUsage = append(tmpl.ExtKeyUsage, x509.ExtKeyUsageServerAuth)
@@ -128,109 +141,96 @@ func (ca *authority) issue(dir, name string, l leaf) (issued, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, key.Public(), ca.key)
 	if err != nil {
-		return issued{}, fmt.Errorf("issue %s: %w", name, err)
+		return issued{}, err
 	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	keyDER, err := x509.MarshalECPrivateKey(key)
 	if err != nil {
-		return issued{}, fmt.Errorf("issue %s: %w", name, err)
+		return issued{}, err
 	}
-	out := issued{
-		certPEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		keyPEM:   pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
-		certFile: filepath.Join(dir, name+".crt"),
-		keyFile:  filepath.Join(dir, name+".key"),
-	}
-	if err := os.WriteFile(out.certFile, out.certPEM, 0o644); err != nil {
-		return issued{}, fmt.Errorf("issue %s: %w", name, err)
-	}
-	if err := os.WriteFile(out.keyFile, out.keyPEM, 0o600); err != nil {
-		return issued{}, fmt.Errorf("issue %s: %w", name, err)
-	}
-	return out, nil
+	return issued{
+		certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		keyPEM:  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
+	}, nil
 }
 
-// certs are the leaf certificates a control plane uses.
-type certs struct {
-	apiServer         issued // kube-apiserver serving
-	apiServerEtcd     issued // kube-apiserver -> etcd client
-	frontProxyClient  issued // aggregator -> extension API servers
-	etcdServer        issued // etcd serving (clients)
-	etcdPeer          issued // etcd peer
-	controllerManager issued // kube-controller-manager -> kube-apiserver
-	scheduler         issued // kube-scheduler -> kube-apiserver
-	cmServing         issued // kube-controller-manager serving
-	schedServing      issued // kube-scheduler serving
-	admin             issued // system:masters client
-	caPEM             []byte
+// check reports why c cannot serve as l signed by ca at now, or nil if it can.
+// A certificate may carry more names than l asks for, not fewer.
+func (ca *authority) check(c issued, l leaf, now time.Time) error {
+	pair, err := tls.X509KeyPair(c.certPEM, c.keyPEM)
+	if err != nil {
+		return err
+	}
+	cert, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		return err
+	}
+	if err := cert.CheckSignatureFrom(ca.cert); err != nil {
+		return fmt.Errorf("not signed by %s: %w", ca.certFile, err)
+	}
+	if now.Before(cert.NotBefore) || !now.Before(cert.NotAfter) {
+		return fmt.Errorf("not valid at %s (valid %s to %s)", now.Format(time.RFC3339),
+			cert.NotBefore.Format(time.RFC3339), cert.NotAfter.Format(time.RFC3339))
+	}
+	if cert.Subject.CommonName != l.commonName {
+		return fmt.Errorf("common name %q, want %q", cert.Subject.CommonName, l.commonName)
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(cert.Subject.Organization)), slices.Sorted(slices.Values(l.orgs))) {
+		return fmt.Errorf("organizations %q, want %q", cert.Subject.Organization, l.orgs)
+	}
+	if l.server && !slices.Contains(cert.ExtKeyUsage, x509.ExtKeyUsageServerAuth) {
+		return errors.New("no server authentication usage")
+	}
+	if l.client && !slices.Contains(cert.ExtKeyUsage, x509.ExtKeyUsageClientAuth) {
+		return errors.New("no client authentication usage")
+	}
+	for _, name := range l.dnsNames {
+		if !slices.Contains(cert.DNSNames, name) {
+			return fmt.Errorf("missing DNS name %q", name)
+		}
+	}
+	for _, ip := range l.ips {
+		if !slices.ContainsFunc(cert.IPAddresses, ip.Equal) {
+			return fmt.Errorf("missing IP address %s", ip)
+		}
+	}
+	return nil
 }
 
-// issueCerts loads the CAs named in cfg.PKI and issues every leaf certificate
-// the control plane needs into dir, the way kubeadm lays them out.
-func issueCerts(cfg ControlPlaneConfig, dir string) (*certs, error) {
-	ca, err := loadAuthority(cfg.PKI.CACert, cfg.PKI.CAKey)
-	if err != nil {
-		return nil, fmt.Errorf("cluster CA: %w", err)
-	}
-	etcdCA, err := loadAuthority(cfg.PKI.EtcdCACert, cfg.PKI.EtcdCAKey)
-	if err != nil {
-		return nil, fmt.Errorf("etcd CA: %w", err)
-	}
-	frontProxyCA, err := loadAuthority(cfg.PKI.FrontProxyCACert, cfg.PKI.FrontProxyCAKey)
-	if err != nil {
-		return nil, fmt.Errorf("front-proxy CA: %w", err)
-	}
-	caPEM, err := os.ReadFile(cfg.PKI.CACert)
-	if err != nil {
-		return nil, fmt.Errorf("cluster CA: %w", err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "etcd"), 0o700); err != nil {
-		return nil, fmt.Errorf("create certificate dir: %w", err)
-	}
+// certFiles are the paths of a certificate and its key.
+type certFiles struct {
+	cert, key string
+}
 
-	nodeIP := net.ParseIP(cfg.IP)
-	localhost := []net.IP{nodeIP, net.IPv4(127, 0, 0, 1)}
-	c := &certs{caPEM: caPEM}
-	steps := []struct {
-		ca   *authority
-		name string
-		out  *issued
-		leaf leaf
-	}{
-		{ca, "apiserver", &c.apiServer, leaf{
-			commonName: "kube-apiserver", server: true,
-			dnsNames: []string{cfg.Name, "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-				"kubernetes.default.svc.cluster.local", "localhost"},
-			ips: []net.IP{nodeIP, net.IP(cfg.firstServiceIP().AsSlice()), net.IPv4(127, 0, 0, 1)},
-		}},
-		{etcdCA, "apiserver-etcd-client", &c.apiServerEtcd, leaf{commonName: "kube-apiserver-etcd-client", client: true}},
-		{frontProxyCA, "front-proxy-client", &c.frontProxyClient, leaf{commonName: "front-proxy-client", client: true}},
-		{etcdCA, "etcd/server", &c.etcdServer, leaf{
-			commonName: cfg.Name, server: true, client: true,
-			dnsNames: []string{cfg.Name, "localhost"}, ips: localhost,
-		}},
-		{etcdCA, "etcd/peer", &c.etcdPeer, leaf{
-			commonName: cfg.Name, server: true, client: true,
-			dnsNames: []string{cfg.Name, "localhost"}, ips: localhost,
-		}},
-		{ca, "controller-manager-client", &c.controllerManager, leaf{commonName: "system:kube-controller-manager", client: true}},
-		{ca, "scheduler-client", &c.scheduler, leaf{commonName: "system:kube-scheduler", client: true}},
-		{ca, "controller-manager", &c.cmServing, leaf{
-			commonName: "kube-controller-manager", server: true,
-			dnsNames: []string{cfg.Name, "localhost"}, ips: localhost,
-		}},
-		{ca, "scheduler", &c.schedServing, leaf{
-			commonName: "kube-scheduler", server: true,
-			dnsNames: []string{cfg.Name, "localhost"}, ips: localhost,
-		}},
-		{ca, "admin", &c.admin, leaf{commonName: "kubernetes-admin", orgs: []string{"system:masters"}, client: true}},
+// pairFiles names the files dir/base.crt and dir/base.key.
+func pairFiles(dir, base string) certFiles {
+	return certFiles{cert: filepath.Join(dir, base+".crt"), key: filepath.Join(dir, base+".key")}
+}
+
+// ensureFiles returns the certificate and key in f if they are a valid l
+// signed by ca, and otherwise issues a new pair and writes it there. So a
+// certificate is issued once and reused on later starts, until it expires,
+// is removed, or no longer fits (another CA, a missing name).
+func (ca *authority) ensureFiles(f certFiles, l leaf, validity time.Duration) (issued, bool, error) {
+	certPEM, certErr := os.ReadFile(f.cert)
+	keyPEM, keyErr := os.ReadFile(f.key)
+	if certErr == nil && keyErr == nil {
+		existing := issued{certPEM: certPEM, keyPEM: keyPEM}
+		if ca.check(existing, l, time.Now()) == nil {
+			return existing, false, nil
+		}
 	}
-	var errs []error
-	for _, s := range steps {
-		*s.out, err = s.ca.issue(dir, s.name, s.leaf)
-		errs = append(errs, err)
+	c, err := ca.issue(l, validity)
+	if err != nil {
+		return issued{}, false, fmt.Errorf("issue %s: %w", f.cert, err)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if err := os.MkdirAll(filepath.Dir(f.cert), 0o755); err != nil {
+		return issued{}, false, err
 	}
-	return c, nil
+	if err := os.WriteFile(f.key, c.keyPEM, 0o600); err != nil {
+		return issued{}, false, fmt.Errorf("write %s: %w", f.key, err)
+	}
+	if err := os.WriteFile(f.cert, c.certPEM, 0o644); err != nil {
+		return issued{}, false, fmt.Errorf("write %s: %w", f.cert, err)
+	}
+	return c, true, nil
 }

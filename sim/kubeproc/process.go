@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -19,6 +20,7 @@ type process struct {
 	started time.Time
 	done    chan struct{} // closed when the process has exited
 	err     error         // the exit status, set before done is closed
+	killed  atomic.Bool   // set by kill: the exit was on purpose
 }
 
 // startProcess starts binary with args, its output appended to logPath.
@@ -63,6 +65,9 @@ func (p *process) exitError() error {
 // that had already exited or had to be killed.
 func (p *process) stop(log *slog.Logger, grace time.Duration) error {
 	if p.exited() {
+		if p.killed.Load() {
+			return nil
+		}
 		return p.exitError()
 	}
 	began := time.Now()
@@ -80,6 +85,16 @@ func (p *process) stop(log *slog.Logger, grace time.Duration) error {
 	}
 	<-p.done
 	return fmt.Errorf("%s did not stop within %s and was killed", p.name, grace)
+}
+
+// kill sends SIGKILL and waits for the process to exit.
+func (p *process) kill() {
+	p.killed.Store(true)
+	if p.exited() {
+		return
+	}
+	_ = p.cmd.Process.Kill() // fails only if it has exited already
+	<-p.done
 }
 
 // tail returns up to the last n bytes of a file.

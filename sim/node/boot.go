@@ -1,0 +1,220 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/clusterwright/clusterwright/cloudinit"
+	"github.com/clusterwright/clusterwright/sim/kubeproc"
+)
+
+// powerOffGrace is how long each control-plane process has to exit at
+// power-off before it is killed.
+const powerOffGrace = 3 * time.Second
+
+// run is one boot of a node: from power-on to power-off.
+type run struct {
+	cancel context.CancelFunc
+	done   chan struct{} // closed once everything of the boot has stopped
+
+	mu      sync.Mutex
+	cp      *kubeproc.ControlPlane
+	kubelet *kubelet
+	cloud   *cloudProvider
+}
+
+func (r *run) controlPlane() *kubeproc.ControlPlane {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cp
+}
+
+func (r *run) cloudProvider() *cloudProvider {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cloud
+}
+
+// boot is the life of the guest from power-on to power-off.
+func (n *Node) boot(ctx context.Context, r *run) {
+	defer close(r.done)
+	defer n.stopServices(r)
+	n.log.Info("booting")
+	err := n.bootServices(ctx, r)
+	switch {
+	case ctx.Err() != nil:
+		return // powered off while booting
+	case err != nil:
+		n.log.Error("node bootstrap failed", "err", err)
+		n.setPhase(PhaseFailed, err.Error())
+	default:
+		n.mu.Lock()
+		n.status.Phase, n.status.ReadyAt = PhaseRunning, time.Now()
+		n.mu.Unlock()
+		n.log.Info("node up", "after", time.Since(n.Status().BootedAt).Round(time.Millisecond))
+		if cp := r.controlPlane(); cp != nil && n.cfg.ControlPlaneDie != nil && n.cfg.ControlPlaneDie() {
+			n.log.Warn("fault controlplane.die: killing the control plane")
+			cp.Kill()
+		}
+	}
+	<-ctx.Done()
+}
+
+// bootServices runs cloud-init and, on the first boot of the instance,
+// kubeadm; on later boots it starts what kubeadm set up.
+func (n *Node) bootServices(ctx context.Context, r *run) error {
+	first := !n.cloudInitDone()
+	if first {
+		if err := n.writeFiles(); err != nil {
+			return fmt.Errorf("cloud-init: %w", err)
+		}
+	}
+	n.reportGuest(GuestInfo{Hostname: n.spec.Hostname, IP: n.spec.Address})
+	if !first {
+		if reason := n.previousFailure(); reason != "" {
+			return errors.New(reason)
+		}
+		return n.startServices(ctx, r)
+	}
+
+	err := n.kubeadm(ctx, r)
+	if ctx.Err() != nil {
+		// Powered off half way: cloud-init has not finished and runs again.
+		return ctx.Err()
+	}
+	if err != nil {
+		err = fmt.Errorf("%s: %w", strings.Join(n.spec.Command, " "), err)
+	}
+	if merr := n.markCloudInitDone(err); merr != nil {
+		return errors.Join(err, fmt.Errorf("cloud-init: %w", merr))
+	}
+	return err
+}
+
+// previousFailure returns the failure cloud-init recorded for the instance,
+// if kubeadm failed at its first boot.
+func (n *Node) previousFailure() string {
+	b, err := os.ReadFile(filepath.Join(n.instanceDir(), "boot-finished"))
+	if err != nil {
+		return ""
+	}
+	reason, failed := strings.CutPrefix(strings.TrimSpace(string(b)), "runcmd failed: ")
+	if !failed {
+		return ""
+	}
+	return reason
+}
+
+// kubeadm runs the node's kubeadm command.
+func (n *Node) kubeadm(ctx context.Context, r *run) error {
+	switch n.spec.Role {
+	case cloudinit.RoleInit:
+		return n.kubeadmInit(ctx, r)
+	case cloudinit.RoleJoinControlPlane, cloudinit.RoleJoinWorker:
+		return n.kubeadmJoin(ctx, r)
+	default:
+		return fmt.Errorf("unknown role %q", n.spec.Role)
+	}
+}
+
+// startServices starts what the kubelet starts at boot: the control plane
+// from its manifest, then the kubelet itself, and on a control-plane node
+// the cloud provider.
+func (n *Node) startServices(ctx context.Context, r *run) error {
+	var cpCfg kubeproc.ControlPlaneConfig
+	hasCP, err := readJSON(n.path(controlPlaneManifest), &cpCfg)
+	if err != nil {
+		return err
+	}
+	if hasCP {
+		if err := n.startControlPlane(ctx, r, cpCfg); err != nil {
+			return err
+		}
+	}
+	var kc kubeletConfig
+	hasKubelet, err := readJSON(n.path(kubeletConfigPath), &kc)
+	if err != nil {
+		return err
+	}
+	if hasKubelet {
+		if err := n.startKubelet(ctx, r, kc); err != nil {
+			return err
+		}
+	}
+	if hasCP {
+		return n.startCloudProvider(r)
+	}
+	return nil
+}
+
+// startControlPlane starts the control plane and records it in r.
+func (n *Node) startControlPlane(ctx context.Context, r *run, cfg kubeproc.ControlPlaneConfig) error {
+	cp, err := kubeproc.StartWithLogger(ctx, cfg, n.log)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.cp = cp
+	r.mu.Unlock()
+	return nil
+}
+
+// startKubelet starts the simulated kubelet and records it in r.
+func (n *Node) startKubelet(ctx context.Context, r *run, kc kubeletConfig) error {
+	k, err := startKubelet(ctx, kc, n.cfg.VM, n.path(kc.Kubeconfig), n.log)
+	if err != nil {
+		return fmt.Errorf("kubelet: %w", err)
+	}
+	r.mu.Lock()
+	r.kubelet = k
+	r.mu.Unlock()
+	return nil
+}
+
+// startCloudProvider starts the simulated vSphere cloud provider of a
+// control-plane node, with the node's admin credentials.
+func (n *Node) startCloudProvider(r *run) error {
+	if n.cfg.Cloud == nil {
+		return nil
+	}
+	server := ""
+	if cp := r.controlPlane(); cp != nil {
+		server = cp.Endpoint() // the CPI's Pods run on control-plane nodes
+	}
+	client, err := clientFromKubeconfig(n.path(adminConfPath), server)
+	if err != nil {
+		return fmt.Errorf("cloud provider: %w", err)
+	}
+	cp := startCloudProvider(client, n.cfg.Cloud, n.log)
+	r.mu.Lock()
+	r.cloud = cp
+	r.mu.Unlock()
+	return nil
+}
+
+// stopServices stops what runs, in the reverse order of the start.
+func (n *Node) stopServices(r *run) {
+	r.mu.Lock()
+	k, cloud, cp := r.kubelet, r.cloud, r.cp
+	r.kubelet, r.cloud, r.cp = nil, nil, nil
+	r.mu.Unlock()
+	if cloud != nil {
+		cloud.stop()
+	}
+	if k != nil {
+		k.stop()
+	}
+	if cp != nil {
+		// Powering off gives the processes little time, as a guest shutdown
+		// would before the power goes.
+		if err := cp.StopWithin(powerOffGrace); err != nil {
+			n.log.Info("control plane stopped", "err", err)
+		}
+	}
+}

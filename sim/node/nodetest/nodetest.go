@@ -1,0 +1,165 @@
+// Package nodetest builds the bootstrap material of test clusters the way
+// Clusterwright's provisioning does (cluster PKI, bootstrap token, kubeadm
+// configuration rendered into cloud-init), for tests of the simulated
+// datacenter.
+package nodetest
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/clusterwright/clusterwright/cloudinit"
+	"github.com/clusterwright/clusterwright/pki"
+)
+
+// Cluster is the material a provisioning run has for one cluster.
+type Cluster struct {
+	Name    string
+	Version string
+	PKI     *pki.ClusterPKI
+	Token   pki.BootstrapToken
+	// CAHash pins the cluster CA for joining nodes.
+	CAHash string
+	// Endpoint is the controlPlaneEndpoint (host:port): the first control
+	// plane's address, as there is no load balancer.
+	Endpoint      string
+	PodSubnet     string
+	ServiceSubnet string
+	SSHKey        string
+	Gateway       netip.Addr
+}
+
+// NewCluster creates the PKI and a bootstrap token of a cluster whose first
+// control plane will have the address endpointIP.
+func NewCluster(name, version, endpointIP string) (*Cluster, error) {
+	p, err := pki.NewClusterPKI(name)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := pki.NewBootstrapToken()
+	if err != nil {
+		return nil, err
+	}
+	_, sshKey, err := pki.NewSSHKeyPair()
+	if err != nil {
+		return nil, err
+	}
+	ip, err := netip.ParseAddr(endpointIP)
+	if err != nil {
+		return nil, err
+	}
+	gw := netip.AddrFrom4([4]byte{ip.As4()[0], ip.As4()[1], ip.As4()[2], 1})
+	return &Cluster{
+		Name:          name,
+		Version:       version,
+		PKI:           p,
+		Token:         tok,
+		CAHash:        pki.CACertHash(p.CA.Cert),
+		Endpoint:      net.JoinHostPort(endpointIP, "6443"),
+		PodSubnet:     "10.244.0.0/16",
+		ServiceSubnet: "10.96.0.0/12",
+		SSHKey:        sshKey,
+		Gateway:       gw,
+	}, nil
+}
+
+// InitNode is the spec of the first control-plane node (kubeadm init).
+func (c *Cluster) InitNode(hostname, ip string) cloudinit.NodeSpec {
+	addr := netip.MustParsePrefix(ip + "/24")
+	return cloudinit.NodeSpec{
+		Hostname: hostname,
+		Address:  addr,
+		Gateway:  c.Gateway,
+		Role:     cloudinit.RoleInit,
+		Kubeadm: cloudinit.KubeadmConfig{
+			Init: &cloudinit.InitConfiguration{
+				BootstrapTokens:  []cloudinit.BootstrapToken{cloudinit.NodeBootstrapToken(c.Token, 24*time.Hour)},
+				NodeRegistration: cloudinit.NodeRegistration(hostname, addr.Addr()),
+				LocalAPIEndpoint: cloudinit.APIEndpoint{AdvertiseAddress: ip, BindPort: 6443},
+			},
+			Cluster: &cloudinit.ClusterConfiguration{
+				KubernetesVersion:    c.Version,
+				ClusterName:          c.Name,
+				ControlPlaneEndpoint: c.Endpoint,
+				Networking:           cloudinit.Networking{PodSubnet: c.PodSubnet, ServiceSubnet: c.ServiceSubnet, DNSDomain: "cluster.local"},
+				APIServer:            cloudinit.APIServer{CertSANs: []string{c.Name + ".clusters.example.com"}},
+				Etcd:                 cloudinit.Etcd{Local: &cloudinit.LocalEtcd{DataDir: "/var/lib/etcd"}},
+			},
+		},
+		PKIFiles:         c.PKI.Files(),
+		SSHAuthorizedKey: c.SSHKey,
+	}
+}
+
+// WorkerNode is the spec of a worker (kubeadm join).
+func (c *Cluster) WorkerNode(hostname, ip string) cloudinit.NodeSpec {
+	addr := netip.MustParsePrefix(ip + "/24")
+	return cloudinit.NodeSpec{
+		Hostname: hostname,
+		Address:  addr,
+		Gateway:  c.Gateway,
+		Role:     cloudinit.RoleJoinWorker,
+		Kubeadm: cloudinit.KubeadmConfig{Join: &cloudinit.JoinConfiguration{
+			NodeRegistration: cloudinit.NodeRegistration(hostname, addr.Addr()),
+			Discovery: cloudinit.Discovery{BootstrapToken: &cloudinit.BootstrapTokenDiscovery{
+				Token:             c.Token.String(),
+				APIServerEndpoint: c.Endpoint,
+				CACertHashes:      []string{c.CAHash},
+			}},
+		}},
+		SSHAuthorizedKey: c.SSHKey,
+	}
+}
+
+// ControlPlaneNode is the spec of a further control-plane node (kubeadm
+// join with a controlPlane section and the shared PKI).
+func (c *Cluster) ControlPlaneNode(hostname, ip string) cloudinit.NodeSpec {
+	spec := c.WorkerNode(hostname, ip)
+	spec.Role = cloudinit.RoleJoinControlPlane
+	spec.Kubeadm.Join.ControlPlane = &cloudinit.JoinControlPlane{
+		LocalAPIEndpoint: cloudinit.APIEndpoint{AdvertiseAddress: ip, BindPort: 6443},
+	}
+	spec.PKIFiles = c.PKI.Files()
+	return spec
+}
+
+// GuestInfo renders spec and returns the VM extraConfig entries that carry it.
+func (c *Cluster) GuestInfo(spec cloudinit.NodeSpec) (map[string]string, error) {
+	md, ud, err := cloudinit.Render(spec)
+	if err != nil {
+		return nil, err
+	}
+	return cloudinit.EncodeGuestInfo(md, ud), nil
+}
+
+// AdminConfig is a client configuration for the cluster's API at server
+// (host:port) as the service's bootstrap administrator, verifying the
+// serving certificate against the cluster CA.
+func (c *Cluster) AdminConfig(server string) (*rest.Config, error) {
+	kubeconfig, err := pki.AdminKubeconfig(c.Name, "https://"+server, c.PKI.CA)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("admin kubeconfig: %w", err)
+	}
+	cfg.QPS, cfg.Burst = 50, 100
+	cfg.Timeout = 30 * time.Second
+	return cfg, nil
+}
+
+// AdminClient is a clientset for AdminConfig.
+func (c *Cluster) AdminClient(server string) (kubernetes.Interface, error) {
+	cfg, err := c.AdminConfig(server)
+	if err != nil {
+		return nil, err
+	}
+	return kubernetes.NewForConfig(cfg)
+}
