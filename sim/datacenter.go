@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,7 +17,6 @@ import (
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/simulator"
-	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
@@ -31,7 +31,9 @@ type DatacenterOptions struct {
 	// VCenter configures the simulated vCenter.
 	VCenter VCenterOptions
 	// StateDir holds the nodes' disks: the root directory of the node with
-	// host name H is StateDir/nodes/H. Required.
+	// host name H is StateDir/nodes/H. Required. A VM's disk is blank at its
+	// first boot (whatever an earlier VM of that host name left is removed)
+	// and kept across power cycles until the VM is destroyed.
 	StateDir string
 	// Faults, if set, is consulted by the vCenter (see VCenterOptions.Faults)
 	// and by the nodes: KindNodeBoot makes a node never boot (no guest
@@ -89,8 +91,9 @@ var vmProperties = []string{
 }
 
 // StartDatacenter starts a simulated vCenter (with opts.VCenter and
-// opts.Faults) and watches its VMs through the property collector, as any
-// vSphere client would, booting nodes as their VMs power on. It returns
+// opts.Faults) and watches its VMs through the property collector
+// (WaitForUpdatesEx), as any vSphere client would, booting nodes as their
+// VMs power on. It returns
 // once the current inventory has been seen.
 func StartDatacenter(ctx context.Context, opts DatacenterOptions) (*Datacenter, error) {
 	if opts.StateDir == "" {
@@ -238,18 +241,19 @@ func hasControlPlane(n *node.Node) bool {
 	return n.ControlPlane() != nil || n.Role() != cloudinit.RoleJoinWorker
 }
 
-// watch follows the VMs of the whole inventory with a container view and
-// WaitForUpdatesEx until Close. The first update set (the inventory as it
-// is) is reported on ready.
+// watch follows every VM of the inventory with one property collector
+// filter and WaitForUpdatesEx until Close. The first update set (the
+// inventory as it is) is reported on ready.
+//
+// The filter traverses the inventory from the root folder rather than
+// through a ContainerView: in vcsim (govmomi v0.56) a filter over a
+// ContainerView can deadlock while VMs are created (ContainerView.PutObject
+// locks the view and then the filter, the filter's resync locks the filter
+// and then the view).
 func (d *Datacenter) watch(ready chan<- error) {
 	defer close(d.watchDone)
 	ctx := d.ctx
 	c := d.client
-	v, err := view.NewManager(c).CreateContainerView(ctx, c.ServiceContent.RootFolder, []string{"VirtualMachine"}, true)
-	if err != nil {
-		ready <- err
-		return
-	}
 	pc, err := property.DefaultCollector(c).Create(ctx)
 	if err != nil {
 		ready <- err
@@ -257,9 +261,9 @@ func (d *Datacenter) watch(ready chan<- error) {
 	}
 	filter := new(property.WaitFilter)
 	filter.Spec.ObjectSet = []types.ObjectSpec{{
-		Obj:       v.Reference(),
+		Obj:       c.ServiceContent.RootFolder,
 		Skip:      types.NewBool(true),
-		SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view"}},
+		SelectSet: vmTraversal(),
 	}}
 	filter.Spec.PropSet = []types.PropertySpec{{Type: "VirtualMachine", PathSet: vmProperties}}
 	first := true
@@ -275,6 +279,31 @@ func (d *Datacenter) watch(ready chan<- error) {
 		ready <- err
 	} else if err != nil && ctx.Err() == nil {
 		d.log.Error("watching VMs stopped", "err", err)
+	}
+}
+
+// vmTraversal reaches every VM from the root folder: through folders,
+// datacenters' VM folders and vApps.
+func vmTraversal() []types.BaseSelectionSpec {
+	sel := func(names ...string) []types.BaseSelectionSpec {
+		var out []types.BaseSelectionSpec
+		for _, n := range names {
+			out = append(out, &types.SelectionSpec{Name: n})
+		}
+		return out
+	}
+	return []types.BaseSelectionSpec{
+		&types.TraversalSpec{
+			SelectionSpec: types.SelectionSpec{Name: "folder"}, Type: "Folder", Path: "childEntity",
+			SelectSet: sel("folder", "datacenter", "vapp"),
+		},
+		&types.TraversalSpec{
+			SelectionSpec: types.SelectionSpec{Name: "datacenter"}, Type: "Datacenter", Path: "vmFolder",
+			SelectSet: sel("folder"),
+		},
+		&types.TraversalSpec{
+			SelectionSpec: types.SelectionSpec{Name: "vapp"}, Type: "VirtualApp", Path: "vm",
+		},
 	}
 }
 
@@ -454,6 +483,15 @@ func (d *Datacenter) newNode(rec *vmRecord, vm mo.VirtualMachine, extra map[stri
 	if other := d.Node(spec.Hostname); other != nil && other.VM().Ref != rec.ref.Value {
 		return nil, fmt.Errorf("host name %q is taken by VM %s", spec.Hostname, other.VM().Name)
 	}
+	root := filepath.Join(d.opts.StateDir, "nodes", spec.Hostname)
+	if d.nodeOf(rec) == nil {
+		// The VM's first boot here: a disk left under its host name belongs
+		// to a VM of an earlier vCenter (the simulated inventory does not
+		// outlive the process), and a new VM starts with a blank disk.
+		if err := os.RemoveAll(root); err != nil {
+			return nil, fmt.Errorf("clear stale disk: %w", err)
+		}
+	}
 	ref, name := rec.ref, vm.Name
 	return node.New(node.Config{
 		Metadata: md,
@@ -462,7 +500,7 @@ func (d *Datacenter) newNode(rec *vmRecord, vm mo.VirtualMachine, extra map[stri
 			Ref: ref.Value, Name: name, UUID: vm.Config.Uuid,
 			NumCPU: vm.Config.Hardware.NumCPU, MemoryMB: vm.Config.Hardware.MemoryMB,
 		},
-		RootDir: filepath.Join(d.opts.StateDir, "nodes", spec.Hostname),
+		RootDir: root,
 		Logger:  d.opts.Logger,
 		Guest:   func(info node.GuestInfo) error { return d.reportGuest(ref, info) },
 		Cloud:   d,

@@ -534,6 +534,7 @@ func TestDatacenterTwoClusters(t *testing.T) {
 	if t.Failed() {
 		return
 	}
+	t.Logf("this process (vcsim, simulated kubelets and cloud providers, the test's clients): RSS %d MiB", vmRSS(os.Getpid())/1024)
 	// Each cluster has its own nodes only.
 	for _, cl := range clusters {
 		nodes, err := cl.client.CoreV1().Nodes().List(t.Context(), metav1.ListOptions{})

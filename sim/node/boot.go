@@ -155,7 +155,8 @@ func (n *Node) startServices(ctx context.Context, r *run) error {
 
 // startControlPlane starts the control plane and records it in r.
 func (n *Node) startControlPlane(ctx context.Context, r *run, cfg kubeproc.ControlPlaneConfig) error {
-	cp, err := kubeproc.StartWithLogger(ctx, cfg, n.log)
+	// kubeproc names the node and its address itself.
+	cp, err := kubeproc.StartWithLogger(ctx, cfg, n.cfg.Logger.With("vm", n.cfg.VM.Name))
 	if err != nil {
 		return err
 	}
