@@ -3,6 +3,7 @@ package addons_test
 import (
 	"context"
 	"fmt"
+	"github.com/clusterwright/clusterwright/sim/kubeproc/kubeproctest"
 	"io"
 	"log/slog"
 	"os"
@@ -73,7 +74,7 @@ func startCluster() (*testCluster, error) {
 		return nil, err
 	}
 	clusterDir = dir
-	pki, err := newTestPKI(filepath.Join(dir, "cluster-pki"))
+	pki, err := kubeproctest.WritePKI(filepath.Join(dir, "cluster-pki"))
 	if err != nil {
 		return nil, err
 	}

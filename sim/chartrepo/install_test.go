@@ -2,6 +2,7 @@ package chartrepo_test
 
 import (
 	"context"
+	"github.com/clusterwright/clusterwright/sim/kubeproc/kubeproctest"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -47,7 +48,7 @@ func startCluster(t *testing.T) *cluster {
 		Version: kubeVersion,
 		IP:      planeIP,
 		Dir:     dir,
-		PKI:     newTestPKI(t, filepath.Join(dir, "cluster-pki")),
+		PKI:     mustPKI(t, filepath.Join(dir, "cluster-pki")),
 		PodCIDR: "10.244.0.0/16",
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
@@ -149,4 +150,14 @@ func TestInstall(t *testing.T) {
 	c.checkKubeSphere(t)
 
 	c.upgradeAndUninstallAntrea(t, antrea)
+}
+
+// mustPKI writes a throwaway cluster PKI into dir.
+func mustPKI(t *testing.T, dir string) kubeproc.PKI {
+	t.Helper()
+	p, err := kubeproctest.WritePKI(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

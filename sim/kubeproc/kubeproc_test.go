@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/clusterwright/clusterwright/sim/kubeproc/kubeproctest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -32,7 +33,7 @@ func planeConfig(t *testing.T, version, ip string) kubeproc.ControlPlaneConfig {
 		Version: version,
 		IP:      ip,
 		Dir:     dir,
-		PKI:     newTestPKI(t, dir+"/cluster-pki"),
+		PKI:     mustPKI(t, dir+"/cluster-pki"),
 		PodCIDR: "10.244.0.0/16",
 	}
 }
@@ -311,4 +312,14 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// mustPKI writes a throwaway cluster PKI into dir.
+func mustPKI(t *testing.T, dir string) kubeproc.PKI {
+	t.Helper()
+	p, err := kubeproctest.WritePKI(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
