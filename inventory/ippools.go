@@ -68,6 +68,16 @@ func (s *Store) ListIPPools(ctx context.Context, page Page) ([]domain.IPPool, st
 	return pools, next, nil
 }
 
+// IPPoolSummary returns the pool named name with its size and free count, without
+// reading its leases.
+func (s *Store) IPPoolSummary(ctx context.Context, name string) (domain.IPPool, error) {
+	p, err := scanIPPool(s.pool.QueryRow(ctx, `SELECT `+ipPoolColumns+` FROM ip_pools p WHERE p.name = $1`, name))
+	if err != nil {
+		return p, notFound(err, "ip pool "+name)
+	}
+	return p, nil
+}
+
 // GetIPPool returns the pool named name with its leases in address order.
 func (s *Store) GetIPPool(ctx context.Context, name string) (domain.IPPool, error) {
 	p, err := scanIPPool(s.pool.QueryRow(ctx, `SELECT `+ipPoolColumns+` FROM ip_pools p WHERE p.name = $1`, name))
