@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # build.sh VERSION [OUTDIR] builds the Kubernetes control-plane binaries that
 # the simulated datacenter runs (etcd, kube-apiserver, kube-controller-manager,
-# kube-scheduler) into OUTDIR/VERSION/.
+# kube-scheduler) and the etcd command-line tools that Day-2 node commands run
+# (etcdctl, etcdutl) into OUTDIR/VERSION/.
 #
 # The sources are the ones this module pins (k8s.io/kubernetes and the etcd
 # server, see go.mod); VERSION is only stamped into the binaries, so that
@@ -34,21 +35,32 @@ go=${GO:-go}
 # The stamp names everything that goes into a binary besides the flags below.
 kube_src=$("$go" list -m -f '{{.Path}}@{{.Version}}' k8s.io/kubernetes)
 etcd_src=$("$go" list -m -f '{{.Path}}@{{.Version}}' go.etcd.io/etcd/server/v3)
+etcdctl_src=$("$go" list -m -f '{{.Path}}@{{.Version}}' go.etcd.io/etcd/etcdctl/v3)
+etcdutl_src=$("$go" list -m -f '{{.Path}}@{{.Version}}' go.etcd.io/etcd/etcdutl/v3)
 stamp="version=$version kubernetes=$kube_src etcd=$etcd_src go=$("$go" env GOVERSION)"
+# The etcd tools get their own stamp: they do not change with the Kubernetes sources.
+declare -A stamps=(
+	[etcdctl]="version=$version etcdctl=$etcdctl_src go=$("$go" env GOVERSION)"
+	[etcdutl]="version=$version etcdutl=$etcdutl_src go=$("$go" env GOVERSION)"
+)
 
 declare -A pkgs=(
 	[etcd]=./cmd/etcd
 	[kube-apiserver]=k8s.io/kubernetes/cmd/kube-apiserver
 	[kube-controller-manager]=k8s.io/kubernetes/cmd/kube-controller-manager
 	[kube-scheduler]=k8s.io/kubernetes/cmd/kube-scheduler
+	[etcdctl]=go.etcd.io/etcd/etcdctl/v3
+	[etcdutl]=go.etcd.io/etcd/etcdutl/v3
 )
 
 dest=$outdir/$version
 mkdir -p "$dest"
 
 todo=()
-for bin in etcd kube-apiserver kube-controller-manager kube-scheduler; do
-	if [[ -x $dest/$bin && -f $dest/$bin.stamp && $(<"$dest/$bin.stamp") == "$stamp" ]]; then
+stamp_of() { printf '%s' "${stamps[$1]:-$stamp}"; }
+
+for bin in etcd etcdctl etcdutl kube-apiserver kube-controller-manager kube-scheduler; do
+	if [[ -x $dest/$bin && -f $dest/$bin.stamp && $(<"$dest/$bin.stamp") == "$(stamp_of "$bin")" ]]; then
 		echo "kubebin: $version/$bin is up to date"
 		continue
 	fi
@@ -70,11 +82,11 @@ ldflags+=" -X k8s.io/component-base/version.gitCommit=$kube_src"
 ldflags+=" -X k8s.io/component-base/version.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
 for bin in "${todo[@]}"; do
-	echo "kubebin: building $version/$bin from $kube_src"
+	echo "kubebin: building $version/$bin from ${pkgs[$bin]}"
 	start=$SECONDS
 	# Like the upstream release, the control-plane binaries are static (no cgo).
 	CGO_ENABLED=0 "$go" build -trimpath -ldflags "$ldflags" -o "$tmp/$bin" "${pkgs[$bin]}"
 	mv -f "$tmp/$bin" "$dest/$bin"
-	printf '%s\n' "$stamp" >"$dest/$bin.stamp"
+	printf '%s\n' "$(stamp_of "$bin")" >"$dest/$bin.stamp"
 	echo "kubebin: built $version/$bin in $((SECONDS - start))s"
 done
