@@ -65,6 +65,12 @@ func EnsureCertificates(cfg ControlPlaneConfig) error {
 // ensureCerts loads the CAs named in cfg.PKI and ensures every leaf
 // certificate and kubeconfig the control plane needs.
 func ensureCerts(cfg ControlPlaneConfig) (*certs, error) {
+	return loadCerts(cfg, false)
+}
+
+// loadCerts is ensureCerts; with renew, every certificate that `kubeadm
+// certs renew all` renews is issued anew even if it is still valid.
+func loadCerts(cfg ControlPlaneConfig, renew bool) (*certs, error) {
 	ca, err := loadAuthority(cfg.PKI.CACert, cfg.PKI.CAKey)
 	if err != nil {
 		return nil, fmt.Errorf("cluster CA: %w", err)
@@ -108,18 +114,21 @@ func ensureCerts(cfg ControlPlaneConfig) (*certs, error) {
 		files certFiles
 		leaf  leaf
 		out   *issued
+		// selfManaged certificates are the components' own (kubeadm does
+		// not renew them).
+		selfManaged bool
 	}{
-		{ca, c.apiServer, apiServerLeaf(cfg), nil},
-		{ca, c.apiServerKubeletClient, leaf{commonName: "kube-apiserver-kubelet-client", client: true}, nil},
-		{etcdCA, c.apiServerEtcdClient, leaf{commonName: "kube-apiserver-etcd-client", client: true}, &c.apiServerEtcd},
-		{frontProxyCA, c.frontProxyClient, leaf{commonName: "front-proxy-client", client: true}, nil},
-		{etcdCA, c.etcdServer, etcdNames, nil},
-		{etcdCA, c.etcdPeer, etcdNames, nil},
-		{etcdCA, c.etcdHealthcheckClient, leaf{commonName: "kube-etcd-healthcheck-client", client: true}, nil},
-		{ca, c.cmServing, leaf{commonName: "kube-controller-manager", server: true, dnsNames: []string{cfg.Name, "localhost"}, ips: local}, nil},
-		{ca, c.schedServing, leaf{commonName: "kube-scheduler", server: true, dnsNames: []string{cfg.Name, "localhost"}, ips: local}, nil},
+		{ca, c.apiServer, apiServerLeaf(cfg), nil, false},
+		{ca, c.apiServerKubeletClient, leaf{commonName: "kube-apiserver-kubelet-client", client: true}, nil, false},
+		{etcdCA, c.apiServerEtcdClient, leaf{commonName: "kube-apiserver-etcd-client", client: true}, &c.apiServerEtcd, false},
+		{frontProxyCA, c.frontProxyClient, leaf{commonName: "front-proxy-client", client: true}, nil, false},
+		{etcdCA, c.etcdServer, etcdNames, nil, false},
+		{etcdCA, c.etcdPeer, etcdNames, nil, false},
+		{etcdCA, c.etcdHealthcheckClient, leaf{commonName: "kube-etcd-healthcheck-client", client: true}, nil, false},
+		{ca, c.cmServing, leaf{commonName: "kube-controller-manager", server: true, dnsNames: []string{cfg.Name, "localhost"}, ips: local}, nil, true},
+		{ca, c.schedServing, leaf{commonName: "kube-scheduler", server: true, dnsNames: []string{cfg.Name, "localhost"}, ips: local}, nil, true},
 	} {
-		got, fresh, err := s.ca.ensureFiles(s.files, s.leaf, cfg.LeafValidity)
+		got, fresh, err := s.ca.ensureFiles(s.files, s.leaf, cfg.LeafValidity, renew && !s.selfManaged)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -145,7 +154,7 @@ func ensureCerts(cfg ControlPlaneConfig) (*certs, error) {
 		{kubeconfigFile{filepath.Join(l.KubeconfigDir, SchedulerConf), cfg.apiServerURL(), "system:kube-scheduler",
 			leaf{commonName: "system:kube-scheduler", client: true}}, nil},
 	} {
-		got, err := ca.ensureKubeconfig(k.file, cfg.ClusterName, caPEM, cfg.LeafValidity)
+		got, err := ca.ensureKubeconfig(k.file, cfg.ClusterName, caPEM, cfg.LeafValidity, renew)
 		if err != nil {
 			errs = append(errs, err)
 			continue

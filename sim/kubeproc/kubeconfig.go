@@ -46,9 +46,9 @@ type kubeconfigFile struct {
 // ensureKubeconfig returns the client credentials of the kubeconfig at
 // k.path if it points at k.server, trusts the cluster CA and holds a valid
 // client certificate for k.leaf; otherwise it issues a new certificate and
-// writes the file anew.
-func (ca *authority) ensureKubeconfig(k kubeconfigFile, cluster string, caPEM []byte, validity time.Duration) (issued, error) {
-	if c, ok := ca.existingKubeconfig(k, caPEM); ok {
+// writes the file anew. With renew it always issues a new certificate.
+func (ca *authority) ensureKubeconfig(k kubeconfigFile, cluster string, caPEM []byte, validity time.Duration, renew bool) (issued, error) {
+	if c, ok := ca.existingKubeconfig(k, caPEM); ok && !renew {
 		return c, nil
 	}
 	c, err := ca.issue(k.leaf, validity)

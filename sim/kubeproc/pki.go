@@ -209,11 +209,12 @@ func pairFiles(dir, base string) certFiles {
 // ensureFiles returns the certificate and key in f if they are a valid l
 // signed by ca, and otherwise issues a new pair and writes it there. So a
 // certificate is issued once and reused on later starts, until it expires,
-// is removed, or no longer fits (another CA, a missing name).
-func (ca *authority) ensureFiles(f certFiles, l leaf, validity time.Duration) (issued, bool, error) {
+// is removed, or no longer fits (another CA, a missing name). With renew
+// it always issues a new pair.
+func (ca *authority) ensureFiles(f certFiles, l leaf, validity time.Duration, renew bool) (issued, bool, error) {
 	certPEM, certErr := os.ReadFile(f.cert)
 	keyPEM, keyErr := os.ReadFile(f.key)
-	if certErr == nil && keyErr == nil {
+	if certErr == nil && keyErr == nil && !renew {
 		existing := issued{certPEM: certPEM, keyPEM: keyPEM}
 		if ca.check(existing, l, time.Now()) == nil {
 			return existing, false, nil
