@@ -93,7 +93,11 @@ func resolveEach(ctx context.Context, c *vim25.Client, p domain.Placement, facts
 		case err == nil:
 			return true
 		case errors.As(err, &perr):
-			facts.Problems = append(facts.Problems, domain.FieldError{Field: perr.Field, Message: placementMessage(perr)})
+			msg := placementMessage(perr)
+			if perr.NotFound && perr.Field != "placement.datacenter" {
+				msg += " in datacenter " + p.Datacenter
+			}
+			facts.Problems = append(facts.Problems, domain.FieldError{Field: perr.Field, Message: msg})
 		case fatal == nil:
 			fatal = err
 		}

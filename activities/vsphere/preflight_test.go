@@ -146,7 +146,7 @@ func TestPreflightNamesEachFailedRule(t *testing.T) {
 		message string
 	}{
 		{"missing template", nil, func(s *domain.ClusterSpec) { s.Placement.Template = "nope" },
-			[]string{"placement.template"}, `placement.template: "nope" not found`},
+			[]string{"placement.template"}, `placement.template: "nope" not found in datacenter DC0`},
 		{"a VM, not a template", nil, func(s *domain.ClusterSpec) { s.Placement.Template = "DC0_C0_RP0_VM0" },
 			[]string{"placement.template"}, "is a virtual machine, not a template"},
 		{"every missing placement object at once", nil, func(s *domain.ClusterSpec) {
