@@ -21,8 +21,10 @@ import (
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
+	"k8s.io/client-go/rest"
 
 	"github.com/clusterwright/clusterwright/cloudinit"
+	"github.com/clusterwright/clusterwright/sim/antreamc"
 	"github.com/clusterwright/clusterwright/sim/node"
 )
 
@@ -42,6 +44,9 @@ type DatacenterOptions struct {
 	Faults *Faults
 	// Logger receives the datacenter's and the nodes' logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Multicluster times the simulated Antrea multi-cluster controllers
+	// (see package sim/antreamc); the zero value is the real controller's.
+	Multicluster antreamc.Options
 }
 
 // Datacenter is a simulated vCenter whose VMs boot into Kubernetes nodes:
@@ -82,6 +87,9 @@ type vmRecord struct {
 	// guestinfo it was made from; only the VM's worker sets them.
 	node      *node.Node
 	guestinfo string
+	// stopMulticluster stops the simulated Antrea multi-cluster controller
+	// of the cluster whose first control plane this VM is; nil if none.
+	stopMulticluster context.CancelFunc
 }
 
 // vmProperties are the VirtualMachine properties the datacenter watches.
@@ -401,6 +409,9 @@ func (d *Datacenter) vmGone(ref types.ManagedObjectReference) []vmEvent {
 		if err := n.Destroy(); err != nil {
 			d.log.Warn("destroy node", "vm", rec.name, "err", err)
 		}
+		if rec.stopMulticluster != nil {
+			rec.stopMulticluster()
+		}
 		d.log.Info("VM destroyed: node gone", "vm", rec.name, "node", n.Hostname())
 		d.cloudChanged()
 	}}}
@@ -468,6 +479,7 @@ func (d *Datacenter) powerOn(rec *vmRecord) {
 		d.mu.Unlock()
 	}
 	n.PowerOn()
+	d.superviseMulticluster(rec, n)
 }
 
 // newNode makes the node of a VM from its guestinfo.
@@ -591,4 +603,37 @@ func (d *Datacenter) reportGuest(ref types.ManagedObjectReference, info node.Gue
 		})
 	})
 	return nil
+}
+
+// superviseMulticluster runs the simulated Antrea multi-cluster controller
+// of a cluster on the VM of its first control plane (kubeadm init), as one
+// Deployment replica of the real controller runs per cluster: it acts
+// whenever that control plane runs, until the VM is destroyed or the
+// datacenter closes. It runs in the VM's worker.
+func (d *Datacenter) superviseMulticluster(rec *vmRecord, n *node.Node) {
+	if rec.stopMulticluster != nil || n.Role() != cloudinit.RoleInit {
+		return
+	}
+	ctx, cancel := context.WithCancel(d.ctx)
+	rec.stopMulticluster = cancel
+	opts := d.opts.Multicluster
+	if opts.Logger == nil {
+		opts.Logger = d.opts.Logger.With("vm", rec.name)
+	}
+	d.workers.Go(func() {
+		antreamc.Supervise(ctx, func() *rest.Config {
+			n := d.nodeOf(rec)
+			if n == nil {
+				return nil
+			}
+			cp := n.ControlPlane()
+			if cp == nil || cp.Exited() {
+				return nil
+			}
+			admin := cp.Admin()
+			return &rest.Config{Host: admin.Host, TLSClientConfig: rest.TLSClientConfig{
+				CAData: admin.CAData, CertData: admin.CertData, KeyData: admin.KeyData,
+			}}
+		}, opts)
+	})
 }
