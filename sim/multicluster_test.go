@@ -243,6 +243,47 @@ func TestMulticluster(t *testing.T) {
 			t.Errorf("mc-east on the leader: %v", c)
 		}
 	})
+
+	t.Run("member leaves when its ClusterSet is deleted", func(t *testing.T) {
+		testMemberLeaves(t, lead, east)
+	})
+}
+
+// testMemberLeaves deletes a member's ClusterSet: the member withdraws its
+// MemberClusterAnnounce, the leader removes its exports and imports, and the
+// member removes its Gateway and ClusterInfoImports.
+func testMemberLeaves(t *testing.T, lead, member *mcCluster) {
+	began := time.Now()
+	deleteClusterSet(t, member)
+	waitFor(t, 30*time.Second, member.name+" gone from the leader", func(ctx context.Context) (bool, error) {
+		for _, c := range []struct {
+			gvr  schema.GroupVersionResource
+			name string
+		}{{mcAnnounces, "member-announce-from-" + member.name}, {mcExports, member.name + "-clusterinfo"}, {mcImports, member.name + "-clusterinfo"}} {
+			if _, err := lead.dyn.Resource(c.gvr).Namespace(leaderNS).Get(ctx, c.name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				return false, fmt.Errorf("%s %s: %v", c.gvr.Resource, c.name, err)
+			}
+		}
+		return true, nil
+	})
+	waitFor(t, 10*time.Second, member.name+" without Gateway and ClusterInfoImports", func(ctx context.Context) (bool, error) {
+		for _, gvr := range []schema.GroupVersionResource{mcGateways, mcInfoImports} {
+			list, err := member.dyn.Resource(gvr).Namespace(memberNS).List(ctx, metav1.ListOptions{})
+			if err != nil || len(list.Items) > 0 {
+				return false, fmt.Errorf("%s: %d left, %v", gvr.Resource, len(list.Items), err)
+			}
+		}
+		return true, nil
+	})
+	waitFor(t, 10*time.Second, "leader counts one member less", func(ctx context.Context) (bool, error) {
+		cs, err := lead.dyn.Resource(mcClusterSets).Namespace(leaderNS).Get(ctx, clusterSetName, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		total, _, _ := unstructured.NestedInt64(cs.Object, "status", "totalClusters")
+		return total == 1 && clusterCondition(cs, member.name, "Ready") == nil, fmt.Errorf("totalClusters %d", total)
+	})
+	t.Logf("%s left the ClusterSet in %s", member.name, time.Since(began).Round(time.Millisecond))
 }
 
 // bootMulticlusterCluster waits for a one-node cluster, lets the simulated

@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 )
@@ -32,6 +33,9 @@ type member struct {
 	leaderID string
 	// lastErr is the last connection problem logged, to log changes only.
 	lastErr string
+	// joined is the ClusterSet the member last announced itself in, to
+	// leave it when the ClusterSet is deleted.
+	joined *clusterSet
 }
 
 // leaderConn is a client of the leader's API server with the member's token.
@@ -60,6 +64,9 @@ func (m *member) step(ctx context.Context) {
 		return
 	}
 	if cs == nil {
+		if m.joined != nil {
+			m.leave(ctx)
+		}
 		m.conn, m.elected, m.leaderID = nil, false, ""
 		return
 	}
@@ -71,7 +78,7 @@ func (m *member) step(ctx context.Context) {
 		err = m.announce(ctx, conn, cs)
 	}
 	if err == nil {
-		m.elected = true
+		m.elected, m.joined = true, cs
 	}
 	m.logChange(err)
 	if serr := m.writeStatus(ctx, cs, err); serr != nil {
@@ -218,4 +225,37 @@ func (m *member) writeStatus(ctx context.Context, cs *clusterSet, connErr error)
 		}}
 	}
 	return updateStatus(ctx, m.c.dyn.Resource(clusterSetGVR).Namespace(m.ns), cs.obj, status)
+}
+
+// leave undoes the membership when the member's ClusterSet is deleted, as
+// the real member does: it deletes its MemberClusterAnnounce on the leader
+// (the leader then removes the member's exports) and what it made locally,
+// the Gateways and ClusterInfoImports. A failure is retried next heartbeat.
+func (m *member) leave(ctx context.Context) {
+	cs := m.joined
+	var errs []error
+	if m.conn != nil {
+		errs = append(errs, deleteIfExists(ctx, m.conn.dyn.Resource(memberClusterAnnounceGVR).Namespace(cs.leaderNamespace),
+			"MemberClusterAnnounce", cs.leaderNamespace, memberAnnouncePrefix+cs.clusterID))
+	}
+	for _, k := range []struct {
+		gvr  schema.GroupVersionResource
+		kind string
+	}{{gatewayGVR, "Gateway"}, {clusterInfoImportGVR, "ClusterInfoImport"}} {
+		ri := m.c.dyn.Resource(k.gvr).Namespace(m.ns)
+		list, err := ri.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("list %ss in %s: %w", k.kind, m.ns, err))
+			continue
+		}
+		for _, o := range list.Items {
+			errs = append(errs, deleteIfExists(ctx, ri, k.kind, m.ns, o.GetName()))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		m.log.Warn("leave ClusterSet", "clusterset", cs.id, "err", err)
+		return
+	}
+	m.log.Info("left ClusterSet", "clusterset", cs.id, "leader", cs.leaderID)
+	m.joined = nil
 }
