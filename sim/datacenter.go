@@ -47,6 +47,10 @@ type DatacenterOptions struct {
 	// Multicluster times the simulated Antrea multi-cluster controllers
 	// (see package sim/antreamc); the zero value is the real controller's.
 	Multicluster antreamc.Options
+	// SSHPort is the port of every node's SSH server on the node's address;
+	// 0 means node.DefaultSSHPort (22). Faults of kind KindSSHExec make
+	// commands run over SSH fail.
+	SSHPort int
 }
 
 // Datacenter is a simulated vCenter whose VMs boot into Kubernetes nodes:
@@ -519,6 +523,8 @@ func (d *Datacenter) newNode(rec *vmRecord, vm mo.VirtualMachine, extra map[stri
 		ControlPlaneDie: func() bool {
 			return d.opts.Faults.Hit(KindControlPlaneDie, name)
 		},
+		SSHPort:      d.opts.SSHPort,
+		SSHExecFault: func() bool { return d.opts.Faults.Hit(KindSSHExec, name) },
 	})
 }
 

@@ -20,6 +20,7 @@ const powerOffGrace = 3 * time.Second
 
 // run is one boot of a node: from power-on to power-off.
 type run struct {
+	ctx    context.Context // ends at power-off
 	cancel context.CancelFunc
 	done   chan struct{} // closed once everything of the boot has stopped
 
@@ -27,6 +28,7 @@ type run struct {
 	cp      *kubeproc.ControlPlane
 	kubelet *kubelet
 	cloud   *cloudProvider
+	ssh     *sshServer
 }
 
 func (r *run) controlPlane() *kubeproc.ControlPlane {
@@ -76,6 +78,7 @@ func (n *Node) bootServices(ctx context.Context, r *run) error {
 		}
 	}
 	n.reportGuest(GuestInfo{Hostname: n.spec.Hostname, IP: n.spec.Address})
+	n.startSSH(r) // sshd starts with the network, whatever kubeadm does
 	if !first {
 		if reason := n.previousFailure(); reason != "" {
 			return errors.New(reason)
@@ -202,9 +205,12 @@ func (n *Node) startCloudProvider(r *run) error {
 // stopServices stops what runs, in the reverse order of the start.
 func (n *Node) stopServices(r *run) {
 	r.mu.Lock()
-	k, cloud, cp := r.kubelet, r.cloud, r.cp
-	r.kubelet, r.cloud, r.cp = nil, nil, nil
+	k, cloud, cp, sshd := r.kubelet, r.cloud, r.cp, r.ssh
+	r.kubelet, r.cloud, r.cp, r.ssh = nil, nil, nil, nil
 	r.mu.Unlock()
+	if sshd != nil {
+		sshd.stop()
+	}
 	if cloud != nil {
 		cloud.stop()
 	}

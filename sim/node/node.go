@@ -83,6 +83,12 @@ type Config struct {
 	ControlPlaneDie func() bool
 	// DiscoveryTimeout bounds token discovery; default DefaultDiscoveryTimeout.
 	DiscoveryTimeout time.Duration
+	// SSHPort is the port of the node's SSH server on its address; default
+	// DefaultSSHPort.
+	SSHPort int
+	// SSHExecFault, if set, is consulted at each command run over SSH; when
+	// it returns true the command fails once (a fault of kind ssh.exec).
+	SSHExecFault func() bool
 }
 
 // Node is a simulated node VM: its guest OS, kubeadm, the kubelet and, on
@@ -177,7 +183,7 @@ func (n *Node) PowerOn() {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &run{cancel: cancel, done: make(chan struct{})}
+	r := &run{ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	n.run = r
 	n.status = Status{Phase: PhaseBooting, Boots: n.status.Boots + 1, BootedAt: time.Now()}
 	go n.boot(ctx, r)

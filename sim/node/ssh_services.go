@@ -1,0 +1,209 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/clusterwright/clusterwright/sim/kubeproc"
+)
+
+// Services of the simulated node, as systemd runs them. The simulator has
+// no container runtime: the control plane's static Pods live and die with
+// the kubelet that starts them from /etc/kubernetes/manifests. So
+//
+//	systemctl stop kubelet     stops the kubelet and the control plane,
+//	systemctl start kubelet    starts the control plane from its manifest
+//	                           and data directory, then the kubelet,
+//	systemctl restart kubelet  does both: the kubelet comes back with the
+//	                           installed kubelet package's version, the
+//	                           control plane with the certificates and
+//	                           binaries its manifest names now.
+//
+// On a real kubeadm node an administrator restarts static Pods by moving
+// their manifests out of /etc/kubernetes/manifests and back (the kubeadm
+// documentation's advice after `kubeadm certs renew`); `systemctl restart
+// kubelet` is the simulator's equivalent of that.
+
+// restartGrace is how long each control-plane process has to exit when
+// the control plane is restarted.
+const restartGrace = 5 * time.Second
+
+// serviceStartTimeout bounds the start of the control plane and kubelet.
+const serviceStartTimeout = 2 * time.Minute
+
+func (sh *shell) systemctl(cmd command) int {
+	args := cmd.args
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") { // -q, --no-pager, ...
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		return sh.fail(1, "systemctl", "the simulated node supports systemctl start|stop|restart|is-active|daemon-reload [kubelet|containerd]")
+	}
+	verb, units := args[0], args[1:]
+	if verb == "daemon-reload" {
+		if !cmd.root {
+			return sh.fail(1, "Failed to reload daemon", "Interactive authentication required.")
+		}
+		return 0
+	}
+	if len(units) != 1 {
+		return sh.fail(1, "systemctl", "the simulated node takes one unit per systemctl call")
+	}
+	unit := strings.TrimSuffix(units[0], ".service")
+	if unit != "kubelet" && unit != "containerd" {
+		if verb == "is-active" {
+			fmt.Fprintln(sh.stdout, "inactive")
+			return 3
+		}
+		return sh.fail(5, "Failed to "+verb+" "+unit+".service", "Unit %s.service not found.", unit)
+	}
+	switch verb {
+	case "is-active":
+		if unit == "containerd" || sh.kubeletRunning() {
+			fmt.Fprintln(sh.stdout, "active")
+			return 0
+		}
+		fmt.Fprintln(sh.stdout, "inactive")
+		return 3
+	case "start", "stop", "restart":
+	default:
+		return sh.fail(1, "systemctl", "verb %q is not supported by the simulated node", verb)
+	}
+	if !cmd.root {
+		return sh.fail(1, "Failed to "+verb+" "+unit+".service", "Interactive authentication required.\nSee system logs and 'systemctl status %s.service' for details.", unit)
+	}
+	if unit == "containerd" {
+		return 0
+	}
+	var err error
+	switch verb {
+	case "stop":
+		err = sh.stopKubelet()
+	case "start":
+		err = sh.startKubelet(false)
+	case "restart":
+		err = sh.startKubelet(true)
+	}
+	if err != nil {
+		sh.node.log.Error("systemctl "+verb+" kubelet", "err", err)
+		fmt.Fprintf(sh.stderr, "Job for kubelet.service failed because the control process exited with error code.\n"+
+			"See \"systemctl status kubelet.service\" and \"journalctl -xeu kubelet.service\" for details.\n")
+		return 1
+	}
+	return 0
+}
+
+// kubeletRunning reports whether the node's kubelet runs.
+func (sh *shell) kubeletRunning() bool {
+	sh.run.mu.Lock()
+	defer sh.run.mu.Unlock()
+	return sh.run.kubelet != nil
+}
+
+// stopKubelet stops the kubelet and the control plane (its static Pods).
+func (sh *shell) stopKubelet() error {
+	r := sh.run
+	r.mu.Lock()
+	k, cp := r.kubelet, r.cp
+	r.kubelet, r.cp = nil, nil
+	r.mu.Unlock()
+	if k != nil {
+		k.stop()
+	}
+	if cp != nil {
+		if err := cp.StopWithin(restartGrace); err != nil {
+			sh.node.log.Info("control plane stopped", "err", err)
+		}
+	}
+	return nil
+}
+
+// startKubelet starts the control plane from its manifest and the kubelet
+// from its configuration, with the installed kubelet's version; with
+// restart it first stops what runs.
+func (sh *shell) startKubelet(restart bool) error {
+	if st := sh.node.Status(); st.Phase != PhaseRunning {
+		return fmt.Errorf("node is %s, not running", st.Phase)
+	}
+	if restart {
+		if err := sh.stopKubelet(); err != nil {
+			return err
+		}
+	} else if sh.kubeletRunning() {
+		return nil
+	}
+	n := sh.node
+	var cpCfg kubeproc.ControlPlaneConfig
+	hasCP, err := readJSON(n.path(controlPlaneManifest), &cpCfg)
+	if err != nil {
+		return err
+	}
+	if hasCP {
+		if err := sh.startControlPlane(cpCfg); err != nil {
+			return err
+		}
+	}
+	var kc kubeletConfig
+	hasKubelet, err := readJSON(n.path(kubeletConfigPath), &kc)
+	if err != nil || !hasKubelet {
+		return errors.Join(err, errors.New("no kubelet configuration"))
+	}
+	pkgs, err := n.installedPackages()
+	if err != nil {
+		return err
+	}
+	kc.Version = kubeVersion(pkgs.Kubelet)
+	if kc.StaticPods != nil && hasCP {
+		kc.StaticPods.Version = cpCfg.Version
+	}
+	if err := writeJSON(n.path(kubeletConfigPath), kc); err != nil {
+		return err
+	}
+	// The kubelet runs until power-off, not until this command ends.
+	k, err := startKubelet(sh.run.ctx, kc, n.cfg.VM, n.path(kc.Kubeconfig), n.log)
+	if err != nil {
+		return fmt.Errorf("kubelet: %w", err)
+	}
+	return sh.keep(func() { k.stop() }, func(r *run) { r.kubelet = k })
+}
+
+// startControlPlane starts the control plane of cfg and records it in the
+// node's boot; a running one is stopped first.
+func (sh *shell) startControlPlane(cfg kubeproc.ControlPlaneConfig) error {
+	r := sh.run
+	r.mu.Lock()
+	old := r.cp
+	r.cp = nil
+	r.mu.Unlock()
+	if old != nil {
+		if err := old.StopWithin(restartGrace); err != nil {
+			sh.node.log.Info("control plane stopped", "err", err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(sh.ctx, serviceStartTimeout)
+	defer cancel()
+	cp, err := kubeproc.StartWithLogger(ctx, cfg, sh.node.cfg.Logger.With("vm", sh.node.cfg.VM.Name))
+	if err != nil {
+		return err
+	}
+	return sh.keep(func() { _ = cp.Stop() }, func(r *run) { r.cp = cp })
+}
+
+// keep records a started service in the node's boot, unless the node was
+// powered off meanwhile: then the service is stopped again (power-off has
+// already stopped what the boot recorded).
+func (sh *shell) keep(stop func(), record func(r *run)) error {
+	r := sh.run
+	r.mu.Lock()
+	if r.ctx.Err() != nil {
+		r.mu.Unlock()
+		stop()
+		return errors.New("the node was powered off")
+	}
+	record(r)
+	r.mu.Unlock()
+	return nil
+}
