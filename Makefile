@@ -43,7 +43,8 @@ KUBE_VERSIONS ?= v1.34.2 v1.35.1
 
 .PHONY: kubebin
 
-## kubebin: build etcd, kube-apiserver, kube-controller-manager and kube-scheduler for each of
+## kubebin: build etcd, kube-apiserver, kube-controller-manager and kube-scheduler (and the etcd
+## tools etcdctl and etcdutl that the simulated nodes' SSH commands run) for each of
 ## KUBE_VERSIONS into $CLUSTERWRIGHT_KUBEBIN_DIR (default ~/.cache/clusterwright/kubebin); cached
 kubebin:
 	@for v in $(KUBE_VERSIONS); do GO=$(GO) sim/kubebin/build.sh $$v || exit 1; done
