@@ -48,6 +48,12 @@ func (a *API) invalid(w http.ResponseWriter, r *http.Request, fields ...domain.F
 		Detail: "one or more fields are invalid", Errors: fields})
 }
 
+// unprocessable replies 422 naming every field that the inventory cannot satisfy.
+func (a *API) unprocessable(w http.ResponseWriter, r *http.Request, fields ...domain.FieldError) {
+	a.writeProblem(w, r, Problem{Type: problemBase + "preflight-failed", Title: "Preflight failed",
+		Status: http.StatusUnprocessableEntity, Detail: "the inventory cannot satisfy one or more fields", Errors: fields})
+}
+
 // fail maps an error to its reply. Domain errors keep their message (they never carry
 // secrets); anything else is logged and answered with a generic 500.
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {

@@ -40,7 +40,10 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/kubernetes-versions", domain.RoleViewer, "", a.listKubernetesVersions},
 
 		{"GET", "/api/v1/clusters", domain.RoleViewer, "", a.listClusters},
+		{"POST", "/api/v1/clusters", domain.RoleOperator, "cluster.create", a.createCluster},
 		{"GET", "/api/v1/clusters/{name}", domain.RoleViewer, "", a.getCluster},
+		{"DELETE", "/api/v1/clusters/{name}", domain.RoleOperator, "cluster.delete", a.withCluster(a.deleteCluster)},
+		{"GET", "/api/v1/clusters/{name}/kubeconfig", domain.RoleAdmin, "cluster.kubeconfig", a.withCluster(a.getKubeconfig)},
 
 		{"GET", "/api/v1/operations", domain.RoleViewer, "", a.listOperations},
 		{"GET", "/api/v1/operations/{id}", domain.RoleViewer, "", a.withOperation(a.getOperation)},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/clusterwright/clusterwright/activities/vsphere"
@@ -32,11 +33,20 @@ type App struct {
 	Store    *inventory.Store
 	Temporal client.Client
 	Sessions *vsphere.Sessions
-	Metrics  *metrics.Metrics
+	// Budget bounds this process's concurrent tasks per vCenter.
+	Budget  *vsphere.TaskBudget
+	Metrics *metrics.Metrics
+	// Interceptors are further worker interceptors, outermost first (tests use them to
+	// slow activities down or watch them).
+	Interceptors []interceptor.WorkerInterceptor
 }
 
 // Open connects to Postgres (migrating it when migrate is set) and Temporal.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*App, error) {
+	limit, err := cfg.taskLimit()
+	if err != nil {
+		return nil, err
+	}
 	if migrate && cfg.DatabaseURL != "" {
 		if err := migrations.Up(ctx, cfg.DatabaseURL); err != nil {
 			return nil, err
@@ -59,7 +69,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 		store.Close()
 		return nil, err
 	}
-	return &App{Config: cfg, Logger: logger, Store: store, Temporal: tc, Sessions: vsphere.NewSessions(logger), Metrics: metrics.New()}, nil
+	return &App{Config: cfg, Logger: logger, Store: store, Temporal: tc, Sessions: vsphere.NewSessions(logger),
+		Budget: vsphere.NewTaskBudget(limit), Metrics: metrics.New()}, nil
 }
 
 // OpenStore opens the inventory alone, for commands that need no Temporal.

@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
+
+	"github.com/clusterwright/clusterwright/activities/vsphere"
 )
 
 // Config is everything a Clusterwright process is configured with. Each field has a flag
@@ -22,6 +25,17 @@ type Config struct {
 	SecretKeyFile     string
 	LogLevel          string
 	StateDir          string // dev mode only
+	// ChartMirror is where every add-on chart comes from instead of the
+	// upstream repositories: an HTTP(S) chart repository, an oci:// path
+	// or a local directory.
+	ChartMirror string
+	// KubeSphereImageRegistry is the mirror KubeSphere's images come from.
+	KubeSphereImageRegistry string
+	// VCenterTaskLimit bounds the concurrent tasks per vCenter of this
+	// worker (clone, power, reconfigure, delete); default 8.
+	VCenterTaskLimit string
+	// CacheDir holds Helm's downloaded chart indexes and discovery caches.
+	CacheDir string
 }
 
 // Setting documents one configuration value, for `clusterwright help`.
@@ -41,6 +55,10 @@ func (c *Config) Settings() []Setting {
 		{"secret-key-file", "CLUSTERWRIGHT_SECRET_KEY_FILE", "", "file holding the master key (dev: <state-dir>/secret.key, generated)", &c.SecretKeyFile},
 		{"log-level", "CLUSTERWRIGHT_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
 		{"state-dir", "CLUSTERWRIGHT_STATE_DIR", ".clusterwright", "dev mode: where the private Postgres, Temporal database, keys and env file live", &c.StateDir},
+		{"chart-mirror", "CLUSTERWRIGHT_CHART_MIRROR", "", "add-on charts from this mirror instead of upstream: an http(s) chart repository, oci:// path or directory (KubeSphere needs one; dev: the simulator's charts)", &c.ChartMirror},
+		{"kubesphere-image-registry", "CLUSTERWRIGHT_KUBESPHERE_IMAGE_REGISTRY", "", "registry mirror of KubeSphere's images", &c.KubeSphereImageRegistry},
+		{"vcenter-task-limit", "CLUSTERWRIGHT_VCENTER_TASK_LIMIT", "8", "concurrent vCenter tasks per vCenter and worker", &c.VCenterTaskLimit},
+		{"cache-dir", "CLUSTERWRIGHT_CACHE_DIR", "", "Helm chart and discovery caches (default: the user cache directory)", &c.CacheDir},
 	}
 }
 
@@ -75,6 +93,18 @@ func (c *Config) Logger() (*slog.Logger, error) {
 		return nil, fmt.Errorf("log-level %q: want debug, info, warn or error", c.LogLevel)
 	}
 	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})), nil
+}
+
+// taskLimit is VCenterTaskLimit as a number (default vsphere.DefaultTaskLimit).
+func (c *Config) taskLimit() (int, error) {
+	if c.VCenterTaskLimit == "" {
+		return vsphere.DefaultTaskLimit, nil
+	}
+	n, err := strconv.Atoi(c.VCenterTaskLimit)
+	if err != nil || n < 1 || n > 256 {
+		return 0, fmt.Errorf("vcenter-task-limit %q: want a number from 1 to 256", c.VCenterTaskLimit)
+	}
+	return n, nil
 }
 
 func orDefault(s, def string) string {

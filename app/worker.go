@@ -1,32 +1,71 @@
 package app
 
 import (
+	"context"
+	"fmt"
+	"path/filepath"
+
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/clusterwright/clusterwright/activities/addons"
 	invacts "github.com/clusterwright/clusterwright/activities/inventory"
+	"github.com/clusterwright/clusterwright/activities/kube"
 	"github.com/clusterwright/clusterwright/activities/vsphere"
+	"github.com/clusterwright/clusterwright/bootstrap"
 	"github.com/clusterwright/clusterwright/steptrack"
 	"github.com/clusterwright/clusterwright/workflows"
 )
 
 // NewWorker returns a worker on the Clusterwright task queue with every workflow and
 // activity registered: the one place where registration happens.
-func (a *App) NewWorker() worker.Worker {
-	w := worker.New(a.Temporal, workflows.TaskQueue, worker.Options{
-		Interceptors: []interceptor.WorkerInterceptor{
-			a.Metrics.WorkerInterceptor(),
-			steptrack.NewInterceptor(a.Store, a.Logger),
-		},
-	})
-	Register(w, a)
-	return w
+func (a *App) NewWorker() (worker.Worker, error) {
+	interceptors := append([]interceptor.WorkerInterceptor{}, a.Interceptors...)
+	interceptors = append(interceptors, a.Metrics.WorkerInterceptor(), steptrack.NewInterceptor(a.Store, a.Logger))
+	w := worker.New(a.Temporal, workflows.TaskQueue, worker.Options{Interceptors: interceptors})
+	if err := Register(w, a); err != nil {
+		return nil, err
+	}
+	return w, nil
 }
 
 // Register registers every workflow and activity of Clusterwright on r.
-func Register(r worker.Registry, a *App) {
+func Register(r worker.Registry, a *App) error {
+	sources, err := addons.MirroredSources(a.Config.ChartMirror)
+	if err != nil {
+		return fmt.Errorf("chart-mirror: %w", err)
+	}
+	cacheDir := a.Config.CacheDir
+	if cacheDir != "" {
+		cacheDir = filepath.Join(cacheDir, "addons")
+	}
+	boot := &bootstrap.Source{Store: a.Store}
+
 	r.RegisterWorkflow(workflows.SyncInventory)
+	r.RegisterWorkflow(workflows.ProvisionCluster)
+	r.RegisterWorkflow(workflows.DeleteCluster)
 
 	r.RegisterActivity(&invacts.Activities{Store: a.Store})
-	r.RegisterActivity(&vsphere.Activities{Sessions: a.Sessions, Store: a.Store})
+	r.RegisterActivity(&invacts.ClusterActivities{Store: a.Store, Bootstrap: boot})
+	r.RegisterActivity(&vsphere.Activities{Sessions: a.Sessions, Store: a.Store, Budget: a.Budget, GuestInfo: boot})
+	r.RegisterActivity(&kube.Activities{Clusters: boot})
+	r.RegisterActivity(&addons.Activities{
+		Installer:               &addons.Installer{Sources: sources, CacheDir: cacheDir, Logger: a.Logger},
+		Clusters:                clusterAccess{boot},
+		KubeSphereImageRegistry: a.Config.KubeSphereImageRegistry,
+	})
+	return nil
+}
+
+// clusterAccess gives the add-on activities what they read of a cluster.
+type clusterAccess struct{ *bootstrap.Source }
+
+// VCenterConn returns the address and credentials of the cluster's vCenter.
+func (c clusterAccess) VCenterConn(ctx context.Context, clusterID string) (addons.VCenterConn, error) {
+	creds, err := c.VCenterCredentials(ctx, clusterID)
+	if err != nil {
+		return addons.VCenterConn{}, err
+	}
+	return addons.VCenterConn{Host: creds.Server, Username: creds.Username, Password: creds.Password,
+		Insecure: creds.Insecure, Thumbprint: creds.Thumbprint}, nil
 }

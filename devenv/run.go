@@ -94,7 +94,10 @@ func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, opts Options)
 		return err
 	}
 	stops = append(stops, a.Close)
-	w := a.NewWorker()
+	w, err := a.NewWorker()
+	if err != nil {
+		return err
+	}
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

@@ -88,6 +88,7 @@ type Cluster struct {
 	ID                   string      `json:"id"`
 	Name                 string      `json:"name"`
 	VCenter              string      `json:"vcenter"`
+	VCenterID            string      `json:"-"` // the vCenter's inventory id, for activities
 	Spec                 ClusterSpec `json:"spec"`
 	Phase                string      `json:"phase"`
 	PhaseReason          string      `json:"phase_reason,omitempty"`

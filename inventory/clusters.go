@@ -9,14 +9,14 @@ import (
 	"github.com/clusterwright/clusterwright/domain"
 )
 
-const clusterColumns = `c.id, c.name, coalesce(v.name, ''), c.spec, c.phase, c.phase_reason, c.control_plane_endpoint,
+const clusterColumns = `c.id, c.name, coalesce(v.name, ''), coalesce(c.vcenter_id::text, ''), c.spec, c.phase, c.phase_reason, c.control_plane_endpoint,
 	c.created_by, c.created_at, c.updated_at, c.certificate_expiry`
 
 const clusterFrom = ` FROM clusters c LEFT JOIN vcenters v ON v.id = c.vcenter_id`
 
 func scanCluster(r pgx.Row) (domain.Cluster, error) {
 	var c domain.Cluster
-	err := r.Scan(&c.ID, &c.Name, &c.VCenter, &c.Spec, &c.Phase, &c.PhaseReason, &c.ControlPlaneEndpoint,
+	err := r.Scan(&c.ID, &c.Name, &c.VCenter, &c.VCenterID, &c.Spec, &c.Phase, &c.PhaseReason, &c.ControlPlaneEndpoint,
 		&c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &c.CertificateExpiry)
 	c.Nodes, c.Addons = []domain.Node{}, []domain.Addon{}
 	return c, err

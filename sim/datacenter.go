@@ -470,7 +470,12 @@ func (d *Datacenter) powerOn(rec *vmRecord) {
 		extra[cloudinit.GuestInfoUserdata], extra[cloudinit.GuestInfoUserdataEncoding],
 	}, "\x00")
 	n := d.nodeOf(rec)
-	if n == nil || guestinfo != rec.guestinfo {
+	// Userdata removed after the first boot (as Clusterwright does once a
+	// node has joined) leaves the instance as it is: cloud-init does not run
+	// again for the same metadata.
+	userdataCleared := n != nil && extra[cloudinit.GuestInfoUserdata] == "" &&
+		strings.HasPrefix(rec.guestinfo, extra[cloudinit.GuestInfoMetadata]+"\x00"+extra[cloudinit.GuestInfoMetadataEncoding]+"\x00")
+	if n == nil || (guestinfo != rec.guestinfo && !userdataCleared) {
 		// First boot, or the guestinfo was changed while the VM was off:
 		// the guest reads it anew (cloud-init runs again if the instance
 		// ID changed).

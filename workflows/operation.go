@@ -56,6 +56,22 @@ func (o operation) step(ctx workflow.Context, name string, fn func(ctx workflow.
 	return err
 }
 
+// namedStep is a step to run with operation.steps.
+type namedStep struct {
+	name string
+	fn   func(ctx workflow.Context) error
+}
+
+// steps runs the steps in order and stops at the first that fails.
+func (o operation) steps(ctx workflow.Context, steps []namedStep) error {
+	for _, s := range steps {
+		if err := o.step(ctx, s.name, s.fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // finish records the end of the operation from the workflow's final error.
 func (o operation) finish(ctx workflow.Context, err error) error {
 	state, reason := domain.OpSucceeded, ""

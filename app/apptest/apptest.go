@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/server/temporaltest"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/inventory/inventorytest"
 	"github.com/clusterwright/clusterwright/sim"
+	"github.com/clusterwright/clusterwright/sim/chartrepo"
 )
 
 // Env is a running Clusterwright.
@@ -32,14 +34,23 @@ type Env struct {
 	URL        string // base URL of the API
 	AdminToken string
 	VCenter    *sim.VCenter
-	Worker     worker.Worker // the running worker; see RestartWorker
-	Logs       *bytes.Buffer // everything the process logged
+	Datacenter *sim.Datacenter // when Options.Datacenter
+	Worker     worker.Worker   // the running worker; see RestartWorker
+	Logs       *bytes.Buffer   // everything the process logged
 	t          testing.TB
 }
 
 // Options changes what Start brings up.
 type Options struct {
 	VCenter sim.VCenterOptions // the simulated vCenter, e.g. with delays or faults
+	// Datacenter starts a simulated datacenter (VMs boot into Kubernetes nodes) instead
+	// of a plain vCenter, with VCenter as its vCenter's options, and serves the
+	// simulator's add-on charts as the chart mirror.
+	Datacenter bool
+	// Config, if set, changes the configuration before the app opens.
+	Config func(*app.Config)
+	// Interceptors are extra worker interceptors (see app.App.Interceptors).
+	Interceptors []interceptor.WorkerInterceptor
 }
 
 // Start brings everything up; it is torn down when the test ends.
@@ -62,6 +73,16 @@ func StartWith(t *testing.T, opts Options) *Env {
 		TemporalNamespace: ts.GetDefaultNamespace(),
 		SecretKey:         base64.StdEncoding.EncodeToString(key),
 	}
+	if opts.Datacenter {
+		charts := t.TempDir()
+		if err := chartrepo.WriteDir(charts); err != nil {
+			t.Fatalf("write the simulator's charts: %v", err)
+		}
+		cfg.ChartMirror, cfg.CacheDir = charts, t.TempDir()
+	}
+	if opts.Config != nil {
+		opts.Config(&cfg)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	a, err := app.Open(ctx, cfg, logger, false)
@@ -69,7 +90,11 @@ func StartWith(t *testing.T, opts Options) *Env {
 		t.Fatalf("open app: %v", err)
 	}
 	t.Cleanup(a.Close)
-	w := a.NewWorker()
+	a.Interceptors = opts.Interceptors
+	w, err := a.NewWorker()
+	if err != nil {
+		t.Fatalf("worker: %v", err)
+	}
 	if err := w.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
 	}
@@ -82,12 +107,22 @@ func StartWith(t *testing.T, opts Options) *Env {
 	if err != nil {
 		t.Fatalf("admin token: %v", err)
 	}
-	vc, err := sim.StartVCenter(opts.VCenter)
-	if err != nil {
-		t.Fatalf("start vcsim: %v", err)
+	if opts.Datacenter {
+		dc, err := sim.StartDatacenter(ctx, sim.DatacenterOptions{VCenter: opts.VCenter, StateDir: t.TempDir(), Logger: logger})
+		if err != nil {
+			t.Fatalf("start the simulated datacenter: %v", err)
+		}
+		t.Cleanup(dc.Close)
+		env.Datacenter, env.VCenter = dc, dc.VCenter()
+	} else {
+		vc, err := sim.StartVCenter(opts.VCenter)
+		if err != nil {
+			t.Fatalf("start vcsim: %v", err)
+		}
+		t.Cleanup(vc.Close)
+		env.VCenter = vc
 	}
-	t.Cleanup(vc.Close)
-	env.URL, env.AdminToken, env.VCenter = srv.URL, token, vc
+	env.URL, env.AdminToken = srv.URL, token
 	return env
 }
 
@@ -97,7 +132,11 @@ func (e *Env) StopWorker() { e.Worker.Stop() }
 // StartWorker starts a new worker, as a restarted process would.
 func (e *Env) StartWorker() {
 	e.t.Helper()
-	e.Worker = e.App.NewWorker()
+	w, err := e.App.NewWorker()
+	if err != nil {
+		e.t.Fatalf("worker: %v", err)
+	}
+	e.Worker = w
 	if err := e.Worker.Start(); err != nil {
 		e.t.Fatalf("restart worker: %v", err)
 	}
@@ -183,10 +222,16 @@ func (e *Env) VCenterInput(name string) domain.VCenterInput {
 	return domain.VCenterInput{Name: name, Server: e.VCenter.URL().String(), Username: e.VCenter.Username, Password: e.VCenter.Password, Insecure: true}
 }
 
-// WaitOperation polls the operation until it ends and returns it.
+// WaitOperation polls the operation until it ends (within 2 minutes) and returns it.
 func (e *Env) WaitOperation(id string) domain.Operation {
 	e.t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
+	return e.WaitOperationFor(id, 2*time.Minute)
+}
+
+// WaitOperationFor polls the operation until it ends, failing the test after timeout.
+func (e *Env) WaitOperationFor(id string, timeout time.Duration) domain.Operation {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
 	for {
 		var op domain.Operation
 		r := e.Do("GET", "/api/v1/operations/"+id, e.AdminToken, nil)
@@ -198,7 +243,7 @@ func (e *Env) WaitOperation(id string) domain.Operation {
 			return op
 		}
 		if time.Now().After(deadline) {
-			e.t.Fatalf("operation %s still %s after 2 minutes: %+v", id, op.State, op)
+			e.t.Fatalf("operation %s still %s after %s: %+v", id, op.State, timeout, op)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -49,7 +49,11 @@ func startProcess(ctx context.Context, c *cli, name string, args []string, migra
 	if err != nil {
 		return nil, nil, err
 	}
-	w := a.NewWorker()
+	w, err := a.NewWorker()
+	if err != nil {
+		a.Close()
+		return nil, nil, err
+	}
 	if err := w.Start(); err != nil {
 		a.Close()
 		return nil, nil, fmt.Errorf("start worker: %w", err)

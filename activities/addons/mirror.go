@@ -1,0 +1,39 @@
+package addons
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+)
+
+// MirroredSources returns DefaultSources with every chart taken from one
+// mirror: an HTTP(S) chart repository URL, an oci:// registry path, or a
+// local directory (air-gapped sites). Chart names and pinned versions stay
+// the upstream ones. An empty location returns DefaultSources.
+func MirroredSources(location string) (Sources, error) {
+	s := DefaultSources()
+	if location == "" {
+		return s, nil
+	}
+	set := func(src *Source) {
+		*src = Source{Chart: src.Chart, Version: src.Version}
+		switch {
+		case strings.HasPrefix(location, "oci://"):
+			src.OCI = location
+		case strings.HasPrefix(location, "http://"), strings.HasPrefix(location, "https://"):
+			src.RepoURL = location
+		default:
+			src.Dir = location
+		}
+	}
+	if strings.Contains(location, "://") && !strings.HasPrefix(location, "oci://") {
+		u, err := url.Parse(location)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return Sources{}, errors.New("chart mirror: want an http(s) repository URL, an oci:// path or a directory")
+		}
+	}
+	for _, src := range []*Source{&s.Antrea, &s.CPI, &s.CSI, &s.KubeSphere} {
+		set(src)
+	}
+	return s, s.Validate()
+}

@@ -1,0 +1,155 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/clusterwright/clusterwright/bootstrap"
+	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/inventory"
+)
+
+// Temporal error types of the cluster record activities.
+const (
+	ErrTypePoolExhausted   = "IPPoolExhausted"
+	ErrTypeClusterNotFound = "ClusterNotFound"
+)
+
+// ClusterActivities keep a cluster's records while it is provisioned,
+// changed and deleted: address leases, bootstrap material, phase, nodes
+// and add-ons. Each is idempotent.
+type ClusterActivities struct {
+	Store     *inventory.Store
+	Bootstrap *bootstrap.Source
+}
+
+// Addresses are the addresses leased to a cluster's nodes, by node name,
+// and the control-plane endpoint that follows from them. No secrets.
+type Addresses struct {
+	Nodes    map[string]string `json:"nodes"`
+	Endpoint string            `json:"endpoint"`
+}
+
+// AllocateAddresses leases an address from the cluster's IP pool to every
+// node its spec plans (a node keeps the address it holds) and records the
+// control-plane endpoint: the first control plane's address. An exhausted
+// pool fails without retry.
+func (a *ClusterActivities) AllocateAddresses(ctx context.Context, clusterID string) (Addresses, error) {
+	c, err := a.cluster(ctx, clusterID)
+	if err != nil {
+		return Addresses{}, err
+	}
+	out := Addresses{Nodes: map[string]string{}}
+	for _, n := range domain.PlanNodes(c.Spec) {
+		ip, err := a.Store.LeaseIP(ctx, c.Spec.Network.IPPool, clusterID, n.Name)
+		if errors.Is(err, domain.ErrExhausted) {
+			return Addresses{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePoolExhausted, err)
+		}
+		if err != nil {
+			return Addresses{}, fmt.Errorf("lease address for %s: %w", n.Name, err)
+		}
+		out.Nodes[n.Name] = ip.String()
+		if n.First() {
+			out.Endpoint = bootstrap.EndpointOf(ip)
+		}
+	}
+	if err := a.Store.SetControlPlaneEndpoint(ctx, clusterID, out.Endpoint); err != nil {
+		return Addresses{}, err
+	}
+	return out, nil
+}
+
+// ReleaseAddresses frees every address the cluster holds and returns how many.
+func (a *ClusterActivities) ReleaseAddresses(ctx context.Context, clusterID string) (int64, error) {
+	return a.Store.ReleaseClusterIPs(ctx, clusterID)
+}
+
+// PrepareBootstrap makes the cluster's CAs, keys, bootstrap token, SSH key,
+// KubeSphere password and admin kubeconfig, sealed in the inventory (kept
+// when they exist). Nothing secret leaves the activity.
+func (a *ClusterActivities) PrepareBootstrap(ctx context.Context, clusterID string) error {
+	c, err := a.cluster(ctx, clusterID)
+	if err != nil {
+		return err
+	}
+	if c.ControlPlaneEndpoint == "" {
+		return temporal.NewNonRetryableApplicationError("cluster has no control-plane endpoint: allocate addresses first", "NoEndpoint", nil)
+	}
+	if err := a.Bootstrap.Prepare(ctx, clusterID, c.ControlPlaneEndpoint); err != nil {
+		return fmt.Errorf("prepare bootstrap material of cluster %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+// DeleteSecrets removes every secret of the cluster and returns how many.
+func (a *ClusterActivities) DeleteSecrets(ctx context.Context, clusterID string) (int64, error) {
+	return a.Store.DeleteClusterSecrets(ctx, clusterID)
+}
+
+// PhaseUpdate sets a cluster's phase and the reason for it.
+type PhaseUpdate struct {
+	ClusterID string `json:"cluster_id"`
+	Phase     string `json:"phase"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// SetClusterPhase records a cluster's phase.
+func (a *ClusterActivities) SetClusterPhase(ctx context.Context, u PhaseUpdate) error {
+	return a.Store.SetClusterPhase(ctx, u.ClusterID, u.Phase, u.Reason)
+}
+
+// NodesUpdate is the observed state of some of a cluster's nodes.
+type NodesUpdate struct {
+	ClusterID string                 `json:"cluster_id"`
+	Nodes     []inventory.NodeRecord `json:"nodes"`
+}
+
+// RecordNodes records nodes of a cluster (created or updated by name).
+func (a *ClusterActivities) RecordNodes(ctx context.Context, u NodesUpdate) error {
+	for _, n := range u.Nodes {
+		n.ClusterID = u.ClusterID
+		if err := a.Store.UpsertNode(ctx, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteNodes removes the records of every node of a cluster.
+func (a *ClusterActivities) DeleteNodes(ctx context.Context, clusterID string) error {
+	c, err := a.cluster(ctx, clusterID)
+	if err != nil {
+		return err
+	}
+	for _, n := range c.Nodes {
+		if err := a.Store.DeleteNode(ctx, clusterID, n.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AddonUpdate is the state of one add-on of a cluster.
+type AddonUpdate struct {
+	ClusterID string       `json:"cluster_id"`
+	Addon     domain.Addon `json:"addon"`
+	Chart     string       `json:"chart"`
+	Message   string       `json:"message,omitempty"`
+}
+
+// RecordAddon records the state of an add-on.
+func (a *ClusterActivities) RecordAddon(ctx context.Context, u AddonUpdate) error {
+	return a.Store.UpsertAddon(ctx, u.ClusterID, u.Addon, u.Chart, u.Message)
+}
+
+// cluster reads a cluster; an unknown one fails without retry.
+func (a *ClusterActivities) cluster(ctx context.Context, clusterID string) (domain.Cluster, error) {
+	c, err := a.Store.GetClusterByID(ctx, clusterID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return c, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeClusterNotFound, err)
+	}
+	return c, err
+}

@@ -1,0 +1,126 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/clusterwright/clusterwright/bootstrap"
+	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/workflows"
+)
+
+// createCluster validates a spec, checks it against the inventory (placement, template,
+// datastore room, free addresses), records the cluster and starts its provisioning.
+// Any failure before the workflow starts leaves nothing behind.
+func (a *API) createCluster(w http.ResponseWriter, r *http.Request) {
+	var spec domain.ClusterSpec
+	if !a.decode(w, r, &spec) {
+		return
+	}
+	ctx := r.Context()
+	setAuditTarget(ctx, "cluster/"+spec.Name)
+	spec.Defaults()
+	if err := spec.Validate(); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := a.store.PreflightCluster(ctx, spec); err != nil {
+		if v, ok := domain.AsValidation(err); ok {
+			a.unprocessable(w, r, v.Fields...)
+			return
+		}
+		a.fail(w, r, err)
+		return
+	}
+	c, err := a.store.CreateCluster(ctx, spec, actorName(ctx))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	op := domain.Operation{
+		Kind: domain.OpProvisionCluster, Target: domain.Target{Kind: "cluster", ID: c.ID, Name: c.Name},
+		Actor: actorName(ctx), RequestID: requestID(ctx), WorkflowID: workflows.ClusterWorkflowID(c.ID),
+	}
+	started, err := a.ops.Start(ctx, op, workflows.ProvisionCluster, func(opID string) any {
+		return workflows.ProvisionClusterInput{OperationID: opID, ClusterID: c.ID, VCenterID: c.VCenterID, Spec: spec}
+	})
+	if err != nil {
+		if derr := a.store.DeleteClusterRecord(context.WithoutCancel(ctx), c.ID); derr != nil {
+			a.logger.ErrorContext(ctx, "remove cluster whose provisioning did not start", "cluster", c.Name, "error", derr)
+		}
+		a.fail(w, r, err)
+		return
+	}
+	a.metrics.OperationsStarted.WithLabelValues(op.Kind).Inc()
+	a.accepted(w, started)
+}
+
+// deleteCluster starts the deletion of a cluster; ?delete_volumes=true deletes its
+// vSphere volumes first.
+func (a *API) deleteCluster(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	c := clusterOf(r)
+	var v domain.ValidationError
+	deleteVolumes := false
+	if s := r.URL.Query().Get("delete_volumes"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			v.Add("delete_volumes", "must be true or false")
+		}
+		deleteVolumes = b
+	}
+	if err := v.Err(); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	op := domain.Operation{
+		Kind: domain.OpDeleteCluster, Target: domain.Target{Kind: "cluster", ID: c.ID, Name: c.Name},
+		Actor: actorName(ctx), RequestID: requestID(ctx), WorkflowID: workflows.ClusterWorkflowID(c.ID),
+	}
+	started, err := a.ops.Start(ctx, op, workflows.DeleteCluster, func(opID string) any {
+		return workflows.DeleteClusterInput{OperationID: opID, ClusterID: c.ID, VCenterID: c.VCenterID, DeleteVolumes: deleteVolumes}
+	})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.metrics.OperationsStarted.WithLabelValues(op.Kind).Inc()
+	a.accepted(w, started)
+}
+
+// getKubeconfig returns the cluster's admin kubeconfig; the read is audited.
+func (a *API) getKubeconfig(w http.ResponseWriter, r *http.Request) {
+	c := clusterOf(r)
+	kubeconfig, err := a.store.ClusterSecret(r.Context(), c.ID, bootstrap.SecretAdminKubeconfig)
+	if isNotFound(err) {
+		a.writeProblem(w, r, Problem{Type: problemBase + "not-ready", Status: http.StatusConflict,
+			Detail: "cluster " + c.Name + " has no kubeconfig yet (phase " + c.Phase + ")"})
+		return
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/yaml")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+c.Name+`.kubeconfig"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(kubeconfig)
+}
+
+// withCluster loads the live cluster named in the URL once, for the handler.
+func (a *API) withCluster(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := a.store.GetCluster(r.Context(), chi.URLParam(r, "name"))
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), keyEntity, c)))
+	}
+}
+
+func clusterOf(r *http.Request) domain.Cluster { return r.Context().Value(keyEntity).(domain.Cluster) }

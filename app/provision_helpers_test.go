@@ -1,0 +1,155 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vmware/govmomi"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/clusterwright/clusterwright/activities/vsphere"
+	"github.com/clusterwright/clusterwright/app/apptest"
+	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/sim"
+)
+
+// provisionTimeout bounds a whole provision in the simulated datacenter.
+const provisionTimeout = 8 * time.Minute
+
+// startDatacenter starts Clusterwright on a simulated datacenter with vCenter "vc1"
+// registered and synced and an IP pool "lab" of loopback addresses 127.<net>.0.10-250.
+func startDatacenter(t *testing.T, net string, faults *sim.Faults) *apptest.Env {
+	t.Helper()
+	env := apptest.StartWith(t, apptest.Options{Datacenter: true, VCenter: sim.VCenterOptions{Faults: faults}})
+	r := env.Do("POST", "/api/v1/vcenters", env.AdminToken, env.VCenterInput("vc1"))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("register vCenter: %d %s", r.Status, r.Body)
+	}
+	var created struct{ Operation domain.Operation }
+	r.JSON(t, &created)
+	if op := env.WaitOperation(created.Operation.ID); op.State != domain.OpSucceeded {
+		t.Fatalf("sync: %+v", op)
+	}
+	pool := domain.IPPoolInput{Name: "lab", CIDR: "127." + net + ".0.0/24", RangeStart: "127." + net + ".0.10",
+		RangeEnd: "127." + net + ".0.250", Gateway: "127." + net + ".0.1", DNS: []string{"127.0.0.53"}}
+	if r := env.Do("POST", "/api/v1/ippools", env.AdminToken, pool); r.Status != http.StatusCreated {
+		t.Fatalf("create pool: %d %s", r.Status, r.Body)
+	}
+	return env
+}
+
+// clusterSpec is a small cluster with every add-on, in the simulator's default placement.
+func clusterSpec(name string, controlPlanes, workers int) domain.ClusterSpec {
+	defaultClass := true
+	return domain.ClusterSpec{
+		Name: name, VCenter: "vc1",
+		Placement: domain.Placement{Datacenter: "DC0", ComputeCluster: "DC0_C0", Datastore: "LocalDS_0",
+			Network: "VM Network", Template: sim.DefaultTemplate},
+		KubernetesVersion: "v1.35.1",
+		ControlPlane:      domain.NodeShape{Replicas: controlPlanes, CPUs: 2, MemoryMiB: 4096, DiskGiB: 40},
+		WorkerPools:       []domain.WorkerPool{{Name: "default", NodeShape: domain.NodeShape{Replicas: workers, CPUs: 2, MemoryMiB: 4096, DiskGiB: 40}}},
+		Network:           domain.NetworkSpec{IPPool: "lab", PodCIDR: "10.10.0.0/16", ServiceCIDR: "10.96.0.0/16"},
+		Addons: domain.AddonsSpec{
+			Antrea:     &domain.AntreaSpec{Multicluster: true, TrafficEncryption: "none"},
+			VSphereCPI: &struct{}{},
+			VSphereCSI: &domain.CSISpec{StoragePolicy: "vSAN Default Storage Policy", DefaultClass: &defaultClass},
+			KubeSphere: &domain.KubeSphereSpec{Enabled: true, Role: "host"},
+		},
+	}
+}
+
+// startProvision posts spec and returns the operation it started.
+func startProvision(t *testing.T, env *apptest.Env, spec domain.ClusterSpec) domain.Operation {
+	t.Helper()
+	r := env.Do("POST", "/api/v1/clusters", env.AdminToken, spec)
+	if r.Status != http.StatusAccepted {
+		t.Fatalf("POST /clusters: %d %s", r.Status, r.Body)
+	}
+	if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "/api/v1/operations/") {
+		t.Errorf("Location = %q", loc)
+	}
+	var reply struct{ Operation domain.Operation }
+	r.JSON(t, &reply)
+	return reply.Operation
+}
+
+// getCluster reads a cluster through the API.
+func getCluster(t *testing.T, env *apptest.Env, name string) domain.Cluster {
+	t.Helper()
+	var c domain.Cluster
+	r := env.Do("GET", "/api/v1/clusters/"+name, env.AdminToken, nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET cluster %s: %d %s", name, r.Status, r.Body)
+	}
+	r.JSON(t, &c)
+	return c
+}
+
+// kubeClient is a clientset from the cluster's admin kubeconfig, fetched through the API.
+func kubeClient(t *testing.T, env *apptest.Env, name string) kubernetes.Interface {
+	t.Helper()
+	r := env.Do("GET", "/api/v1/clusters/"+name+"/kubeconfig", env.AdminToken, nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET kubeconfig: %d %s", r.Status, r.Body)
+	}
+	cfg, err := clientcmd.RESTConfigFromKubeConfig(r.Body)
+	if err != nil {
+		t.Fatalf("kubeconfig does not load: %v", err)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// clusterVMs lists the VMs marked for a cluster, straight from vCenter.
+func clusterVMs(t *testing.T, env *apptest.Env, clusterID string) []vsphere.VMInfo {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	u := env.VCenter.URL()
+	u.User = url.UserPassword(env.VCenter.Username, env.VCenter.Password)
+	c, err := govmomi.NewClient(ctx, u, true)
+	if err != nil {
+		t.Fatalf("govmomi login: %v", err)
+	}
+	defer c.Logout(context.WithoutCancel(ctx))
+	vms, err := vsphere.FindClusterVMs(ctx, c.Client, clusterID)
+	if err != nil {
+		t.Fatalf("find VMs: %v", err)
+	}
+	return vms
+}
+
+// leasesOf counts the pool's leases held by a cluster.
+func leasesOf(t *testing.T, env *apptest.Env, clusterID string) int {
+	t.Helper()
+	var pool domain.IPPool
+	env.Do("GET", "/api/v1/ippools/lab", env.AdminToken, nil).JSON(t, &pool)
+	n := 0
+	for _, l := range pool.Leases {
+		if l.ClusterID == clusterID {
+			n++
+		}
+	}
+	return n
+}
+
+// stepNames lists an operation's steps by name and state.
+func stepStates(op domain.Operation) map[string]string {
+	out := map[string]string{}
+	for _, s := range op.Steps {
+		out[s.Name] = s.State
+	}
+	return out
+}
+
+func urlUser(env *apptest.Env) *url.Userinfo {
+	return url.UserPassword(env.VCenter.Username, env.VCenter.Password)
+}

@@ -1,0 +1,85 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/clusterwright/clusterwright/domain"
+)
+
+// DeleteClusterInput names the cluster to delete.
+type DeleteClusterInput struct {
+	OperationID string `json:"operation_id"`
+	ClusterID   string `json:"cluster_id"`
+	VCenterID   string `json:"vcenter_id"`
+	// DeleteVolumes deletes the cluster's vSphere CSI volumes first, through
+	// the cluster (its PersistentVolumeClaims), while the CSI driver runs.
+	DeleteVolumes bool `json:"delete_volumes,omitempty"`
+}
+
+// Step names of DeleteCluster.
+const (
+	StepDeleteVolumes    = "delete-volumes"
+	StepDeleteVMs        = "delete-vms"
+	StepReleaseAddresses = "release-addresses"
+	StepDeleteRecords    = "delete-records"
+	StepDeleteSecrets    = "delete-secrets"
+)
+
+// DeleteCluster removes a cluster: its volumes when asked, every VM marked
+// with its id, its address leases, node records and secrets; the cluster
+// ends Deleted. Each step is idempotent, so a rerun after a partial failure
+// (or after someone removed a VM by hand) finishes the job. A failed delete
+// leaves the cluster Failed with the reason.
+func DeleteCluster(ctx workflow.Context, in DeleteClusterInput) error {
+	w := deleteCluster{in: in, op: operation{id: in.OperationID}}
+	return w.run(ctx)
+}
+
+type deleteCluster struct {
+	in DeleteClusterInput
+	op operation
+}
+
+func (w *deleteCluster) run(ctx workflow.Context) (err error) {
+	if err := w.op.begin(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		if ferr := w.op.finish(ctx, err); ferr != nil && err == nil {
+			err = ferr
+		}
+	}()
+	if err = w.delete(ctx); err != nil {
+		dctx, cancel := workflow.NewDisconnectedContext(ctx)
+		defer cancel()
+		_ = setPhase(dctx, w.in.ClusterID, domain.PhaseFailed, "deletion failed: "+message(err))
+		return err
+	}
+	return setPhase(ctx, w.in.ClusterID, domain.PhaseDeleted, "")
+}
+
+func (w *deleteCluster) delete(ctx workflow.Context) error {
+	if err := setPhase(ctx, w.in.ClusterID, domain.PhaseDeleting, ""); err != nil {
+		return err
+	}
+	if w.in.DeleteVolumes {
+		if err := w.op.step(ctx, StepDeleteVolumes, func(ctx workflow.Context) error {
+			return workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.DeleteVolumes, w.in.ClusterID).Get(ctx, nil)
+		}); err != nil {
+			return err
+		}
+	}
+	steps := []namedStep{
+		{StepDeleteVMs, func(ctx workflow.Context) error { return deleteClusterVMs(ctx, w.in.VCenterID, w.in.ClusterID) }},
+		{StepReleaseAddresses, func(ctx workflow.Context) error {
+			return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.ReleaseAddresses, w.in.ClusterID).Get(ctx, nil)
+		}},
+		{StepDeleteRecords, func(ctx workflow.Context) error {
+			return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.DeleteNodes, w.in.ClusterID).Get(ctx, nil)
+		}},
+		{StepDeleteSecrets, func(ctx workflow.Context) error {
+			return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.DeleteSecrets, w.in.ClusterID).Get(ctx, nil)
+		}},
+	}
+	return w.op.steps(ctx, steps)
+}

@@ -1,0 +1,343 @@
+package workflows
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/clusterwright/clusterwright/activities/addons"
+	invacts "github.com/clusterwright/clusterwright/activities/inventory"
+	"github.com/clusterwright/clusterwright/activities/kube"
+	"github.com/clusterwright/clusterwright/activities/vsphere"
+	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/inventory"
+)
+
+// ProvisionClusterInput names the cluster to provision. The spec is the
+// recorded one, defaults filled; it holds no secrets: the activities read
+// the cluster's keys and credentials from the inventory.
+type ProvisionClusterInput struct {
+	OperationID string             `json:"operation_id"`
+	ClusterID   string             `json:"cluster_id"`
+	VCenterID   string             `json:"vcenter_id"`
+	Spec        domain.ClusterSpec `json:"spec"`
+}
+
+// Step names of ProvisionCluster, as the operation timeline shows them.
+// Further control planes join in steps named StepJoinControlPlane + "-<i>",
+// and each add-on is installed in StepInstallAddon + "-<add-on>".
+const (
+	StepPreflight            = "preflight"
+	StepAllocateAddresses    = "allocate-addresses"
+	StepPrepareBootstrap     = "prepare-bootstrap"
+	StepCreateControlPlane   = "create-control-plane"
+	StepWaitAPIServer        = "wait-api-server"
+	StepJoinControlPlane     = "join-control-plane"
+	StepCreateWorkers        = "create-workers"
+	StepWaitNodesRegistered  = "wait-nodes-registered"
+	StepInstallAddon         = "install"
+	StepWaitNodesReady       = "wait-nodes-ready"
+	StepWaitNodesInitialized = "wait-nodes-initialized"
+	StepWaitAntrea           = "wait-antrea"
+	StepRecordNodes          = "record-nodes"
+	StepClearBootstrapData   = "clear-bootstrap-data"
+
+	StepCompensateVMs       = "compensate-delete-vms"
+	StepCompensateAddresses = "compensate-release-addresses"
+	StepCompensateSecrets   = "compensate-delete-secrets"
+)
+
+// ProvisionCluster creates a cluster: VMs on vSphere, Kubernetes by kubeadm
+// through cloud-init, and the add-ons with Helm. The first control plane
+// comes first, the others join one at a time (etcd stays safe), workers in
+// parallel. On failure or cancellation it deletes every VM it made and
+// releases the addresses and secrets, and the cluster ends Failed with the
+// reason.
+func ProvisionCluster(ctx workflow.Context, in ProvisionClusterInput) error {
+	w := provisionCluster{in: in, op: operation{id: in.OperationID}, nodes: domain.PlanNodes(in.Spec), vms: map[string]vsphere.VMInfo{}}
+	return w.run(ctx)
+}
+
+type provisionCluster struct {
+	in    ProvisionClusterInput
+	op    operation
+	nodes []domain.PlannedNode
+	vms   map[string]vsphere.VMInfo // by node name, as made and powered on
+	state map[string]kube.NodeState // by node name, as Kubernetes reports it
+}
+
+func (w *provisionCluster) run(ctx workflow.Context) (err error) {
+	if err := w.op.begin(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		if ferr := w.op.finish(ctx, err); ferr != nil && err == nil {
+			err = ferr
+		}
+	}()
+	if err = w.provision(ctx); err != nil {
+		w.compensate(ctx, err)
+		return err
+	}
+	return setPhase(ctx, w.in.ClusterID, domain.PhaseReady, "")
+}
+
+func (w *provisionCluster) provision(ctx workflow.Context) error {
+	if err := setPhase(ctx, w.in.ClusterID, domain.PhaseProvisioning, ""); err != nil {
+		return err
+	}
+	if err := w.op.step(ctx, StepPreflight, func(ctx workflow.Context) error {
+		return workflow.ExecuteActivity(with(ctx, waitOptions), vsphereActs.Preflight,
+			vsphere.PreflightInput{VCenterID: w.in.VCenterID, Spec: w.in.Spec}).Get(ctx, nil)
+	}); err != nil {
+		return err
+	}
+	if err := w.op.step(ctx, StepAllocateAddresses, func(ctx workflow.Context) error {
+		return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.AllocateAddresses, w.in.ClusterID).Get(ctx, nil)
+	}); err != nil {
+		return err
+	}
+	if err := w.op.step(ctx, StepPrepareBootstrap, func(ctx workflow.Context) error {
+		return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.PrepareBootstrap, w.in.ClusterID).Get(ctx, nil)
+	}); err != nil {
+		return err
+	}
+	controlPlanes, workers := w.byRole()
+	if err := w.op.step(ctx, StepCreateControlPlane, func(ctx workflow.Context) error {
+		return w.createNode(ctx, controlPlanes[0])
+	}); err != nil {
+		return err
+	}
+	if err := w.op.step(ctx, StepWaitAPIServer, func(ctx workflow.Context) error {
+		return workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.WaitAPIServer, w.in.ClusterID).Get(ctx, nil)
+	}); err != nil {
+		return err
+	}
+	for _, n := range controlPlanes[1:] {
+		if err := w.op.step(ctx, StepJoinControlPlane+"-"+strconv.Itoa(n.Index), func(ctx workflow.Context) error {
+			if err := w.createNode(ctx, n); err != nil {
+				return err
+			}
+			return w.waitNodes(ctx, []string{n.Name}, kube.WaitNodesInput{})
+		}); err != nil {
+			return err
+		}
+	}
+	if len(workers) > 0 {
+		if err := w.op.step(ctx, StepCreateWorkers, func(ctx workflow.Context) error {
+			return w.createInParallel(ctx, workers)
+		}); err != nil {
+			return err
+		}
+	}
+	if err := w.op.step(ctx, StepWaitNodesRegistered, func(ctx workflow.Context) error {
+		return w.waitNodes(ctx, w.names(), kube.WaitNodesInput{})
+	}); err != nil {
+		return err
+	}
+	if err := w.installAddons(ctx); err != nil {
+		return err
+	}
+	if err := w.op.step(ctx, StepRecordNodes, w.recordNodes); err != nil {
+		return err
+	}
+	return w.op.step(ctx, StepClearBootstrapData, func(ctx workflow.Context) error {
+		for _, n := range w.nodes {
+			ref := vsphere.VMRef{VCenterID: w.in.VCenterID, ClusterID: w.in.ClusterID, Name: n.Name, Moref: w.vms[n.Name].Moref}
+			if err := workflow.ExecuteActivity(with(ctx, vmOptions), vsphereActs.ClearUserdata, ref).Get(ctx, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// installAddons installs the add-ons in the order they can become ready in. Antrea
+// goes first without waiting: its agents make the nodes Ready, but its controller does
+// not tolerate the cloud provider's uninitialized taint, so it is waited for only once
+// the vSphere CPI has initialised the nodes. CSI needs initialised nodes; KubeSphere
+// comes last.
+func (w *provisionCluster) installAddons(ctx workflow.Context) error {
+	steps := []namedStep{
+		{StepInstallAddon + "-" + addons.AddonAntrea, func(ctx workflow.Context) error {
+			return w.installAddon(ctx, addons.AddonAntrea, false)
+		}},
+		{StepWaitNodesReady, func(ctx workflow.Context) error {
+			return w.waitNodes(ctx, w.names(), kube.WaitNodesInput{Ready: true})
+		}},
+		{StepInstallAddon + "-" + addons.AddonCPI, func(ctx workflow.Context) error {
+			return w.installAddon(ctx, addons.AddonCPI, true)
+		}},
+		{StepWaitNodesInitialized, func(ctx workflow.Context) error {
+			return w.waitNodes(ctx, w.names(), kube.WaitNodesInput{Ready: true, Initialized: true})
+		}},
+		{StepWaitAntrea, func(ctx workflow.Context) error {
+			return w.installAddon(ctx, addons.AddonAntrea, true)
+		}},
+	}
+	for _, addon := range addons.Addons(w.in.Spec) {
+		if addon == addons.AddonAntrea || addon == addons.AddonCPI {
+			continue
+		}
+		steps = append(steps, namedStep{StepInstallAddon + "-" + addon, func(ctx workflow.Context) error { return w.installAddon(ctx, addon, true) }})
+	}
+	return w.op.steps(ctx, steps)
+}
+
+// byRole splits the planned nodes into control planes and workers.
+func (w *provisionCluster) byRole() (controlPlanes, workers []domain.PlannedNode) {
+	for _, n := range w.nodes {
+		if n.Role == domain.RoleNameControlPlane {
+			controlPlanes = append(controlPlanes, n)
+		} else {
+			workers = append(workers, n)
+		}
+	}
+	return controlPlanes, workers
+}
+
+// names lists every planned node's name.
+func (w *provisionCluster) names() []string {
+	out := make([]string, len(w.nodes))
+	for i, n := range w.nodes {
+		out[i] = n.Name
+	}
+	return out
+}
+
+// createNode makes node n's VM (or finds it), powers it on and waits for its
+// guest address.
+func (w *provisionCluster) createNode(ctx workflow.Context, n domain.PlannedNode) error {
+	spec := vsphere.VMSpec{
+		VCenterID: w.in.VCenterID, Placement: w.in.Spec.Placement, Name: n.Name, ClusterID: w.in.ClusterID,
+		CPUs: n.Shape.CPUs, MemoryMiB: n.Shape.MemoryMiB, DiskGiB: n.Shape.DiskGiB,
+	}
+	var vm vsphere.VMInfo
+	if err := workflow.ExecuteActivity(with(ctx, vmOptions), vsphereActs.EnsureVM, spec).Get(ctx, &vm); err != nil {
+		return err
+	}
+	ref := vsphere.VMRef{VCenterID: w.in.VCenterID, ClusterID: w.in.ClusterID, Name: n.Name, Moref: vm.Moref}
+	if err := workflow.ExecuteActivity(with(ctx, vmOptions), vsphereActs.PowerOnVM, ref).Get(ctx, nil); err != nil {
+		return err
+	}
+	if err := workflow.ExecuteActivity(with(ctx, waitOptions), vsphereActs.WaitForVMIP, ref).Get(ctx, &vm.IP); err != nil {
+		return err
+	}
+	w.vms[n.Name] = vm
+	return nil
+}
+
+// createInParallel creates the nodes at once and returns the first error.
+func (w *provisionCluster) createInParallel(ctx workflow.Context, nodes []domain.PlannedNode) error {
+	errs := make([]error, len(nodes))
+	wg := workflow.NewWaitGroup(ctx)
+	for i, n := range nodes {
+		wg.Add(1)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer wg.Done()
+			errs[i] = w.createNode(ctx, n)
+		})
+	}
+	wg.Wait(ctx)
+	return errors.Join(errs...)
+}
+
+// waitNodes waits for the named nodes as in asks and keeps their states.
+func (w *provisionCluster) waitNodes(ctx workflow.Context, names []string, in kube.WaitNodesInput) error {
+	in.ClusterID, in.Names = w.in.ClusterID, names
+	var states []kube.NodeState
+	if err := workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.WaitNodes, in).Get(ctx, &states); err != nil {
+		return err
+	}
+	if w.state == nil {
+		w.state = map[string]kube.NodeState{}
+	}
+	for _, s := range states {
+		w.state[s.Name] = s
+	}
+	return nil
+}
+
+// installAddon installs an add-on (an up-to-date one is kept), waits for its objects
+// when asked, and records it.
+func (w *provisionCluster) installAddon(ctx workflow.Context, addon string, wait bool) error {
+	var st addons.Status
+	req := addons.AddonRequest{ClusterID: w.in.ClusterID, Addon: addon, Wait: wait}
+	if err := workflow.ExecuteActivity(with(ctx, addonOptions), addonActs.InstallAddon, req).Get(ctx, &st); err != nil {
+		return err
+	}
+	return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.RecordAddon, invacts.AddonUpdate{
+		ClusterID: w.in.ClusterID, Chart: st.Chart,
+		Addon: domain.Addon{Name: addon, ChartVersion: st.ChartVersion, Status: st.Status},
+	}).Get(ctx, nil)
+}
+
+// recordNodes records every node with its VM and what its kubelet reports.
+func (w *provisionCluster) recordNodes(ctx workflow.Context) error {
+	u := invacts.NodesUpdate{ClusterID: w.in.ClusterID}
+	for _, n := range w.nodes {
+		vm, st := w.vms[n.Name], w.state[n.Name]
+		u.Nodes = append(u.Nodes, inventory.NodeRecord{
+			Name: n.Name, Role: n.Role, Pool: n.Pool, IP: vm.IP, VMName: n.Name, VMMoref: vm.Moref, VMUUID: vm.UUID,
+			KubeletVersion: st.KubeletVersion, Ready: st.Ready,
+		})
+	}
+	return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.RecordNodes, u).Get(ctx, nil)
+}
+
+// compensate undoes a failed or canceled provision on a context that
+// survives cancellation: every VM marked for the cluster is deleted (also
+// those whose clone never reported back), the addresses are released, the
+// secrets deleted, and the cluster is marked Failed with the reason. Each
+// undo step runs even when an earlier one failed.
+func (w *provisionCluster) compensate(ctx workflow.Context, cause error) {
+	dctx, cancel := workflow.NewDisconnectedContext(ctx)
+	defer cancel()
+	var errs []error
+	errs = append(errs, w.op.step(dctx, StepCompensateVMs, func(ctx workflow.Context) error {
+		return deleteClusterVMs(ctx, w.in.VCenterID, w.in.ClusterID)
+	}))
+	errs = append(errs, w.op.step(dctx, StepCompensateAddresses, func(ctx workflow.Context) error {
+		return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.ReleaseAddresses, w.in.ClusterID).Get(ctx, nil)
+	}))
+	errs = append(errs, w.op.step(dctx, StepCompensateSecrets, func(ctx workflow.Context) error {
+		return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.DeleteSecrets, w.in.ClusterID).Get(ctx, nil)
+	}))
+	reason := "provisioning failed: " + message(cause)
+	if stateOf(cause) == domain.OpCanceled {
+		reason = "provisioning canceled"
+	}
+	if err := errors.Join(slices.DeleteFunc(errs, func(e error) bool { return e == nil })...); err != nil {
+		reason += "; clean-up incomplete: " + message(err)
+	}
+	_ = setPhase(dctx, w.in.ClusterID, domain.PhaseFailed, reason)
+}
+
+// deleteClusterVMs deletes every VM marked for the cluster, a few at a time.
+func deleteClusterVMs(ctx workflow.Context, vcenterID, clusterID string) error {
+	var vms []vsphere.VMInfo
+	if err := workflow.ExecuteActivity(with(ctx, vmOptions), vsphereActs.ListClusterVMs,
+		vsphere.ClusterRef{VCenterID: vcenterID, ClusterID: clusterID}).Get(ctx, &vms); err != nil {
+		return err
+	}
+	errs := make([]error, len(vms))
+	wg := workflow.NewWaitGroup(ctx)
+	for i, vm := range vms {
+		wg.Add(1)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer wg.Done()
+			ref := vsphere.VMRef{VCenterID: vcenterID, ClusterID: clusterID, Name: vm.Name}
+			errs[i] = workflow.ExecuteActivity(with(ctx, vmOptions), vsphereActs.DestroyVM, ref).Get(ctx, nil)
+		})
+	}
+	wg.Wait(ctx)
+	return errors.Join(errs...)
+}
+
+// setPhase records a cluster's phase.
+func setPhase(ctx workflow.Context, clusterID, phase, reason string) error {
+	return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.SetClusterPhase,
+		invacts.PhaseUpdate{ClusterID: clusterID, Phase: phase, Reason: reason}).Get(ctx, nil)
+}
