@@ -32,7 +32,8 @@ type Sessions struct {
 	entries map[string]*entry
 	closed  bool
 
-	logins atomic.Int64
+	logins      atomic.Int64
+	loginsByKey sync.Map // vCenter key -> *atomic.Int64; see countLogin
 }
 
 // entry is the pooled session of one vCenter key.
@@ -145,7 +146,7 @@ func (s *Sessions) login(ctx context.Context, key string, creds domain.VCenterCr
 	user := userinfo(creds)
 	host := vc.URL().Host
 	login := func(ctx context.Context) error {
-		s.logins.Add(1)
+		s.countLogin(key)
 		if err := sm.Login(ctx, user); err != nil {
 			return fmt.Errorf("log in to %s as %q: %w", host, creds.Username, classify(err))
 		}
