@@ -1,11 +1,12 @@
 package vsphere
 
 import (
-	"time"
-
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
+
 	"github.com/clusterwright/clusterwright/activities/heartbeat"
 
 	"go.temporal.io/sdk/activity"
@@ -33,6 +34,16 @@ type Activities struct {
 	Budget *TaskBudget
 	// GuestInfo supplies the (secret) guestinfo of the VMs that EnsureVM makes.
 	GuestInfo GuestInfoSource
+
+	lookupsOnce sync.Once
+	lookups     *LookupCache // shared by the activities' calls; see lookupCache
+}
+
+// lookupCache returns the cache of vCenter lookups that every VM activity
+// of a shares, creating it on first use.
+func (a *Activities) lookupCache() *LookupCache {
+	a.lookupsOnce.Do(func() { a.lookups = &LookupCache{} })
+	return a.lookups
 }
 
 // SyncResult is the outcome of SyncInventory. It carries no secrets.

@@ -19,6 +19,13 @@ const loginTimeout = 15 * time.Second
 
 const userAgent = "clusterwright"
 
+// maxIdleConnsPerVCenter is how many idle keep-alive connections a pooled
+// client keeps to its vCenter. The worker's activities share one session and
+// make many calls at once; with net/http's default of 2, every call beyond
+// the second opened a new TLS connection (two handshakes when the
+// certificate is pinned by thumbprint), which cost more than the calls.
+const maxIdleConnsPerVCenter = 64
+
 // withDefaultTimeout returns ctx bounded by loginTimeout unless it already
 // has a deadline.
 func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -60,6 +67,11 @@ func dial(ctx context.Context, creds domain.VCenterCredentials) (*vim25.Client, 
 		sc.SetThumbprint(u.Host, strings.ToUpper(creds.Thumbprint))
 	}
 	sc.UserAgent = userAgent
+	t := sc.DefaultTransport()
+	t.MaxIdleConnsPerHost = maxIdleConnsPerVCenter
+	if creds.Thumbprint != "" {
+		t.TLSClientConfig = pinnedTLSConfig(creds.Thumbprint)
+	}
 
 	c, err := vim25.NewClient(ctx, sc)
 	if err != nil {

@@ -100,6 +100,17 @@ type VMInfo struct {
 type VMOps struct {
 	Budget *TaskBudget
 	Logger *slog.Logger
+	// Lookups, if set, remembers placements and the marker field between
+	// calls (see LookupCache); nil looks them up on every call.
+	Lookups *LookupCache
+}
+
+// placement resolves p on c, with the NIC backing of its network.
+func (o *VMOps) placement(ctx context.Context, c *vim25.Client, p domain.Placement) (*Placement, types.BaseVirtualDeviceBackingInfo, error) {
+	if o.Lookups != nil {
+		return o.Lookups.Placement(ctx, c, p)
+	}
+	return resolveWithBacking(ctx, c, p)
 }
 
 func (o *VMOps) budget() *TaskBudget {
@@ -166,13 +177,9 @@ func (o *VMOps) ensureVM(ctx context.Context, c *vim25.Client, req VMRequest) (V
 		return VMInfo{}, false, err
 	}
 	progress(ctx, "placement")
-	pl, err := ResolvePlacement(ctx, c, req.Placement)
+	pl, backing, err := o.placement(ctx, c, req.Placement)
 	if err != nil {
 		return VMInfo{}, false, err
-	}
-	backing, err := pl.Network.EthernetCardBackingInfo(ctx)
-	if err != nil {
-		return VMInfo{}, false, fmt.Errorf("backing of network %s: %w", pl.Network.GetInventoryPath(), err)
 	}
 	field, err := o.markerField(ctx, c)
 	if err != nil {

@@ -117,9 +117,10 @@ func (a *Activities) ListClusterVMs(ctx context.Context, ref ClusterRef) ([]VMIn
 	return vms, vmActivityError(err, nil)
 }
 
-// vmOps returns the VM operations with the activities' budget and logger.
+// vmOps returns the VM operations with the activities' budget, logger and
+// lookup cache.
 func (a *Activities) vmOps() *VMOps {
-	ops := &VMOps{Budget: a.Budget}
+	ops := &VMOps{Budget: a.Budget, Lookups: a.lookupCache()}
 	if a.Sessions != nil {
 		ops.Logger = a.Sessions.logger
 	}

@@ -55,8 +55,17 @@ func findMarkerField(ctx context.Context, c *vim25.Client, create bool, logger *
 	return markerField{}, fmt.Errorf("define custom field %s: %w", MarkerKey, err)
 }
 
+// markerField returns the marker's custom field, defining it if missing.
 func (o *VMOps) markerField(ctx context.Context, c *vim25.Client) (markerField, error) {
-	return findMarkerField(ctx, c, true, o.logger())
+	return o.findMarkerField(ctx, c, true)
+}
+
+// findMarkerField is findMarkerField through o.Lookups, when set.
+func (o *VMOps) findMarkerField(ctx context.Context, c *vim25.Client, create bool) (markerField, error) {
+	if o.Lookups != nil {
+		return o.Lookups.MarkerField(ctx, c, create, o.logger())
+	}
+	return findMarkerField(ctx, c, create, o.logger())
 }
 
 // ownerOf returns the cluster id that vm is marked with, or "".
@@ -105,6 +114,9 @@ func (o *VMOps) setMarker(ctx context.Context, c *vim25.Client, vm *object.Virtu
 		return nil
 	}
 	if err != nil {
+		if o.Lookups != nil {
+			o.Lookups.forgetMarkerField(c) // e.g. the field was removed meanwhile
+		}
 		return fmt.Errorf("mark VM %s: %w", cur.Name, err)
 	}
 	return nil

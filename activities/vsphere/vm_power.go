@@ -23,7 +23,7 @@ func (o *VMOps) PowerOn(ctx context.Context, c *vim25.Client, moref, clusterID s
 	if moref == "" || clusterID == "" {
 		return fmt.Errorf("%w: VM reference and cluster id are required", ErrInvalidVMRequest)
 	}
-	f, err := findMarkerField(ctx, c, false, o.logger())
+	f, err := o.findMarkerField(ctx, c, false)
 	if err != nil {
 		return err
 	}

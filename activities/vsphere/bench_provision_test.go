@@ -1,0 +1,152 @@
+package vsphere
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clusterwright/clusterwright/inventory/inventorytest"
+	"github.com/clusterwright/clusterwright/sim"
+)
+
+// The provisioning benchmark (issue 4, "Done when"): the VMs of 50 clusters
+// of 4 nodes are cloned from the template and powered on, through the
+// service's activities (EnsureVM, PowerOnVM) and with plain govmomi, in
+// the same run, each against a fresh in-process vcsim, at the same
+// concurrency (one goroutine per cluster: the control plane first, then the
+// workers in parallel, as ProvisionCluster does) and bounded by the same 8
+// concurrent vCenter tasks. Each iteration runs each path twice (see
+// benchOrder); ns/op is the time of all four runs. It reports, averaged
+// per run of a path:
+//
+//	activities-s  wall time of the activities, session login included
+//	plain-s       wall time of plain govmomi, login and lookups included
+//	ratio         activities-s / plain-s (target <= 1.2)
+//	logins        vCenter logins of the activities' session pool (target 1)
+//
+// Both runs are checked afterwards to have made the same 200 VMs (see
+// verifyProvisioned).
+//
+// Run it alone with
+//
+//	go test ./activities/vsphere -run '^$' -bench BenchmarkProvisionVMs -benchtime 1x
+//
+// (make bench runs it with -benchtime 3s, which is one iteration too.)
+const (
+	benchClusterCount = 50
+	benchWorkers      = 3 // per cluster, next to one control plane
+	// benchPathTimeout bounds one path of one round: the benchmark fails
+	// rather than hangs.
+	benchPathTimeout = 5 * time.Minute
+)
+
+// benchOrder is the order of the paths in one iteration: each runs twice,
+// and each runs first once, so that neither always runs on a process (and
+// a machine) that the other has warmed up or left busy.
+var benchOrder = []string{"activities", "plain", "plain", "activities"}
+
+func BenchmarkProvisionVMs(b *testing.B) {
+	clusters := benchClusters(benchClusterCount, benchWorkers)
+	gi := renderGuestInfo(b, clusters)
+	store := inventorytest.NewStore(b)
+
+	total := map[string]time.Duration{}
+	var logins int64
+	rounds := 0
+	for b.Loop() {
+		b.StopTimer()
+		for _, path := range benchOrder {
+			vc := startVCenter(b, sim.VCenterOptions{})
+			ctx, cancel := context.WithTimeout(context.Background(), benchPathTimeout)
+			var d time.Duration
+			var err error
+			switch path {
+			case "activities":
+				id := registerVCenter(b, store, fmt.Sprintf("bench-%d", rounds), vc)
+				sessions := NewSessions(slog.New(slog.DiscardHandler))
+				a := &Activities{Sessions: sessions, Store: store, Budget: NewTaskBudget(DefaultTaskLimit), GuestInfo: gi}
+				b.StartTimer()
+				d, err = provisionWithActivities(ctx, a, id, clusters)
+				b.StopTimer()
+				logins += sessions.LoginsOf(id)
+				sessions.Close(context.Background())
+			case "plain":
+				b.StartTimer()
+				d, err = provisionPlain(ctx, vc, clusters, gi, DefaultTaskLimit)
+				b.StopTimer()
+			}
+			cancel()
+			if err != nil {
+				b.Fatalf("%s: %v", path, err)
+			}
+			verifyProvisioned(b, path, vc, clusters, gi)
+			vc.Close()
+			total[path] += d
+			rounds++
+		}
+		b.StartTimer()
+	}
+	runs := float64(rounds / 2) // per path
+	act, plain := total["activities"].Seconds()/runs, total["plain"].Seconds()/runs
+	b.ReportMetric(act, "activities-s")
+	b.ReportMetric(plain, "plain-s")
+	b.ReportMetric(act/plain, "ratio")
+	b.ReportMetric(float64(logins)/runs, "logins")
+	b.ReportMetric(float64(len(clusters)*(1+benchWorkers)), "VMs")
+}
+
+// provisionWithActivities makes and powers on the VMs of clusters through
+// the activities, as ProvisionCluster calls them: EnsureVM, then PowerOnVM
+// with the moref EnsureVM returned.
+func provisionWithActivities(ctx context.Context, a *Activities, vcenterID string, clusters []benchCluster) (time.Duration, error) {
+	start := time.Now()
+	err := forEachNode(ctx, clusters, func(ctx context.Context, c benchCluster, name string) error {
+		info, err := a.EnsureVM(ctx, VMSpec{
+			VCenterID: vcenterID, Placement: defaultPlacement(), Name: name, ClusterID: c.id,
+			CPUs: nodeShape.CPUs, MemoryMiB: nodeShape.MemoryMiB, DiskGiB: nodeShape.DiskGiB,
+		})
+		if err != nil {
+			return fmt.Errorf("EnsureVM %s: %w", name, err)
+		}
+		if err := a.PowerOnVM(ctx, VMRef{VCenterID: vcenterID, ClusterID: c.id, Name: name, Moref: info.Moref}); err != nil {
+			return fmt.Errorf("PowerOnVM %s: %w", name, err)
+		}
+		return nil
+	})
+	return time.Since(start), err
+}
+
+// forEachNode runs node for every VM of every cluster: one goroutine per
+// cluster, which does its control plane first, then its workers in
+// parallel. It returns the errors of all calls.
+func forEachNode(ctx context.Context, clusters []benchCluster, node func(ctx context.Context, c benchCluster, name string) error) error {
+	var mu sync.Mutex
+	var errs []error
+	record := func(err error) {
+		if err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	}
+	var wg sync.WaitGroup
+	for _, c := range clusters {
+		wg.Go(func() {
+			if err := node(ctx, c, c.cp); err != nil {
+				record(err)
+				return
+			}
+			var workers sync.WaitGroup
+			for _, w := range c.works {
+				workers.Go(func() { record(node(ctx, c, w)) })
+			}
+			workers.Wait()
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
