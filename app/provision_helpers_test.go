@@ -26,6 +26,14 @@ const provisionTimeout = 8 * time.Minute
 func startDatacenter(t *testing.T, net string, faults *sim.Faults) *apptest.Env {
 	t.Helper()
 	env := apptest.StartWith(t, apptest.Options{Datacenter: true, VCenter: sim.VCenterOptions{Faults: faults}})
+	registerLab(t, env, net)
+	return env
+}
+
+// registerLab registers the simulated vCenter as "vc1", waits for its sync, and creates
+// the IP pool "lab" of 127.<net>.0.10-250.
+func registerLab(t *testing.T, env *apptest.Env, net string) {
+	t.Helper()
 	r := env.Do("POST", "/api/v1/vcenters", env.AdminToken, env.VCenterInput("vc1"))
 	if r.Status != http.StatusCreated {
 		t.Fatalf("register vCenter: %d %s", r.Status, r.Body)
@@ -40,7 +48,6 @@ func startDatacenter(t *testing.T, net string, faults *sim.Faults) *apptest.Env 
 	if r := env.Do("POST", "/api/v1/ippools", env.AdminToken, pool); r.Status != http.StatusCreated {
 		t.Fatalf("create pool: %d %s", r.Status, r.Body)
 	}
-	return env
 }
 
 // clusterSpec is a small cluster with every add-on, in the simulator's default placement.
