@@ -40,11 +40,7 @@ func (a *API) createCluster(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	op := domain.Operation{
-		Kind: domain.OpProvisionCluster, Target: domain.Target{Kind: "cluster", ID: c.ID, Name: c.Name},
-		Actor: actorName(ctx), RequestID: requestID(ctx), WorkflowID: workflows.ClusterWorkflowID(c.ID),
-	}
-	started, err := a.ops.Start(ctx, op, workflows.ProvisionCluster, func(opID string) any {
+	started, err := a.startClusterOperation(ctx, domain.OpProvisionCluster, c, workflows.ProvisionCluster, func(opID string) any {
 		return workflows.ProvisionClusterInput{OperationID: opID, ClusterID: c.ID, VCenterID: c.VCenterID, Spec: spec}
 	})
 	if err != nil {
@@ -54,7 +50,6 @@ func (a *API) createCluster(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	a.metrics.OperationsStarted.WithLabelValues(op.Kind).Inc()
 	a.accepted(w, started)
 }
 
@@ -76,18 +71,13 @@ func (a *API) deleteCluster(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	op := domain.Operation{
-		Kind: domain.OpDeleteCluster, Target: domain.Target{Kind: "cluster", ID: c.ID, Name: c.Name},
-		Actor: actorName(ctx), RequestID: requestID(ctx), WorkflowID: workflows.ClusterWorkflowID(c.ID),
-	}
-	started, err := a.ops.Start(ctx, op, workflows.DeleteCluster, func(opID string) any {
+	started, err := a.startClusterOperation(ctx, domain.OpDeleteCluster, c, workflows.DeleteCluster, func(opID string) any {
 		return workflows.DeleteClusterInput{OperationID: opID, ClusterID: c.ID, VCenterID: c.VCenterID, DeleteVolumes: deleteVolumes}
 	})
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	a.metrics.OperationsStarted.WithLabelValues(op.Kind).Inc()
 	a.accepted(w, started)
 }
 
@@ -109,6 +99,20 @@ func (a *API) getKubeconfig(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(kubeconfig)
+}
+
+// startClusterOperation starts workflow fn as an operation of kind on cluster c: one at
+// a time per cluster, as the workflow id is the cluster's.
+func (a *API) startClusterOperation(ctx context.Context, kind string, c domain.Cluster, fn any, input func(operationID string) any) (domain.Operation, error) {
+	op := domain.Operation{
+		Kind: kind, Target: domain.Target{Kind: "cluster", ID: c.ID, Name: c.Name},
+		Actor: actorName(ctx), RequestID: requestID(ctx), WorkflowID: workflows.ClusterWorkflowID(c.ID),
+	}
+	started, err := a.ops.Start(ctx, op, fn, input)
+	if err == nil {
+		a.metrics.OperationsStarted.WithLabelValues(kind).Inc()
+	}
+	return started, err
 }
 
 // withCluster loads the live cluster named in the URL once, for the handler.

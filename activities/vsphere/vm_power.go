@@ -17,22 +17,32 @@ func vmRef(moref string) types.ManagedObjectReference {
 	return types.ManagedObjectReference{Type: "VirtualMachine", Value: moref}
 }
 
+// ownedRecord reads the VM moref and makes sure it is a VM (not a template) marked for
+// clusterID before the caller does what to it.
+func (o *VMOps) ownedRecord(ctx context.Context, c *vim25.Client, moref, clusterID, what string) (vmRecord, error) {
+	f, err := o.findMarkerField(ctx, c, false)
+	if err != nil {
+		return vmRecord{}, err
+	}
+	rec, err := readRecord(ctx, c, vmRef(moref))
+	if err != nil {
+		return vmRecord{}, err
+	}
+	if owner := rec.owner(f); owner != clusterID || rec.template {
+		return vmRecord{}, fmt.Errorf("%w: will not %s %s (%s)", ErrVMNotOwned, what, rec.name, ownerDescription(owner))
+	}
+	return rec, nil
+}
+
 // PowerOn powers on the VM moref, which must be marked for clusterID. It is
 // idempotent: a VM that is on already is left as it is.
 func (o *VMOps) PowerOn(ctx context.Context, c *vim25.Client, moref, clusterID string) error {
 	if moref == "" || clusterID == "" {
 		return fmt.Errorf("%w: VM reference and cluster id are required", ErrInvalidVMRequest)
 	}
-	f, err := o.findMarkerField(ctx, c, false)
+	rec, err := o.ownedRecord(ctx, c, moref, clusterID, "power on")
 	if err != nil {
 		return err
-	}
-	rec, err := readRecord(ctx, c, vmRef(moref))
-	if err != nil {
-		return err
-	}
-	if owner := rec.owner(f); owner != clusterID || rec.template {
-		return fmt.Errorf("%w: will not power on %s (%s)", ErrVMNotOwned, rec.name, ownerDescription(owner))
 	}
 	if rec.powerState == types.VirtualMachinePowerStatePoweredOn {
 		return nil

@@ -32,16 +32,9 @@ func (a *Activities) ClearUserdata(ctx context.Context, ref VMRef) error {
 // ClearUserdata removes guestinfo.userdata and its encoding from the VM
 // moref, which must be marked for clusterID.
 func (o *VMOps) ClearUserdata(ctx context.Context, c *vim25.Client, moref, clusterID string) error {
-	f, err := findMarkerField(ctx, c, false, o.logger())
+	rec, err := o.ownedRecord(ctx, c, moref, clusterID, "clear the userdata of")
 	if err != nil {
 		return err
-	}
-	rec, err := readRecord(ctx, c, vmRef(moref))
-	if err != nil {
-		return err
-	}
-	if owner := rec.owner(f); owner != clusterID || rec.template {
-		return fmt.Errorf("%w: will not change %s (%s)", ErrVMNotOwned, rec.name, ownerDescription(owner))
 	}
 	var vm mo.VirtualMachine
 	if err := property.DefaultCollector(c).RetrieveOne(ctx, rec.ref, []string{"config.extraConfig"}, &vm); err != nil {
