@@ -19,6 +19,7 @@ import (
 
 	"github.com/clusterwright/clusterwright/app/apptest"
 	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/workflows"
 )
 
 // TestProvisionAndDelete provisions a cluster of one control plane and two workers in
@@ -230,4 +231,33 @@ func checkKubeconfigAudited(t *testing.T, env *apptest.Env) {
 		}
 	}
 	t.Errorf("no audit event for the kubeconfig read")
+}
+
+// TestProvisionThreeControlPlanes provisions a highly available cluster: the second and
+// third control planes join one at a time, each in its own step, and every node ends
+// Ready.
+func TestProvisionThreeControlPlanes(t *testing.T) {
+	env := startDatacenter(t, "65", nil)
+	spec := clusterSpec("ha", 3, 1)
+	spec.Addons.KubeSphere = nil
+	op := env.WaitOperationFor(startProvision(t, env, spec).ID, provisionTimeout)
+	if op.State != domain.OpSucceeded {
+		t.Fatalf("provision = %s: %s; steps %+v", op.State, op.Error, op.Steps)
+	}
+	states := stepStates(op)
+	for _, s := range []string{workflows.StepJoinControlPlane + "-1", workflows.StepJoinControlPlane + "-2"} {
+		if states[s] != domain.StepSucceeded {
+			t.Errorf("step %s = %q", s, states[s])
+		}
+	}
+	c := getCluster(t, env, "ha")
+	roles := map[string]int{}
+	for _, n := range c.Nodes {
+		roles[n.Role]++
+	}
+	if c.Phase != domain.PhaseReady || roles[domain.RoleNameControlPlane] != 3 || roles[domain.RoleNameWorker] != 1 || len(c.Addons) != 3 {
+		t.Fatalf("cluster = %+v", c)
+	}
+	checkNodes(t, kubeClient(t, env, "ha"), 4)
+	checkVMs(t, env, c.ID, 4)
 }
