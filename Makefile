@@ -7,8 +7,9 @@ TEST_FLAGS ?= -count=1 -timeout 20m
 
 .PHONY: run build test bench lint vet fmt clean
 
-## run: build and start `clusterwright dev` (embedded Temporal, private Postgres, simulated vCenter)
-run: build
+## run: build and start `clusterwright dev` (embedded Temporal, private Postgres, simulated
+## datacenter whose nodes run the control-plane binaries of `make kubebin`)
+run: build kubebin
 	$(BIN)/clusterwright dev
 
 ## build: build the server binary into bin/

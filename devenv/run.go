@@ -1,7 +1,9 @@
 // Package devenv runs the whole of Clusterwright on one machine with embedded defaults:
 // `clusterwright dev`. It starts what is missing — a private Postgres, an embedded
-// Temporal server on SQLite, a simulated vCenter — then the API and the worker, registers
-// the simulated vCenter and an IP pool, and writes an env file for curl, cwctl and govc.
+// Temporal server on SQLite, the simulated datacenter (vcsim whose VMs boot into
+// Kubernetes nodes) and a chart repository with the simulator's add-on charts — then the
+// API and the worker, registers the simulated vCenter and an IP pool, and writes an env
+// file for curl, kubectl, cwctl and govc.
 package devenv
 
 import (
@@ -16,7 +18,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/clusterwright/clusterwright/app"
@@ -33,9 +34,11 @@ const (
 	adminTokenName = "dev-admin"
 )
 
-// SimIPPool is the node address pool on the loopback range.
-var SimIPPool = domain.IPPoolInput{Name: SimIPPoolName, CIDR: "127.20.0.0/16", RangeStart: "127.20.0.10",
-	RangeEnd: "127.20.255.250", Gateway: "127.20.0.1", DNS: []string{"127.0.0.53"}}
+// SimIPPool is the node address pool on the loopback range: the simulated nodes listen on
+// these addresses. 127.24.0.0/16 belongs to dev mode alone; the sim packages' tests use
+// 127.20-127.22 and the app tests 127.6x, so a dev run and `make test` never collide.
+var SimIPPool = domain.IPPoolInput{Name: SimIPPoolName, CIDR: "127.24.0.0/16", RangeStart: "127.24.0.10",
+	RangeEnd: "127.24.255.250", Gateway: "127.24.0.1", DNS: []string{"127.0.0.53"}}
 
 // Options are the dev environment's own settings.
 type Options struct {
@@ -83,11 +86,24 @@ func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, opts Options)
 		stops = append(stops, func() { _ = ts.Stop() })
 		cfg.TemporalAddress, cfg.TemporalNamespace = ts.FrontendHostPort(), ts.Namespace()
 	}
-	vc, err := startVCenter(state, opts.Faults)
+	warnMissingKubeBinaries(logger)
+	dc, err := startDatacenter(ctx, state, opts.Faults, logger)
 	if err != nil {
 		return err
 	}
-	stops = append(stops, vc.Close)
+	stops = append(stops, dc.Close)
+	vc := dc.VCenter()
+	if cfg.ChartMirror == "" {
+		repo, err := startChartRepo(state, logger)
+		if err != nil {
+			return err
+		}
+		stops = append(stops, func() { _ = repo.Close() })
+		cfg.ChartMirror = repo.URL()
+	}
+	if cfg.CacheDir == "" {
+		cfg.CacheDir = filepath.Join(state, "cache")
+	}
 
 	a, err := app.Open(ctx, cfg, logger, true)
 	if err != nil {
@@ -127,23 +143,24 @@ func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, opts Options)
 	})
 	base := "http://" + ln.Addr().String()
 
-	if err := register(ctx, base, token, vc); err != nil {
+	if err := register(ctx, base, token, vc, logger); err != nil {
 		return err
 	}
 	env := map[string]string{
-		"CLUSTERWRIGHT_URL":   base,
-		"CLUSTERWRIGHT_TOKEN": token,
-		"TEMPORAL_ADDRESS":    cfg.TemporalAddress,
-		"TEMPORAL_NAMESPACE":  cfg.TemporalNamespace,
-		"DATABASE_URL":        cfg.DatabaseURL,
-		"VSPHERE_URL":         vc.URL().String(),
-		"VSPHERE_USERNAME":    vc.Username,
-		"VSPHERE_PASSWORD":    vc.Password,
-		"VSPHERE_INSECURE":    "true",
-		"GOVC_URL":            vc.URL().String(),
-		"GOVC_USERNAME":       vc.Username,
-		"GOVC_PASSWORD":       vc.Password,
-		"GOVC_INSECURE":       "true",
+		"CLUSTERWRIGHT_URL":          base,
+		"CLUSTERWRIGHT_TOKEN":        token,
+		"TEMPORAL_ADDRESS":           cfg.TemporalAddress,
+		"TEMPORAL_NAMESPACE":         cfg.TemporalNamespace,
+		"DATABASE_URL":               cfg.DatabaseURL,
+		"VSPHERE_URL":                vc.URL().String(),
+		"VSPHERE_USERNAME":           vc.Username,
+		"VSPHERE_PASSWORD":           vc.Password,
+		"VSPHERE_INSECURE":           "true",
+		"GOVC_URL":                   vc.URL().String(),
+		"GOVC_USERNAME":              vc.Username,
+		"GOVC_PASSWORD":              vc.Password,
+		"GOVC_INSECURE":              "true",
+		"CLUSTERWRIGHT_CHART_MIRROR": cfg.ChartMirror,
 	}
 	envFile := filepath.Join(state, "env")
 	if err := writeEnvFile(envFile, env); err != nil {
@@ -158,34 +175,9 @@ func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, opts Options)
 	return nil
 }
 
-// startVCenter starts the simulated vCenter on the port and with the password it had
-// last time, so that its registration stays valid across restarts.
-func startVCenter(state string, faults *sim.Faults) (*sim.VCenter, error) {
-	password, err := persistentSecret(filepath.Join(state, "vcsim.password"), "sim-")
-	if err != nil {
-		return nil, err
-	}
-	portFile := filepath.Join(state, "vcsim.port")
-	addr := "127.0.0.1:0"
-	if b, err := os.ReadFile(portFile); err == nil {
-		if p, err := strconv.Atoi(string(bytes.TrimSpace(b))); err == nil {
-			addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
-		}
-	}
-	vc, err := sim.StartVCenter(sim.VCenterOptions{Addr: addr, Password: password, Faults: faults})
-	if err != nil && addr != "127.0.0.1:0" {
-		vc, err = sim.StartVCenter(sim.VCenterOptions{Password: password, Faults: faults}) // the old port is taken
-	}
-	if err != nil {
-		return nil, fmt.Errorf("simulated vcenter: %w", err)
-	}
-	_ = os.WriteFile(portFile, []byte(vc.URL().Port()+"\n"), 0o600)
-	return vc, nil
-}
-
 // register makes sure the simulated vCenter and the IP pool are registered, through the
 // API like any client would, and syncs the vCenter's inventory.
-func register(ctx context.Context, base, token string, vc *sim.VCenter) error {
+func register(ctx context.Context, base, token string, vc *sim.VCenter, logger *slog.Logger) error {
 	call := func(method, path string, body any) (int, []byte, error) {
 		var rd io.Reader
 		if body != nil {
@@ -218,13 +210,20 @@ func register(ctx context.Context, base, token string, vc *sim.VCenter) error {
 	} else if status, body, err := call("POST", "/api/v1/vcenters/"+SimVCenterName+"/sync", nil); err != nil || (status != http.StatusAccepted && status != http.StatusConflict) {
 		return fmt.Errorf("sync the simulated vcenter: %d %s %v", status, body, err)
 	}
-	status, _, err = call("GET", "/api/v1/ippools/"+SimIPPoolName, nil)
+	status, body, err := call("GET", "/api/v1/ippools/"+SimIPPoolName, nil)
 	if err != nil {
 		return err
 	}
-	if status == http.StatusNotFound {
+	switch status {
+	case http.StatusNotFound:
 		if status, body, err := call("POST", "/api/v1/ippools", SimIPPool); err != nil || status != http.StatusCreated {
 			return fmt.Errorf("create the sim ip pool: %d %s %v", status, body, err)
+		}
+	case http.StatusOK:
+		var pool domain.IPPool
+		if err := json.Unmarshal(body, &pool); err == nil && pool.CIDR != SimIPPool.CIDR {
+			logger.Warn("the sim IP pool was made by an older dev version; its addresses may collide with tests (start with a fresh state dir to get the new one)",
+				"pool", SimIPPoolName, "cidr", pool.CIDR, "want", SimIPPool.CIDR)
 		}
 	}
 	return nil

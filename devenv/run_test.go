@@ -31,7 +31,7 @@ func startDev(t *testing.T, state string) *devProcess {
 	p := &devProcess{cancel: cancel, done: make(chan error, 1)}
 	ready := make(chan map[string]string, 1)
 	cfg := app.Config{Listen: "127.0.0.1:0", StateDir: state, TemporalAddress: "embedded"}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logger := slog.New(slog.NewTextHandler(testLogs(), nil))
 	go func() {
 		p.done <- devenv.Run(ctx, cfg, logger, devenv.Options{Ready: func(env map[string]string) { ready <- env }})
 	}()
@@ -58,7 +58,28 @@ func (p *devProcess) stop(t *testing.T) {
 	}
 }
 
+// testLogs is where the dev environment logs: nowhere, unless CLUSTERWRIGHT_TEST_LOGS is set.
+func testLogs() io.Writer {
+	if os.Getenv("CLUSTERWRIGHT_TEST_LOGS") != "" {
+		return os.Stderr
+	}
+	return io.Discard
+}
+
+// call sends a request with the dev admin token and decodes the JSON reply into out.
 func (p *devProcess) call(t *testing.T, method, path string, body string, out any) int {
+	t.Helper()
+	status, b := p.raw(t, method, path, body)
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %d %s", method, path, status, b)
+		}
+	}
+	return status
+}
+
+// raw sends a request with the dev admin token and returns the reply's status and body.
+func (p *devProcess) raw(t *testing.T, method, path string, body string) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(method, p.env["CLUSTERWRIGHT_URL"]+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+p.env["CLUSTERWRIGHT_TOKEN"])
@@ -68,13 +89,11 @@ func (p *devProcess) call(t *testing.T, method, path string, body string, out an
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-		}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read reply: %v", method, path, err)
 	}
-	return resp.StatusCode
+	return resp.StatusCode, b
 }
 
 // waitSynced waits until the vCenter's newest sync operation succeeded.
@@ -97,12 +116,11 @@ func (p *devProcess) waitSynced(t *testing.T, vcenter string) domain.Operation {
 	}
 }
 
-// TestDevEnvironment runs `clusterwright dev` on a fresh state directory, uses it as the
-// README says (register a second simulated vCenter, read inventories and the audit log),
-// stops it, and starts it again: the token, the records and the Temporal history persist.
-func TestDevEnvironment(t *testing.T) {
-	// As root, the private Postgres runs as the postgres user, who must reach the
-	// directory: t.TempDir's parent is private, so make one that is not.
+// stateDir makes a fresh dev state directory, removed when the test ends. As root, the
+// private Postgres runs as the postgres user, who must reach the directory: t.TempDir's
+// parent is private, so make one that is not.
+func stateDir(t *testing.T) string {
+	t.Helper()
 	state, err := os.MkdirTemp("", "cwdev")
 	if err != nil {
 		t.Fatal(err)
@@ -111,14 +129,23 @@ func TestDevEnvironment(t *testing.T) {
 	if err := os.Chmod(state, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	return state
+}
+
+// TestDevEnvironment runs `clusterwright dev` on a fresh state directory, uses it as the
+// README says (register a second simulated vCenter, read inventories and the audit log),
+// stops it, and starts it again: the token, the records and the Temporal history persist.
+func TestDevEnvironment(t *testing.T) {
+	state := stateDir(t)
 	dev := startDev(t, state)
 	var b []byte
+	var err error
 
 	b, err = os.ReadFile(filepath.Join(state, "env"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"CLUSTERWRIGHT_URL", "CLUSTERWRIGHT_TOKEN", "TEMPORAL_ADDRESS", "DATABASE_URL", "VSPHERE_URL", "VSPHERE_USERNAME", "VSPHERE_PASSWORD"} {
+	for _, key := range []string{"CLUSTERWRIGHT_URL", "CLUSTERWRIGHT_TOKEN", "TEMPORAL_ADDRESS", "DATABASE_URL", "VSPHERE_URL", "VSPHERE_USERNAME", "VSPHERE_PASSWORD", "CLUSTERWRIGHT_CHART_MIRROR"} {
 		if !strings.Contains(string(b), key+"=") || dev.env[key] == "" {
 			t.Errorf("env file lacks %s", key)
 		}
@@ -129,7 +156,7 @@ func TestDevEnvironment(t *testing.T) {
 		t.Fatalf("sim inventory: %+v", inv)
 	}
 	var pool domain.IPPool
-	if dev.call(t, "GET", "/api/v1/ippools/sim", "", &pool) != 200 || pool.CIDR != "127.20.0.0/16" {
+	if dev.call(t, "GET", "/api/v1/ippools/sim", "", &pool) != 200 || pool.CIDR != devenv.SimIPPool.CIDR {
 		t.Fatalf("sim ip pool: %+v", pool)
 	}
 
