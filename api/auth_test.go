@@ -58,7 +58,9 @@ func TestAuthMatrix(t *testing.T) {
 			}
 		}
 	}
-	// Every mutating route is audited, denials included.
+	// Every mutating route is audited, denials included; so are the reads of secrets, and
+	// only those reads.
+	auditedReads := map[string]bool{"GET /api/v1/clusters/{name}/kubeconfig": true}
 	var audit struct{ Items []domain.AuditEvent }
 	env.Do("GET", "/api/v1/audit?limit=500", env.AdminToken, nil).JSON(t, &audit)
 	denied := map[string]bool{}
@@ -68,10 +70,16 @@ func TestAuthMatrix(t *testing.T) {
 		}
 	}
 	for _, rt := range routes {
+		key := rt.Method + " " + rt.Pattern
+		switch {
+		case rt.Action == "" && rt.Method != "GET":
+			t.Errorf("%s mutates but has no audit action", key)
+		case rt.Action == "" && auditedReads[key]:
+			t.Errorf("%s reads a secret but has no audit action", key)
+		case rt.Action != "" && rt.Method == "GET" && !auditedReads[key]:
+			t.Errorf("%s is a read audited as %s; only reads of secrets are audited", key, rt.Action)
+		}
 		if rt.Action == "" {
-			if rt.Method != "GET" {
-				t.Errorf("%s %s mutates but has no audit action", rt.Method, rt.Pattern)
-			}
 			continue
 		}
 		if rt.Role != domain.RoleViewer && !denied[rt.Action] {

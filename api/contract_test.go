@@ -553,9 +553,18 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 		"AuditList":       List[domain.AuditEvent]{},
 	}
 	requests := map[string]any{
-		"TokenInput":   domain.TokenInput{},
-		"VCenterInput": domain.VCenterInput{},
-		"IPPoolInput":  domain.IPPoolInput{},
+		"TokenInput":        domain.TokenInput{},
+		"VCenterInput":      domain.VCenterInput{},
+		"IPPoolInput":       domain.IPPoolInput{},
+		"ClusterSpecInput":  domain.ClusterSpec{},
+		"PlacementInput":    domain.Placement{},
+		"ControlPlaneInput": domain.NodeShape{},
+		"WorkerPoolInput":   domain.WorkerPool{},
+		"NetworkSpecInput":  domain.NetworkSpec{},
+		"AddonsSpecInput":   domain.AddonsSpec{},
+		"AntreaInput":       domain.AntreaSpec{},
+		"CSIInput":          domain.CSISpec{},
+		"KubeSphereInput":   domain.KubeSphereSpec{},
 	}
 	check := func(name string, v any, reply bool) {
 		s := oasMap(schemas[name])
@@ -813,15 +822,34 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		{"IPPoolInput", domain.IPPoolInput{Name: "lab", CIDR: "10.0.0.0/24", RangeStart: "10.0.0.10", RangeEnd: "10.0.0.99", Gateway: "10.0.0.1", DNS: []string{"10.0.0.2"}}},
 		{"IPPoolInput", map[string]any{"name": "lab", "cidr": "10.0.0.0/24", "range_start": "10.0.0.10", "range_end": "10.0.0.99"}},
 		{"ClusterSpec", spec},
+		{"ClusterSpecInput", spec},
+		{"ClusterSpecInput", noPools},
+		// Only what has no default, as a client may send it.
+		{"ClusterSpecInput", map[string]any{"name": "dev-east", "vcenter": "vc1",
+			"placement":     map[string]any{"datacenter": "DC0", "compute_cluster": "DC0_C0", "datastore": "LocalDS_0", "network": "VM Network", "template": "t"},
+			"control_plane": map[string]any{"cpus": 2, "memory_mib": 4096, "disk_gib": 40},
+			"worker_pools":  []any{map[string]any{"name": "default", "cpus": 2, "memory_mib": 4096, "disk_gib": 40}},
+			"network":       map[string]any{"ip_pool": "lab"},
+			"addons":        map[string]any{"vsphere_cpi": map[string]any{}, "kubesphere": map[string]any{"enabled": true}}}},
 	}
 	for i, r := range requests {
 		if err := validate(r.schema, r.value, openapi3.VisitAsRequest()); err != nil {
 			t.Errorf("request %d does not match schema %s: %v", i, r.schema, err)
 		}
 	}
-	for _, name := range []string{"TokenInput", "VCenterInput", "IPPoolInput"} {
+	for _, name := range []string{"TokenInput", "VCenterInput", "IPPoolInput", "ClusterSpecInput"} {
 		if err := validate(name, map[string]any{"name": "x", "surprise": 1}, openapi3.VisitAsRequest()); err == nil {
 			t.Errorf("schema %s accepts an unknown field; the decoder rejects it", name)
+		}
+	}
+	// The decoder rejects unknown fields at every depth of a cluster spec, and so does the schema.
+	for _, nested := range []string{"placement", "control_plane", "network", "addons"} {
+		b, _ := json.Marshal(spec)
+		var m map[string]any
+		_ = json.Unmarshal(b, &m)
+		oasMap(m[nested])["surprise"] = 1
+		if err := validate("ClusterSpecInput", m, openapi3.VisitAsRequest()); err == nil {
+			t.Errorf("ClusterSpecInput accepts an unknown field in %s; the decoder rejects it", nested)
 		}
 	}
 }
