@@ -58,6 +58,7 @@ func TestProvisionAndDelete(t *testing.T) {
 	checkAddonObjects(t, cs)
 	checkVMs(t, env, c.ID, 3)
 	checkKubeconfigAudited(t, env)
+	checkHistoryHoldsNoSecrets(t, env, op, c.ID)
 
 	// A viewer may read the cluster but not its kubeconfig, nor delete it.
 	viewer := env.Token("viewer", domain.RoleViewer)

@@ -107,10 +107,11 @@ func (s *Store) StartStep(ctx context.Context, opID, name string) error {
 	return s.touchOperation(ctx, opID)
 }
 
-// RecordAttempt counts one more attempt of a step (every activity attempt, across retries).
-func (s *Store) RecordAttempt(ctx context.Context, opID, name string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE operation_steps SET attempts = attempts + 1
-		WHERE operation_id = $1 AND name = $2`, opID, name)
+// RecordAttempt records that an activity of a step runs its attempt-th attempt: a step's
+// attempts are the most any of its activities needed (1 when nothing was retried).
+func (s *Store) RecordAttempt(ctx context.Context, opID, name string, attempt int) error {
+	_, err := s.pool.Exec(ctx, `UPDATE operation_steps SET attempts = greatest(attempts, $3)
+		WHERE operation_id = $1 AND name = $2`, opID, name, attempt)
 	if err != nil {
 		return fmt.Errorf("record attempt of step %s: %w", name, err)
 	}

@@ -31,11 +31,14 @@ func TestOperationLifecycleAndBusy(t *testing.T) {
 		if err := s.StartStep(ctx, first.ID, step); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RecordAttempt(ctx, first.ID, step); err != nil {
+		if err := s.RecordAttempt(ctx, first.ID, step, 1); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.RecordAttempt(ctx, first.ID, "collect"); err != nil {
+	if err := s.RecordAttempt(ctx, first.ID, "collect", 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordAttempt(ctx, first.ID, "collect", 1); err != nil { // a second activity of the step
 		t.Fatal(err)
 	}
 	if err := s.FinishStep(ctx, first.ID, "connect", domain.StepSucceeded, ""); err != nil {

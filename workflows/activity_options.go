@@ -43,6 +43,13 @@ var (
 		HeartbeatTimeout:    heartbeatTimeout,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 3},
 	}
+	// guestOptions: waiting for a new VM's guest to report its address. A guest that
+	// has not booted in ten minutes will not; the wait is not retried much.
+	guestOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Minute,
+		HeartbeatTimeout:    heartbeatTimeout,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 2 * time.Second, MaximumAttempts: 2},
+	}
 	// addonOptions: a Helm install or upgrade with its wait for readiness.
 	addonOptions = workflow.ActivityOptions{
 		StartToCloseTimeout: 20 * time.Minute,

@@ -222,7 +222,7 @@ func (w *provisionCluster) createNode(ctx workflow.Context, n domain.PlannedNode
 	if err := workflow.ExecuteActivity(with(ctx, vmOptions), vsphereActs.PowerOnVM, ref).Get(ctx, nil); err != nil {
 		return err
 	}
-	if err := workflow.ExecuteActivity(with(ctx, waitOptions), vsphereActs.WaitForVMIP, ref).Get(ctx, &vm.IP); err != nil {
+	if err := workflow.ExecuteActivity(with(ctx, guestOptions), vsphereActs.WaitForVMIP, ref).Get(ctx, &vm.IP); err != nil {
 		return err
 	}
 	w.vms[n.Name] = vm
