@@ -81,13 +81,22 @@ func (a *API) deleteCluster(w http.ResponseWriter, r *http.Request) {
 	a.accepted(w, started)
 }
 
-// getKubeconfig returns the cluster's admin kubeconfig; the read is audited.
+// getKubeconfig returns the cluster's admin kubeconfig; the read is audited. Provisioning
+// stores the kubeconfig before any VM exists, so a cluster still Pending or Provisioning
+// is not ready whatever the inventory holds.
 func (a *API) getKubeconfig(w http.ResponseWriter, r *http.Request) {
 	c := clusterOf(r)
-	kubeconfig, err := a.store.ClusterSecret(r.Context(), c.ID, bootstrap.SecretAdminKubeconfig)
-	if isNotFound(err) {
+	notReady := func() {
 		a.writeProblem(w, r, Problem{Type: problemBase + "not-ready", Status: http.StatusConflict,
 			Detail: "cluster " + c.Name + " has no kubeconfig yet (phase " + c.Phase + ")"})
+	}
+	if c.Phase == domain.PhasePending || c.Phase == domain.PhaseProvisioning {
+		notReady()
+		return
+	}
+	kubeconfig, err := a.store.ClusterSecret(r.Context(), c.ID, bootstrap.SecretAdminKubeconfig)
+	if isNotFound(err) {
+		notReady()
 		return
 	}
 	if err != nil {
