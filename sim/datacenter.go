@@ -25,6 +25,7 @@ import (
 
 	"github.com/clusterwright/clusterwright/cloudinit"
 	"github.com/clusterwright/clusterwright/sim/antreamc"
+	"github.com/clusterwright/clusterwright/sim/csi"
 	"github.com/clusterwright/clusterwright/sim/node"
 )
 
@@ -47,6 +48,9 @@ type DatacenterOptions struct {
 	// Multicluster times the simulated Antrea multi-cluster controllers
 	// (see package sim/antreamc); the zero value is the real controller's.
 	Multicluster antreamc.Options
+	// CSI times the simulated vSphere CSI controllers (see package
+	// sim/csi); the zero value is fine.
+	CSI csi.Options
 	// SSHPort is the port of every node's SSH server on the node's address;
 	// 0 means node.DefaultSSHPort (22). Faults of kind KindSSHExec make
 	// commands run over SSH fail.
@@ -94,6 +98,9 @@ type vmRecord struct {
 	// stopMulticluster stops the simulated Antrea multi-cluster controller
 	// of the cluster whose first control plane this VM is; nil if none.
 	stopMulticluster context.CancelFunc
+	// stopCSI stops the simulated vSphere CSI controller of the cluster
+	// whose first control plane this VM is; nil if none.
+	stopCSI context.CancelFunc
 }
 
 // vmProperties are the VirtualMachine properties the datacenter watches.
@@ -416,6 +423,9 @@ func (d *Datacenter) vmGone(ref types.ManagedObjectReference) []vmEvent {
 		if rec.stopMulticluster != nil {
 			rec.stopMulticluster()
 		}
+		if rec.stopCSI != nil {
+			rec.stopCSI()
+		}
 		d.log.Info("VM destroyed: node gone", "vm", rec.name, "node", n.Hostname())
 		d.cloudChanged()
 	}}}
@@ -489,6 +499,7 @@ func (d *Datacenter) powerOn(rec *vmRecord) {
 	}
 	n.PowerOn()
 	d.superviseMulticluster(rec, n)
+	d.superviseCSI(rec, n)
 }
 
 // newNode makes the node of a VM from its guestinfo.
@@ -631,20 +642,41 @@ func (d *Datacenter) superviseMulticluster(rec *vmRecord, n *node.Node) {
 	if opts.Logger == nil {
 		opts.Logger = d.opts.Logger.With("vm", rec.name)
 	}
-	d.workers.Go(func() {
-		antreamc.Supervise(ctx, func() *rest.Config {
-			n := d.nodeOf(rec)
-			if n == nil {
-				return nil
-			}
-			cp := n.ControlPlane()
-			if cp == nil || cp.Exited() {
-				return nil
-			}
-			admin := cp.Admin()
-			return &rest.Config{Host: admin.Host, TLSClientConfig: rest.TLSClientConfig{
-				CAData: admin.CAData, CertData: admin.CertData, KeyData: admin.KeyData,
-			}}
-		}, opts)
-	})
+	d.workers.Go(func() { antreamc.Supervise(ctx, d.adminConfig(rec), opts) })
+}
+
+// superviseCSI runs the simulated vSphere CSI controller of a cluster on
+// the VM of its first control plane, like superviseMulticluster: it acts
+// whenever that control plane runs and the cluster has the driver's
+// controller Deployment. It runs in the VM's worker.
+func (d *Datacenter) superviseCSI(rec *vmRecord, n *node.Node) {
+	if rec.stopCSI != nil || n.Role() != cloudinit.RoleInit {
+		return
+	}
+	ctx, cancel := context.WithCancel(d.ctx)
+	rec.stopCSI = cancel
+	opts := d.opts.CSI
+	if opts.Logger == nil {
+		opts.Logger = d.opts.Logger.With("vm", rec.name)
+	}
+	d.workers.Go(func() { csi.Supervise(ctx, d.adminConfig(rec), opts) })
+}
+
+// adminConfig returns the administrator REST config of the control plane
+// on a VM while it runs, else nil.
+func (d *Datacenter) adminConfig(rec *vmRecord) func() *rest.Config {
+	return func() *rest.Config {
+		n := d.nodeOf(rec)
+		if n == nil {
+			return nil
+		}
+		cp := n.ControlPlane()
+		if cp == nil || cp.Exited() {
+			return nil
+		}
+		admin := cp.Admin()
+		return &rest.Config{Host: admin.Host, TLSClientConfig: rest.TLSClientConfig{
+			CAData: admin.CAData, CertData: admin.CertData, KeyData: admin.KeyData,
+		}}
+	}
 }

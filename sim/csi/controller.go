@@ -1,0 +1,129 @@
+package csi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+)
+
+// DefaultResync is how often the controller retries failed work and
+// re-reads its configuration when nothing else happens.
+const DefaultResync = 5 * time.Second
+
+// Options configures the simulated controller. The zero value is fine.
+type Options struct {
+	// Resync is the retry interval; 0 means DefaultResync.
+	Resync time.Duration
+	// Logger receives the controller's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Resync <= 0 {
+		o.Resync = DefaultResync
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Controller is the simulated vSphere CSI controller of one cluster. Until
+// the cluster's vsphere-csi-controller Deployment has an available
+// replica, it costs one watch of that Deployment.
+type Controller struct {
+	kube kubernetes.Interface
+	opts Options
+	log  *slog.Logger
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Start starts the controller of the cluster whose API server cfg reaches
+// with administrator credentials.
+func Start(cfg *rest.Config, opts Options) (*Controller, error) {
+	opts = opts.withDefaults()
+	cfg = rest.CopyConfig(cfg)
+	cfg.Timeout = 30 * time.Second
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("csi: kubernetes client: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &Controller{
+		kube: kube, opts: opts,
+		log:    opts.Logger.With("component", "vsphere-csi-controller", "cluster", cfg.Host),
+		cancel: cancel, done: make(chan struct{}),
+	}
+	go c.run(ctx)
+	return c, nil
+}
+
+// Stop stops the controller and waits for it. Volumes and disks stay as
+// they are, as with a stopped process.
+func (c *Controller) Stop() {
+	c.cancel()
+	<-c.done
+}
+
+// run watches the controller Deployment and runs a provisioner while it
+// is available.
+func (c *Controller) run(ctx context.Context) {
+	defer close(c.done)
+	factory := informers.NewSharedInformerFactoryWithOptions(c.kube, 0,
+		informers.WithNamespace(Namespace),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", ControllerDeployment).String()
+		}))
+	deployments := factory.Apps().V1().Deployments()
+	changed := make(chan struct{}, 1)
+	nudge := func(any) {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	if _, err := deployments.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: nudge, UpdateFunc: func(_, o any) { nudge(o) }, DeleteFunc: nudge,
+	}); err != nil {
+		c.log.Error("watch the controller Deployment", "err", err)
+		return
+	}
+	factory.Start(ctx.Done())
+	defer factory.Shutdown()
+	lister := deployments.Lister()
+
+	var stopProvisioner func()
+	defer func() {
+		if stopProvisioner != nil {
+			stopProvisioner()
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		}
+		d, err := lister.Deployments(Namespace).Get(ControllerDeployment)
+		available := err == nil && d.Status.AvailableReplicas > 0
+		switch {
+		case available && stopProvisioner == nil:
+			c.log.Info("vsphere-csi-controller available: provisioning volumes")
+			stopProvisioner = startProvisioner(c.kube, c.opts.Resync, c.log)
+		case !available && stopProvisioner != nil:
+			c.log.Info("vsphere-csi-controller not available: provisioning stopped")
+			stopProvisioner()
+			stopProvisioner = nil
+		}
+	}
+}
