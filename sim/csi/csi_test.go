@@ -49,8 +49,9 @@ const (
 // datacenter and deploys the vSphere CSI chart with the Helm SDK: a claim
 // waits while the driver is missing and while its credentials are wrong
 // (with a ProvisioningFailed event), is provisioned as a First Class Disk
-// and bound once they are right, and deleting claims deletes their
-// volumes and disks.
+// and bound once they are right; a WaitForFirstConsumer claim waits for the
+// scheduler to pick a node for its Pod; deleting claims deletes their
+// volumes and disks, except with reclaim policy Retain.
 func TestProvisionAndDelete(t *testing.T) {
 	if _, err := kubeproc.Binaries(kubeVersion); err != nil {
 		t.Fatal(err)
@@ -162,9 +163,33 @@ func TestProvisionAndDelete(t *testing.T) {
 		return
 	}
 
+	t.Run("WaitForFirstConsumer: provisioned once a Pod is scheduled", func(t *testing.T) {
+		began := time.Now()
+		if _, err := cl.kube.StorageV1().StorageClasses().Create(ctx, storageClass("late", storagev1.VolumeBindingWaitForFirstConsumer), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		createClaim(t, cl.kube, "late", "late", "1Gi")
+		time.Sleep(2 * time.Second)
+		if pvc, err := cl.kube.CoreV1().PersistentVolumeClaims("default").Get(ctx, "late", metav1.GetOptions{}); err != nil || pvc.Spec.VolumeName != "" {
+			t.Fatalf("claim late before any consumer: volume %q, %v; want none", pvc.Spec.VolumeName, err)
+		}
+		createConsumer(t, cl.kube, "late-consumer", "late")
+		waitFor(t, time.Minute, "claim late Bound", func(ctx context.Context) (bool, error) {
+			pvc, err := cl.kube.CoreV1().PersistentVolumeClaims("default").Get(ctx, "late", metav1.GetOptions{})
+			if err != nil {
+				return false, err
+			}
+			return pvc.Status.Phase == corev1.ClaimBound, fmt.Errorf("phase %s, selected node %q", pvc.Status.Phase, pvc.Annotations["volume.kubernetes.io/selected-node"])
+		})
+		t.Logf("claim late Bound %s after its claim was created", time.Since(began).Round(time.Millisecond))
+		if err := cl.kube.CoreV1().Pods("default").Delete(ctx, "late-consumer", metav1.DeleteOptions{GracePeriodSeconds: new(int64)}); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("deleting the claims deletes volumes and disks", func(t *testing.T) {
 		began := time.Now()
-		for _, name := range []string{"early", "data"} {
+		for _, name := range []string{"early", "data", "late"} {
 			if err := cl.kube.CoreV1().PersistentVolumeClaims("default").Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
 				t.Fatal(err)
 			}
@@ -178,6 +203,41 @@ func TestProvisionAndDelete(t *testing.T) {
 		})
 		t.Logf("volumes and disks deleted %s after their claims", time.Since(began).Round(time.Millisecond))
 		assertDisks(t, vc, nil)
+	})
+
+	t.Run("Retain: a released volume keeps its disk", func(t *testing.T) {
+		keep := storageClass("keep", storagev1.VolumeBindingImmediate)
+		retain := corev1.PersistentVolumeReclaimRetain
+		keep.ReclaimPolicy = &retain
+		if _, err := cl.kube.StorageV1().StorageClasses().Create(ctx, keep, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		createClaim(t, cl.kube, "keep", "keep", "1Gi")
+		var pvName string
+		waitFor(t, time.Minute, "claim keep Bound", func(ctx context.Context) (bool, error) {
+			pvc, err := cl.kube.CoreV1().PersistentVolumeClaims("default").Get(ctx, "keep", metav1.GetOptions{})
+			if err != nil {
+				return false, err
+			}
+			pvName = pvc.Spec.VolumeName
+			return pvc.Status.Phase == corev1.ClaimBound, fmt.Errorf("phase %s", pvc.Status.Phase)
+		})
+		if err := cl.kube.CoreV1().PersistentVolumeClaims("default").Delete(ctx, "keep", metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		var pv *corev1.PersistentVolume
+		waitFor(t, 30*time.Second, "volume of keep Released", func(ctx context.Context) (bool, error) {
+			got, err := cl.kube.CoreV1().PersistentVolumes().Get(ctx, pvName, metav1.GetOptions{})
+			pv = got
+			return err == nil && got.Status.Phase == corev1.VolumeReleased, err
+		})
+		time.Sleep(3 * time.Second) // a few resync periods
+		if _, err := cl.kube.CoreV1().PersistentVolumes().Get(ctx, pvName, metav1.GetOptions{}); err != nil {
+			t.Errorf("retained volume: %v", err)
+		}
+		assertDisks(t, vc, map[string]csi.Disk{pv.Spec.CSI.VolumeHandle: {
+			ID: pv.Spec.CSI.VolumeHandle, Name: pvName, Datastore: sim.DefaultDatastore, CapacityMB: 1024,
+		}})
 	})
 }
 
@@ -379,6 +439,25 @@ func createClaim(t *testing.T, kube kubernetes.Interface, name, class, size stri
 		pvc.Spec.StorageClassName = &class
 	}
 	if _, err := kube.CoreV1().PersistentVolumeClaims("default").Create(t.Context(), pvc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// createConsumer creates a Pod that mounts claim, tolerating the control
+// plane's taint, so that the scheduler selects a node for the claim.
+func createConsumer(t *testing.T, kube kubernetes.Interface, name, claim string) {
+	t.Helper()
+	_, err := kube.CoreV1().Pods("default").Create(t.Context(), &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: corev1.PodSpec{
+			Tolerations: []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
+			Containers:  []corev1.Container{{Name: "app", Image: "registry.k8s.io/pause:3.10", VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: "/data"}}}},
+			Volumes: []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{
+				PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: claim},
+			}}},
+		},
+	}, metav1.CreateOptions{})
+	if err != nil {
 		t.Fatal(err)
 	}
 }

@@ -19,6 +19,11 @@
 //   - deletes the disk and then the PersistentVolume once a volume it
 //     provisioned with reclaim policy Delete is Released (its claim deleted).
 //
+// A StorageClass's storagepolicyname is accepted but not evaluated (vcsim
+// has no storage policy placement): a disk goes to the datastore named by
+// datastoreurl, else to the accessible datastore of the configured
+// datacenters with the most free space.
+//
 // Failures (wrong credentials, no datastore) leave the claim Pending with a
 // ProvisioningFailed event, as the real driver does. Nothing happens in a
 // cluster without the Deployment.
