@@ -36,8 +36,8 @@ type App struct {
 	// Budget bounds this process's concurrent tasks per vCenter.
 	Budget  *vsphere.TaskBudget
 	Metrics *metrics.Metrics
-	// Interceptors are further worker interceptors, outermost first (tests use them to
-	// slow activities down or watch them).
+	// Interceptors are further worker interceptors, inside the metrics and step
+	// tracking ones (tests use them to slow activities down or watch them).
 	Interceptors []interceptor.WorkerInterceptor
 }
 

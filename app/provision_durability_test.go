@@ -5,33 +5,40 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/interceptor"
 
 	"github.com/clusterwright/clusterwright/app/apptest"
 	"github.com/clusterwright/clusterwright/domain"
 )
 
-// slowActivities makes every activity wait before it starts, so that each step of a
-// workflow lasts long enough for a test to catch it running.
+// slowActivities makes activities wait before they start, so that each step of a
+// workflow lasts long enough for a test to catch it running: every activity by delay,
+// or only those named in only.
 type slowActivities struct {
 	interceptor.WorkerInterceptorBase
 	delay time.Duration
+	only  map[string]time.Duration // by activity type
 }
 
 func (s *slowActivities) InterceptActivity(ctx context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
-	return &slowActivity{ActivityInboundInterceptorBase: interceptor.ActivityInboundInterceptorBase{Next: next}, delay: s.delay}
+	return &slowActivity{ActivityInboundInterceptorBase: interceptor.ActivityInboundInterceptorBase{Next: next}, slow: s}
 }
 
 type slowActivity struct {
 	interceptor.ActivityInboundInterceptorBase
-	delay time.Duration
+	slow *slowActivities
 }
 
 func (s *slowActivity) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
+	delay := s.slow.delay
+	if s.slow.only != nil {
+		delay = s.slow.only[activity.GetInfo(ctx).ActivityType.Name]
+	}
 	select {
 	case <-ctx.Done():
 		return nil, ctx.Err()
-	case <-time.After(s.delay):
+	case <-time.After(delay):
 	}
 	return s.Next.ExecuteActivity(ctx, in)
 }

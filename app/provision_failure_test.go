@@ -104,3 +104,42 @@ func TestProvisionCancelCompensates(t *testing.T) {
 		t.Errorf("%d leases left", n)
 	}
 }
+
+// TestProvisionCancelWaitsForRunningSteps cancels a provision while its addresses, then
+// (in a second provision) its secrets, are being made: the compensation waits for the
+// running step to end, so no lease and no secret outlives it.
+func TestProvisionCancelWaitsForRunningSteps(t *testing.T) {
+	slow := &slowActivities{only: map[string]time.Duration{"AllocateAddresses": 3 * time.Second, "PrepareBootstrap": 3 * time.Second}}
+	env := apptest.StartWith(t, apptest.Options{Interceptors: []interceptor.WorkerInterceptor{slow}})
+	registerLab(t, env, "68")
+	for i, step := range []string{workflows.StepAllocateAddresses, workflows.StepPrepareBootstrap} {
+		spec := clusterSpec("zeta"+string(rune('a'+i)), 1, 1)
+		op := startProvision(t, env, spec)
+		for {
+			var cur domain.Operation
+			env.Do("GET", "/api/v1/operations/"+op.ID, env.AdminToken, nil).JSON(t, &cur)
+			if i := slices.IndexFunc(cur.Steps, func(s domain.Step) bool { return s.Name == step }); i >= 0 &&
+				cur.Steps[i].State == domain.StepRunning && cur.Steps[i].Attempts > 0 {
+				break // the step's activity runs
+			}
+			if cur.State != domain.OpRunning && cur.State != domain.OpPending {
+				t.Fatalf("never reached %s: %+v", step, cur)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if r := env.Do("POST", "/api/v1/operations/"+op.ID+"/cancel", env.AdminToken, nil); r.Status != http.StatusAccepted {
+			t.Fatalf("cancel: %d %s", r.Status, r.Body)
+		}
+		if op = env.WaitOperation(op.ID); op.State != domain.OpCanceled {
+			t.Fatalf("%s: operation %s", step, op.State)
+		}
+		time.Sleep(4 * time.Second) // longer than the slowed activity: a straggler would have written by now
+		c := getCluster(t, env, spec.Name)
+		if n := leasesOf(t, env, c.ID); n != 0 {
+			t.Errorf("canceled in %s: %d leases left", step, n)
+		}
+		if names, err := env.App.Store.ClusterSecretNames(context.Background(), c.ID); err != nil || len(names) != 0 {
+			t.Errorf("canceled in %s: secrets left: %v %v", step, names, err)
+		}
+	}
+}

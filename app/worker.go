@@ -20,8 +20,7 @@ import (
 // NewWorker returns a worker on the Clusterwright task queue with every workflow and
 // activity registered: the one place where registration happens.
 func (a *App) NewWorker() (worker.Worker, error) {
-	interceptors := append([]interceptor.WorkerInterceptor{}, a.Interceptors...)
-	interceptors = append(interceptors, a.Metrics.WorkerInterceptor(), steptrack.NewInterceptor(a.Store, a.Logger))
+	interceptors := append([]interceptor.WorkerInterceptor{a.Metrics.WorkerInterceptor(), steptrack.NewInterceptor(a.Store, a.Logger)}, a.Interceptors...)
 	w := worker.New(a.Temporal, workflows.TaskQueue, worker.Options{Interceptors: interceptors})
 	if err := Register(w, a); err != nil {
 		return nil, err

@@ -58,7 +58,11 @@ var (
 	}
 )
 
-// with returns ctx with the activity options opts.
+// with returns ctx with the activity options opts. A canceled workflow waits for its
+// running activities to end (WaitForCancellation) before it compensates, so that an
+// activity finishing late never writes a lease, a secret or a VM behind the
+// compensation's back.
 func with(ctx workflow.Context, opts workflow.ActivityOptions) workflow.Context {
+	opts.WaitForCancellation = true
 	return workflow.WithActivityOptions(ctx, opts)
 }
