@@ -69,8 +69,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 		store.Close()
 		return nil, err
 	}
-	return &App{Config: cfg, Logger: logger, Store: store, Temporal: tc, Sessions: vsphere.NewSessions(logger),
-		Budget: vsphere.NewTaskBudget(limit), Metrics: metrics.New()}, nil
+	a := &App{Config: cfg, Logger: logger, Store: store, Temporal: tc, Sessions: vsphere.NewSessions(logger),
+		Budget: vsphere.NewTaskBudget(limit), Metrics: metrics.New()}
+	a.Metrics.Registry.MustRegister(a.Sessions) // clusterwright_vcenter_logins_total
+	return a, nil
 }
 
 // OpenStore opens the inventory alone, for commands that need no Temporal.
