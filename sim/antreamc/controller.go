@@ -9,14 +9,12 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/cache"
+
+	"github.com/clusterwright/clusterwright/sim/supervise"
 )
 
 // Defaults of the real controller.
@@ -122,27 +120,12 @@ func (c *Controller) Stop() {
 // and reconciles the runners on each change.
 func (c *Controller) run(ctx context.Context) {
 	defer close(c.done)
-	factory := informers.NewSharedInformerFactoryWithOptions(c.kube, 0,
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
-			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", controllerDeployment).String()
-		}))
-	deployments := factory.Apps().V1().Deployments()
-	changed := make(chan struct{}, 1)
-	nudge := func(any) {
-		select {
-		case changed <- struct{}{}:
-		default:
-		}
-	}
-	if _, err := deployments.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: nudge, UpdateFunc: func(_, o any) { nudge(o) }, DeleteFunc: nudge,
-	}); err != nil {
+	lister, changed, stop, err := supervise.WatchDeployments(ctx, c.kube, "", controllerDeployment)
+	if err != nil {
 		c.log.Error("watch Deployments", "err", err)
 		return
 	}
-	factory.Start(ctx.Done())
-	defer factory.Shutdown()
-	lister := deployments.Lister()
+	defer stop()
 	for {
 		select {
 		case <-ctx.Done():

@@ -6,12 +6,10 @@ import (
 	"log/slog"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/cache"
+
+	"github.com/clusterwright/clusterwright/sim/supervise"
 )
 
 // DefaultResync is how often the controller retries failed work and
@@ -79,28 +77,12 @@ func (c *Controller) Stop() {
 // is available.
 func (c *Controller) run(ctx context.Context) {
 	defer close(c.done)
-	factory := informers.NewSharedInformerFactoryWithOptions(c.kube, 0,
-		informers.WithNamespace(Namespace),
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
-			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", ControllerDeployment).String()
-		}))
-	deployments := factory.Apps().V1().Deployments()
-	changed := make(chan struct{}, 1)
-	nudge := func(any) {
-		select {
-		case changed <- struct{}{}:
-		default:
-		}
-	}
-	if _, err := deployments.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: nudge, UpdateFunc: func(_, o any) { nudge(o) }, DeleteFunc: nudge,
-	}); err != nil {
+	lister, changed, stop, err := supervise.WatchDeployments(ctx, c.kube, Namespace, ControllerDeployment)
+	if err != nil {
 		c.log.Error("watch the controller Deployment", "err", err)
 		return
 	}
-	factory.Start(ctx.Done())
-	defer factory.Shutdown()
-	lister := deployments.Lister()
+	defer stop()
 
 	var stopProvisioner func()
 	defer func() {
