@@ -95,9 +95,16 @@ func splitFlags(args []string) (flags string, operands []string) {
 }
 
 func (sh *shell) cat(cmd command) int {
+	return sh.readFiles(cmd, "cat", func(_ string, b []byte) { _, _ = sh.stdout.Write(b) })
+}
+
+// readFiles reads each operand of cmd, a regular file the caller may read, and hands
+// its content to use; errors are reported as tool reports them. It returns the exit
+// status.
+func (sh *shell) readFiles(cmd command, tool string, use func(arg string, data []byte)) int {
 	root, err := sh.openRoot()
 	if err != nil {
-		return sh.fail(1, "cat", "%v", err)
+		return sh.fail(1, tool, "%v", err)
 	}
 	defer root.Close()
 	status := 0
@@ -106,18 +113,18 @@ func (sh *shell) cat(cmd command) int {
 		fi, err := root.Stat(rel(p))
 		switch {
 		case err != nil:
-			status = sh.fail(1, "cat", "%s: %s", arg, errText(err))
+			status = sh.fail(1, tool, "%s: %s", arg, errText(err))
 		case fi.IsDir():
-			status = sh.fail(1, "cat", "%s: Is a directory", arg)
+			status = sh.fail(1, tool, "%s: Is a directory", arg)
 		case !mayRead(cmd, fi.Mode()):
-			status = sh.fail(1, "cat", "%s: Permission denied", arg)
+			status = sh.fail(1, tool, "%s: Permission denied", arg)
 		default:
 			b, err := root.ReadFile(rel(p))
 			if err != nil {
-				status = sh.fail(1, "cat", "%s: %s", arg, errText(err))
+				status = sh.fail(1, tool, "%s: %s", arg, errText(err))
 				continue
 			}
-			_, _ = sh.stdout.Write(b)
+			use(arg, b)
 		}
 	}
 	return status
@@ -363,32 +370,7 @@ func (sh *shell) cp(cmd command) int {
 }
 
 func (sh *shell) sha256sum(cmd command) int {
-	root, err := sh.openRoot()
-	if err != nil {
-		return sh.fail(1, "sha256sum", "%v", err)
-	}
-	defer root.Close()
-	status := 0
-	for _, arg := range cmd.args {
-		p := sh.abs(arg)
-		fi, err := root.Stat(rel(p))
-		switch {
-		case err != nil:
-			status = sh.fail(1, "sha256sum", "%s: %s", arg, errText(err))
-		case fi.IsDir():
-			status = sh.fail(1, "sha256sum", "%s: Is a directory", arg)
-		case !mayRead(cmd, fi.Mode()):
-			status = sh.fail(1, "sha256sum", "%s: Permission denied", arg)
-		default:
-			b, err := root.ReadFile(rel(p))
-			if err != nil {
-				status = sh.fail(1, "sha256sum", "%s: %s", arg, errText(err))
-				continue
-			}
-			fmt.Fprintf(sh.stdout, "%x  %s\n", sha256.Sum256(b), arg)
-		}
-	}
-	return status
+	return sh.readFiles(cmd, "sha256sum", func(arg string, b []byte) { fmt.Fprintf(sh.stdout, "%x  %s\n", sha256.Sum256(b), arg) })
 }
 
 // test evaluates `test -f|-d|-e|-s FILE` (and `[ ... ]`).
