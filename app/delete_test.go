@@ -46,15 +46,7 @@ func TestDeleteIsSafeToRerun(t *testing.T) {
 	if op := deleteCluster(t, env, "eps"); op.State != domain.OpSucceeded {
 		t.Fatalf("second delete = %s: %s; steps %+v", op.State, op.Error, op.Steps)
 	}
-	if vms := clusterVMs(t, env, c.ID); len(vms) != 0 {
-		t.Errorf("VMs left: %+v", vms)
-	}
-	if n := leasesOf(t, env, c.ID); n != 0 {
-		t.Errorf("%d leases left", n)
-	}
-	if names, err := env.App.Store.ClusterSecretNames(context.Background(), c.ID); err != nil || len(names) != 0 {
-		t.Errorf("secrets left: %v %v", names, err)
-	}
+	checkNothingLeft(t, env, c.ID)
 }
 
 // deleteCluster deletes a cluster through the API and waits for the operation.

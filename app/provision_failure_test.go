@@ -47,15 +47,7 @@ func TestProvisionCloneFaultCompensates(t *testing.T) {
 	if c.Phase != domain.PhaseFailed || c.PhaseReason == "" {
 		t.Errorf("cluster phase %s (%q), want Failed with a reason", c.Phase, c.PhaseReason)
 	}
-	if vms := clusterVMs(t, env, c.ID); len(vms) != 0 {
-		t.Errorf("VMs left: %+v", vms)
-	}
-	if n := leasesOf(t, env, c.ID); n != 0 {
-		t.Errorf("%d leases left", n)
-	}
-	if names, err := env.App.Store.ClusterSecretNames(context.Background(), c.ID); err != nil || len(names) != 0 {
-		t.Errorf("secrets left: %v %v", names, err)
-	}
+	checkNothingLeft(t, env, c.ID)
 	// The failed cluster can be deleted, which frees its name.
 	r := env.Do("DELETE", "/api/v1/clusters/beta", env.AdminToken, nil)
 	var del struct{ Operation domain.Operation }

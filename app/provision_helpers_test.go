@@ -160,3 +160,17 @@ func stepStates(op domain.Operation) map[string]string {
 func urlUser(env *apptest.Env) *url.Userinfo {
 	return url.UserPassword(env.VCenter.Username, env.VCenter.Password)
 }
+
+// checkNothingLeft checks that a cluster has no VM, address lease or secret left.
+func checkNothingLeft(t *testing.T, env *apptest.Env, clusterID string) {
+	t.Helper()
+	if vms := clusterVMs(t, env, clusterID); len(vms) != 0 {
+		t.Errorf("VMs left: %+v", vms)
+	}
+	if n := leasesOf(t, env, clusterID); n != 0 {
+		t.Errorf("%d leases left", n)
+	}
+	if names, err := env.App.Store.ClusterSecretNames(context.Background(), clusterID); err != nil || len(names) != 0 {
+		t.Errorf("secrets left: %v %v", names, err)
+	}
+}

@@ -75,15 +75,7 @@ func TestProvisionAndDelete(t *testing.T) {
 	if op := env.WaitOperationFor(del.Operation.ID, 3*time.Minute); op.State != domain.OpSucceeded {
 		t.Fatalf("delete = %+v", op)
 	}
-	if vms := clusterVMs(t, env, c.ID); len(vms) != 0 {
-		t.Errorf("VMs left after delete: %+v", vms)
-	}
-	if n := leasesOf(t, env, c.ID); n != 0 {
-		t.Errorf("%d leases left after delete", n)
-	}
-	if names, err := env.App.Store.ClusterSecretNames(context.Background(), c.ID); err != nil || len(names) != 0 {
-		t.Errorf("secrets left after delete: %v %v", names, err)
-	}
+	checkNothingLeft(t, env, c.ID)
 	if r := env.Do("GET", "/api/v1/clusters/alpha", env.AdminToken, nil); r.Status != http.StatusNotFound {
 		t.Errorf("GET deleted cluster = %d", r.Status)
 	}
