@@ -1,7 +1,7 @@
-// Package nodetest builds the bootstrap material of test clusters the way
-// Clusterwright's provisioning does (cluster PKI, bootstrap token, kubeadm
-// configuration rendered into cloud-init), for tests of the simulated
-// datacenter.
+// Package nodetest builds the bootstrap material of test clusters by hand
+// (cluster PKI, bootstrap token, SSH key) and renders their nodes' cloud-init
+// with the provisioning code itself (package bootstrap), for tests of the
+// simulated datacenter.
 package nodetest
 
 import (
@@ -14,7 +14,9 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/clusterwright/clusterwright/bootstrap"
 	"github.com/clusterwright/clusterwright/cloudinit"
+	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/pki"
 )
 
@@ -69,64 +71,37 @@ func NewCluster(name, version, endpointIP string) (*Cluster, error) {
 	}, nil
 }
 
+// material is the cluster's bootstrap material as provisioning keeps it.
+func (c *Cluster) material() bootstrap.Cluster {
+	return bootstrap.Cluster{
+		Name: c.Name, KubernetesVersion: c.Version, PodCIDR: c.PodSubnet, ServiceCIDR: c.ServiceSubnet, Endpoint: c.Endpoint,
+		Material: &bootstrap.Material{PKI: c.PKI, Token: c.Token, SSHAuthorizedKey: c.SSHKey},
+	}
+}
+
+// nodeSpec renders node n at address ip (/24, the cluster's gateway) with the
+// production code that renders every node's cloud-init.
+func (c *Cluster) nodeSpec(n domain.PlannedNode, ip string) cloudinit.NodeSpec {
+	addr := bootstrap.Address{Address: netip.MustParsePrefix(ip + "/24"), Gateway: c.Gateway}
+	return bootstrap.NodeSpec(c.material(), n, addr)
+}
+
 // InitNode is the spec of the first control-plane node (kubeadm init).
 func (c *Cluster) InitNode(hostname, ip string) cloudinit.NodeSpec {
-	addr := netip.MustParsePrefix(ip + "/24")
-	return cloudinit.NodeSpec{
-		Hostname: hostname,
-		Address:  addr,
-		Gateway:  c.Gateway,
-		Role:     cloudinit.RoleInit,
-		Kubeadm: cloudinit.KubeadmConfig{
-			Init: &cloudinit.InitConfiguration{
-				BootstrapTokens:  []cloudinit.BootstrapToken{cloudinit.NodeBootstrapToken(c.Token, 24*time.Hour)},
-				NodeRegistration: cloudinit.NodeRegistration(hostname, addr.Addr()),
-				LocalAPIEndpoint: cloudinit.APIEndpoint{AdvertiseAddress: ip, BindPort: 6443},
-			},
-			Cluster: &cloudinit.ClusterConfiguration{
-				KubernetesVersion:    c.Version,
-				ClusterName:          c.Name,
-				ControlPlaneEndpoint: c.Endpoint,
-				Networking:           cloudinit.Networking{PodSubnet: c.PodSubnet, ServiceSubnet: c.ServiceSubnet, DNSDomain: "cluster.local"},
-				APIServer:            cloudinit.APIServer{CertSANs: []string{c.Name + ".clusters.example.com"}},
-				Etcd:                 cloudinit.Etcd{Local: &cloudinit.LocalEtcd{DataDir: "/var/lib/etcd"}},
-			},
-		},
-		PKIFiles:         c.PKI.Files(),
-		SSHAuthorizedKey: c.SSHKey,
-	}
+	spec := c.nodeSpec(domain.PlannedNode{Name: hostname, Role: domain.RoleNameControlPlane, Index: 0}, ip)
+	spec.Kubeadm.Cluster.APIServer.CertSANs = []string{c.Name + ".clusters.example.com"}
+	return spec
 }
 
 // WorkerNode is the spec of a worker (kubeadm join).
 func (c *Cluster) WorkerNode(hostname, ip string) cloudinit.NodeSpec {
-	addr := netip.MustParsePrefix(ip + "/24")
-	return cloudinit.NodeSpec{
-		Hostname: hostname,
-		Address:  addr,
-		Gateway:  c.Gateway,
-		Role:     cloudinit.RoleJoinWorker,
-		Kubeadm: cloudinit.KubeadmConfig{Join: &cloudinit.JoinConfiguration{
-			NodeRegistration: cloudinit.NodeRegistration(hostname, addr.Addr()),
-			Discovery: cloudinit.Discovery{BootstrapToken: &cloudinit.BootstrapTokenDiscovery{
-				Token:             c.Token.String(),
-				APIServerEndpoint: c.Endpoint,
-				CACertHashes:      []string{c.CAHash},
-			}},
-		}},
-		SSHAuthorizedKey: c.SSHKey,
-	}
+	return c.nodeSpec(domain.PlannedNode{Name: hostname, Role: domain.RoleNameWorker}, ip)
 }
 
 // ControlPlaneNode is the spec of a further control-plane node (kubeadm
 // join with a controlPlane section and the shared PKI).
 func (c *Cluster) ControlPlaneNode(hostname, ip string) cloudinit.NodeSpec {
-	spec := c.WorkerNode(hostname, ip)
-	spec.Role = cloudinit.RoleJoinControlPlane
-	spec.Kubeadm.Join.ControlPlane = &cloudinit.JoinControlPlane{
-		LocalAPIEndpoint: cloudinit.APIEndpoint{AdvertiseAddress: ip, BindPort: 6443},
-	}
-	spec.PKIFiles = c.PKI.Files()
-	return spec
+	return c.nodeSpec(domain.PlannedNode{Name: hostname, Role: domain.RoleNameControlPlane, Index: 1}, ip)
 }
 
 // GuestInfo renders spec and returns the VM extraConfig entries that carry it.
