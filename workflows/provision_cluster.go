@@ -84,82 +84,57 @@ func (w *provisionCluster) run(ctx workflow.Context) (err error) {
 	return setPhase(ctx, w.in.ClusterID, domain.PhaseReady, "")
 }
 
+// provision runs the steps of the plan in order: the whole provision reads here, top
+// to bottom.
 func (w *provisionCluster) provision(ctx workflow.Context) error {
 	if err := setPhase(ctx, w.in.ClusterID, domain.PhaseProvisioning, ""); err != nil {
 		return err
 	}
-	if err := w.op.step(ctx, StepPreflight, func(ctx workflow.Context) error {
-		return workflow.ExecuteActivity(with(ctx, waitOptions), vsphereActs.Preflight,
-			vsphere.PreflightInput{VCenterID: w.in.VCenterID, Spec: w.in.Spec}).Get(ctx, nil)
-	}); err != nil {
-		return err
-	}
-	if err := w.op.step(ctx, StepAllocateAddresses, func(ctx workflow.Context) error {
-		return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.AllocateAddresses, w.in.ClusterID).Get(ctx, nil)
-	}); err != nil {
-		return err
-	}
-	if err := w.op.step(ctx, StepPrepareBootstrap, func(ctx workflow.Context) error {
-		return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.PrepareBootstrap, w.in.ClusterID).Get(ctx, nil)
-	}); err != nil {
-		return err
-	}
 	controlPlanes, workers := w.byRole()
-	if err := w.op.step(ctx, StepCreateControlPlane, func(ctx workflow.Context) error {
-		return w.createNode(ctx, controlPlanes[0])
-	}); err != nil {
-		return err
+	steps := []namedStep{
+		{StepPreflight, func(ctx workflow.Context) error {
+			return workflow.ExecuteActivity(with(ctx, waitOptions), vsphereActs.Preflight,
+				vsphere.PreflightInput{VCenterID: w.in.VCenterID, Spec: w.in.Spec}).Get(ctx, nil)
+		}},
+		{StepAllocateAddresses, func(ctx workflow.Context) error {
+			return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.AllocateAddresses, w.in.ClusterID).Get(ctx, nil)
+		}},
+		{StepPrepareBootstrap, func(ctx workflow.Context) error {
+			return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.PrepareBootstrap, w.in.ClusterID).Get(ctx, nil)
+		}},
+		{StepCreateControlPlane, func(ctx workflow.Context) error { return w.createNode(ctx, controlPlanes[0]) }},
+		{StepWaitAPIServer, func(ctx workflow.Context) error {
+			return workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.WaitAPIServer, w.in.ClusterID).Get(ctx, nil)
+		}},
 	}
-	if err := w.op.step(ctx, StepWaitAPIServer, func(ctx workflow.Context) error {
-		return workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.WaitAPIServer, w.in.ClusterID).Get(ctx, nil)
-	}); err != nil {
-		return err
-	}
+	// Further control planes join one at a time, so that etcd keeps its quorum.
 	for _, n := range controlPlanes[1:] {
-		if err := w.op.step(ctx, StepJoinControlPlane+"-"+strconv.Itoa(n.Index), func(ctx workflow.Context) error {
+		steps = append(steps, namedStep{StepJoinControlPlane + "-" + strconv.Itoa(n.Index), func(ctx workflow.Context) error {
 			if err := w.createNode(ctx, n); err != nil {
 				return err
 			}
 			return w.waitNodes(ctx, []string{n.Name}, kube.WaitNodesInput{})
-		}); err != nil {
-			return err
-		}
+		}})
 	}
 	if len(workers) > 0 {
-		if err := w.op.step(ctx, StepCreateWorkers, func(ctx workflow.Context) error {
-			return w.createInParallel(ctx, workers)
-		}); err != nil {
-			return err
-		}
+		steps = append(steps, namedStep{StepCreateWorkers, func(ctx workflow.Context) error { return w.createInParallel(ctx, workers) }})
 	}
-	if err := w.op.step(ctx, StepWaitNodesRegistered, func(ctx workflow.Context) error {
+	steps = append(steps, namedStep{StepWaitNodesRegistered, func(ctx workflow.Context) error {
 		return w.waitNodes(ctx, w.names(), kube.WaitNodesInput{})
-	}); err != nil {
-		return err
-	}
-	if err := w.installAddons(ctx); err != nil {
-		return err
-	}
-	if err := w.op.step(ctx, StepRecordNodes, w.recordNodes); err != nil {
-		return err
-	}
-	return w.op.step(ctx, StepClearBootstrapData, func(ctx workflow.Context) error {
-		for _, n := range w.nodes {
-			ref := vsphere.VMRef{VCenterID: w.in.VCenterID, ClusterID: w.in.ClusterID, Name: n.Name, Moref: w.vms[n.Name].Moref}
-			if err := workflow.ExecuteActivity(with(ctx, vmOptions), vsphereActs.ClearUserdata, ref).Get(ctx, nil); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}})
+	steps = append(steps, w.addonSteps()...)
+	steps = append(steps,
+		namedStep{StepRecordNodes, w.recordNodes},
+		namedStep{StepClearBootstrapData, w.clearBootstrapData})
+	return w.op.steps(ctx, steps)
 }
 
-// installAddons installs the add-ons in the order they can become ready in. Antrea
-// goes first without waiting: its agents make the nodes Ready, but its controller does
-// not tolerate the cloud provider's uninitialized taint, so it is waited for only once
-// the vSphere CPI has initialised the nodes. CSI needs initialised nodes; KubeSphere
-// comes last.
-func (w *provisionCluster) installAddons(ctx workflow.Context) error {
+// addonSteps install the add-ons in the order they can become ready in. Antrea goes
+// first without waiting: its agents make the nodes Ready, but its controller does not
+// tolerate the cloud provider's uninitialized taint, so it is waited for only once the
+// vSphere CPI has initialised the nodes. CSI needs initialised nodes; KubeSphere comes
+// last.
+func (w *provisionCluster) addonSteps() []namedStep {
 	steps := []namedStep{
 		{StepInstallAddon + "-" + addons.AddonAntrea, func(ctx workflow.Context) error {
 			return w.installAddon(ctx, addons.AddonAntrea, false)
@@ -183,7 +158,19 @@ func (w *provisionCluster) installAddons(ctx workflow.Context) error {
 		}
 		steps = append(steps, namedStep{StepInstallAddon + "-" + addon, func(ctx workflow.Context) error { return w.installAddon(ctx, addon, true) }})
 	}
-	return w.op.steps(ctx, steps)
+	return steps
+}
+
+// clearBootstrapData removes the userdata, which carries the cluster's CA keys, from
+// every VM's guestinfo now that every node has joined.
+func (w *provisionCluster) clearBootstrapData(ctx workflow.Context) error {
+	for _, n := range w.nodes {
+		ref := vsphere.VMRef{VCenterID: w.in.VCenterID, ClusterID: w.in.ClusterID, Name: n.Name, Moref: w.vms[n.Name].Moref}
+		if err := workflow.ExecuteActivity(with(ctx, vmOptions), vsphereActs.ClearUserdata, ref).Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // byRole splits the planned nodes into control planes and workers.
