@@ -12,9 +12,10 @@ TEST_FLAGS ?= -count=1 -timeout 20m
 run: build kubebin
 	$(BIN)/clusterwright dev
 
-## build: build the server binary into bin/
+## build: build the server binary and cwctl into bin/
 build:
 	$(GO) build $(GOFLAGS) -o $(BIN)/clusterwright ./cmd/clusterwright
+	$(GO) build $(GOFLAGS) -o $(BIN)/cwctl ./cmd/cwctl
 
 ## test: every test, against real Postgres, the in-process Temporal server, vcsim and real
 ## Kubernetes control planes (built once by `make kubebin`)

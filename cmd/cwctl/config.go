@@ -1,0 +1,60 @@
+package main
+
+import (
+	"flag"
+	"strings"
+
+	"github.com/clusterwright/clusterwright/cmd/cwctl/internal/client"
+)
+
+// Environment variables of the configuration; `clusterwright dev` writes both to its env file.
+const (
+	envURL   = "CLUSTERWRIGHT_URL"
+	envToken = "CLUSTERWRIGHT_TOKEN"
+)
+
+// globals are the settings every command takes: where the API is and the token.
+type globals struct {
+	url, token string
+}
+
+// bind adds --url and --token to fs, keeping values already parsed (they may come before
+// the command or after it). Neither flag shows a default, so help never prints the token.
+func (g *globals) bind(fs *flag.FlagSet) {
+	fs.Var(stringFlag{&g.url}, "url", "API base `URL`, e.g. http://127.0.0.1:8080 (default $"+envURL+")")
+	fs.Var(stringFlag{&g.token}, "token", "API `token` (default $"+envToken+")")
+}
+
+// connect resolves the settings (a flag wins over its environment variable) into a client.
+func (g globals) connect(getenv func(string) string) (*client.Client, error) {
+	url, token := g.url, g.token
+	if url == "" {
+		url = getenv(envURL)
+	}
+	if token == "" {
+		token = getenv(envToken)
+	}
+	var missing []string
+	if strings.TrimSpace(url) == "" {
+		missing = append(missing, "the API URL: set --url or $"+envURL)
+	}
+	if strings.TrimSpace(token) == "" {
+		missing = append(missing, "an API token: set --token or $"+envToken)
+	}
+	if len(missing) > 0 {
+		return nil, usageErrorf("missing %s (`clusterwright dev` writes both to its env file; `clusterwright token create` makes a token)",
+			strings.Join(missing, " and "))
+	}
+	c, err := client.New(url, token)
+	if err != nil {
+		return nil, usageErrorf("%s", err.Error())
+	}
+	return c, nil
+}
+
+// stringFlag is a string flag without a default: setting it does not reset a value that
+// an earlier flag set parsed, and its value is never shown.
+type stringFlag struct{ p *string }
+
+func (f stringFlag) String() string     { return "" }
+func (f stringFlag) Set(s string) error { *f.p = s; return nil }

@@ -1,0 +1,110 @@
+// Package client talks to the Clusterwright REST API: authenticated JSON requests,
+// RFC 9457 problem replies as errors, and the Server-Sent Events of an operation.
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// requestTimeout bounds every request except event streams.
+const requestTimeout = 2 * time.Minute
+
+// Client calls one Clusterwright API with one bearer token. It never prints or returns
+// the token.
+type Client struct {
+	base  string // scheme://host[:port][/prefix], without a trailing slash
+	token string
+	http  *http.Client
+}
+
+// New returns a client of the API at baseURL (e.g. http://127.0.0.1:8080) using token.
+func New(baseURL, token string) (*Client, error) {
+	u, err := url.Parse(strings.TrimSpace(baseURL))
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("url %q: want http(s)://host[:port]", baseURL)
+	}
+	if u.User != nil {
+		return nil, errors.New("url: must not carry credentials; use --token or $CLUSTERWRIGHT_TOKEN")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("url %q: must not have a query or fragment", baseURL)
+	}
+	if strings.TrimSpace(token) == "" {
+		return nil, errors.New("token: is empty")
+	}
+	return &Client{base: strings.TrimSuffix(u.String(), "/"), token: token, http: &http.Client{}}, nil
+}
+
+// Response is a successful reply, read whole.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Do sends method path?query with body (JSON, when not nil) and returns the reply. A
+// reply with status 400 or above is returned as a *Problem error.
+func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body []byte) (*Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	resp, err := c.send(ctx, method, path, query, body, "application/json")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: read reply: %w", method, path, err)
+	}
+	if resp.StatusCode >= 400 {
+		return nil, parseProblem(resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+}
+
+// send builds and sends one authenticated request; the caller closes the body.
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, body []byte, accept string) (*http.Response, error) {
+	target := c.base + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", accept+", application/problem+json")
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("User-Agent", "cwctl")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		// *url.Error names the method and URL; the URL carries no credentials.
+		return nil, err
+	}
+	return resp, nil
+}
+
+// Path joins API path segments, escaping each one: Path("clusters", name).
+func Path(segments ...string) string {
+	var b strings.Builder
+	b.WriteString("/api/v1")
+	for _, s := range segments {
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(s))
+	}
+	return b.String()
+}

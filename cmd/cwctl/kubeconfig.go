@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/clusterwright/clusterwright/cmd/cwctl/internal/client"
+)
+
+func kubeconfigSetup(fs *flag.FlagSet) runFunc {
+	file := fs.String("o", "", "write the kubeconfig to `FILE` (mode 0600) instead of standard output")
+	return func(ctx context.Context, s *session, args []string) error {
+		resp, err := s.api.Do(ctx, "GET", client.Path("clusters", args[0], "kubeconfig"), nil, nil)
+		if err != nil {
+			return err
+		}
+		if *file == "" {
+			_, err := s.stdout.Write(resp.Body)
+			return err
+		}
+		if err := writePrivate(*file, resp.Body); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.stderr, "wrote the kubeconfig of cluster %s to %s\n", args[0], *file)
+		return nil
+	}
+}
+
+// writePrivate writes b to path readable by its owner only, also when path existed with
+// a wider mode.
+func writePrivate(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("write kubeconfig: %w", err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("write kubeconfig: %w", err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return fmt.Errorf("write kubeconfig %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write kubeconfig %s: %w", path, err)
+	}
+	return nil
+}

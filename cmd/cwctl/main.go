@@ -1,0 +1,17 @@
+// Command cwctl is the command-line client of the Clusterwright REST API: vCenters, IP
+// pools, clusters, operations (with live step changes) and the audit log. Run `cwctl help`.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := runMain(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
