@@ -197,6 +197,14 @@ func TestCLIAgainstTheRealStack(t *testing.T) {
 		t.Fatalf("ops watch of the sync:\n%s", r.stdout)
 	}
 
+	decode(t, run("ops", "watch", sync, "-o", "json"), &op)
+	if op.ID != sync || op.State != domain.OpSucceeded {
+		t.Fatalf("ops watch -o json = %+v", op)
+	}
+	if r = cwctl(t, "ops", "watch", "00000000-0000-0000-0000-000000000000"); r.code != 2 || !strings.Contains(r.stderr, "not found") {
+		t.Fatalf("ops watch of an unknown operation: exit %d %q", r.code, r.stderr)
+	}
+
 	// Cancel the provision once its addresses are leased; watching it ends with exit 1.
 	waitStep(t, provision, workflows.StepAllocateAddresses, domain.StepSucceeded)
 	if r = run("ops", "cancel", provision); !strings.Contains(r.stdout, provision) {
