@@ -52,14 +52,41 @@ function sseParser(onEvent) {
 }
 
 /** fieldCandidates lists the form fields an API field error may belong to, most precise
- *  first: "dns[1]" -> ["dns[1]", "dns"], "placement.datastore" -> [..., "placement"]. */
+ *  first: each shorter prefix of the path follows, so "worker_pools[0].cpus" ->
+ *  ["worker_pools[0].cpus", "worker_pools[0]", "worker_pools"]. */
 function fieldCandidates(name) {
-  const out = [name];
-  const noIndex = name.replace(/\[\d+\]$/, '');
-  if (!out.includes(noIndex)) out.push(noIndex);
-  const head = name.split(/[.[]/)[0];
-  if (!out.includes(head)) out.push(head);
+  const out = [];
+  for (let rest = name; rest;) {
+    out.push(rest);
+    const cut = rest.search(/(\.[^.[]*|\[\d+\])$/);
+    rest = cut > 0 ? rest.slice(0, cut) : '';
+  }
   return out;
+}
+
+/** setPath sets the member of obj at an API field path ("worker_pools[0].cpus"), making
+ *  the objects and arrays on the way. */
+function setPath(obj, path, value) {
+  const keys = [...path.matchAll(/\[(\d+)\]|([^.[\]]+)/g)].map((m) => (m[1] !== undefined ? Number(m[1]) : m[2]));
+  let node = obj;
+  keys.slice(0, -1).forEach((key, i) => {
+    if (node[key] === undefined) node[key] = typeof keys[i + 1] === 'number' ? [] : {};
+    node = node[key];
+  });
+  node[keys[keys.length - 1]] = value;
+  return obj;
+}
+
+/** placementChoices lists the inventory objects of datacenter dc (only those below the
+ *  path within, when given) as [value, label] pairs. The value is the object's name when
+ *  no other object of that kind in the datacenter has it, otherwise its full inventory
+ *  path, so that it names exactly one object as the API requires. */
+function placementChoices(objects, dc, within, label) {
+  const inDC = (objects || []).filter((o) => o.datacenter === dc);
+  return inDC.filter((o) => !within || o.path.startsWith(within + '/')).map((o) => {
+    const value = inDC.filter((x) => x.name === o.name).length === 1 ? o.name : o.path;
+    return [value, label ? label(o, value) : value];
+  });
 }
 
 /** fmtBytes shows a byte count in binary units: 1536 -> "1.5 KiB". */
@@ -247,6 +274,7 @@ async function errorFrom(res) {
 
 const get = (path, signal) => request('GET', path, undefined, signal);
 const post = (path, body, signal) => request('POST', path, body, signal);
+const del = (path, signal) => request('DELETE', path, undefined, signal);
 
 /** readEvents reads a Server-Sent Events stream with fetch(), calling onEvent(event, data)
  *  for each event. It returns true when the server sent "end", false when the stream
@@ -668,8 +696,15 @@ async function ippoolView(ctx, name) {
 // Clusters: every cluster with its phase and nodes, filterable by phase, paginated.
 async function clustersView(ctx) {
   const params = ctx.params;
-  const reply = await get('/clusters' + listQuery(params, ['phase', 'vcenter']), ctx.signal);
-  return page('Clusters', [],
+  const [reply, vcenters, versions, pools] = await Promise.all([
+    get('/clusters' + listQuery(params, ['phase', 'vcenter']), ctx.signal),
+    get('/vcenters', ctx.signal),
+    get('/kubernetes-versions', ctx.signal),
+    get('/ippools', ctx.signal),
+  ]);
+  const form = newClusterForm(vcenters.items, versions, pools.items);
+  form.hidden = reply.items.length > 0 || Boolean(params.get('cursor')) || Boolean(params.get('phase'));
+  return page('Clusters', [toggleForm('New cluster', form)], form,
     filterForm('/clusters', params, [
       selectFilter('Phase', 'phase', CLUSTER_PHASES, params.get('phase')),
       textFilter('vCenter', 'vcenter', params.get('vcenter'), { size: 10 }),
@@ -696,7 +731,11 @@ async function clusterView(ctx, name) {
   const spec = c.spec || {};
   const placement = spec.placement || {};
   const cp = spec.control_plane || {};
-  return page(`Cluster ${c.name}`, [link(withQuery('/operations', { cluster: c.name }), 'Operations →')],
+  const notices = el('div', { class: 'notices' });
+  const deletable = c.phase !== 'Deleted' && c.phase !== 'Deleting';
+  return page(`Cluster ${c.name}`, [link(withQuery('/operations', { cluster: c.name }), 'Operations →'),
+    kubeconfigButton(c.name, notices), deletable && deleteButton(c.name, notices)],
+    notices,
     facts([
       ['Phase', [badge(c.phase), c.phase_reason && ` ${c.phase_reason}`]],
       ['vCenter', link('/vcenters/' + enc(c.vcenter), c.vcenter)],
@@ -737,6 +776,284 @@ async function clusterView(ctx, name) {
       { title: 'Chart version', cell: (a) => orDash(a.chart_version) },
       { title: 'Status', cell: (a) => badge(a.status) },
     ], c.addons, 'No add-on installed yet.'));
+}
+
+// ---------------------------------------------------------------------------------------
+// New cluster: a form whose inputs are named by the API's field paths ("control_plane.cpus",
+// "worker_pools[0].replicas"), so that the body is built from the names and each field
+// error of a 400/422 lands next to the input it names.
+
+const NODE_DEFAULTS = { cpus: 4, memory_mib: 8192, disk_gib: 60 };
+const NODE_MINIMUMS = { cpus: 2, memory_mib: 4096, disk_gib: 40 };
+
+/** numberField is a whole-number input with the API's minimum. */
+function numberField(label, name, value, min, hint) {
+  return field(label, name, { type: 'number', step: 1, min, value, required: true }, hint);
+}
+
+/** selectField renders a labelled select of [value, label] pairs with a place for its error. */
+function selectField(label, name, options, selected, hint) {
+  const id = 'f-' + name;
+  const select = el('select', { id, name });
+  setChoices(select, options, selected);
+  return el('div', { class: 'field', 'data-field': name },
+    el('label', { for: id }, label), select,
+    hint && el('small', { class: 'hint' }, hint),
+    el('div', { class: 'field-error' }));
+}
+
+/** setChoices replaces a select's options, keeping its value when it is still offered. */
+function setChoices(select, options, selected) {
+  const keep = selected !== undefined ? selected : select.value;
+  replace(select, options.map(([value, label]) => el('option', { value }, label)));
+  if (options.some(([value]) => value === keep)) select.value = keep;
+}
+
+/** errorSlot is where field errors about a whole group (a pool, "placement") show. */
+function errorSlot(name) {
+  return el('div', { class: 'field slot', 'data-field': name }, el('div', { class: 'field-error' }));
+}
+
+/** specFromForm builds the request body from the form's named inputs: checkboxes as
+ *  booleans, number inputs (and selects marked data-type=number) as numbers (left out
+ *  when empty, so the API names them),
+ *  everything else as trimmed text. */
+function specFromForm(form) {
+  const spec = {};
+  for (const input of form.querySelectorAll('input[name], select[name]')) {
+    if (input.type === 'checkbox') setPath(spec, input.name, input.checked);
+    else if (input.type === 'number' || input.dataset.type === 'number') {
+      if (input.value !== '') setPath(spec, input.name, Number(input.value));
+    } else setPath(spec, input.name, input.value.trim());
+  }
+  return spec;
+}
+
+/** newClusterForm posts a cluster spec and opens the provisioning operation. */
+function newClusterForm(vcenters, versions, pools) {
+  const placement = placementFields();
+  const workers = workerPools();
+  const form = el('form', { class: 'card cluster-form', novalidate: true },
+    el('h2', {}, 'New cluster'),
+    el('fieldset', {}, el('legend', {}, 'Cluster'),
+      el('div', { class: 'grid' },
+        field('Name', 'name', { placeholder: 'dev-east', required: true, autocomplete: 'off' }, 'lower-case letters, digits and dashes'),
+        selectField('vCenter', 'vcenter', [['', vcenters.length ? 'choose…' : 'no vCenter registered']].concat(vcenters.map((v) => [v.name, v.name]))),
+        selectField('Kubernetes version', 'kubernetes_version',
+          versions.versions.map((v) => [v, v === versions.default ? `${v} (default)` : v]), versions.default))),
+    placement.node,
+    el('fieldset', {}, el('legend', {}, 'Control plane'),
+      el('div', { class: 'grid' },
+        selectField('Replicas', 'control_plane.replicas', [1, 3, 5, 7].map((n) => [String(n), String(n)]), '1', 'odd, so that etcd keeps a majority'),
+        numberField('vCPUs', 'control_plane.cpus', NODE_DEFAULTS.cpus, NODE_MINIMUMS.cpus, 'at least 2'),
+        numberField('Memory (MiB)', 'control_plane.memory_mib', NODE_DEFAULTS.memory_mib, NODE_MINIMUMS.memory_mib, 'at least 4096'),
+        numberField('Disk (GiB)', 'control_plane.disk_gib', NODE_DEFAULTS.disk_gib, NODE_MINIMUMS.disk_gib, 'at least 40'))),
+    workers.node,
+    el('fieldset', {}, el('legend', {}, 'Network'),
+      el('div', { class: 'grid' },
+        selectField('IP pool', 'network.ip_pool', [['', pools.length ? 'choose…' : 'no IP pool yet']].concat(
+          pools.map((p) => [p.name, `${p.name} (${p.cidr}, ${p.free} free)`])), undefined, 'node addresses are leased from it'),
+        field('Pod CIDR', 'network.pod_cidr', { value: '10.244.0.0/16' }),
+        field('Service CIDR', 'network.service_cidr', { value: '10.96.0.0/12' })),
+      errorSlot('network')),
+    el('fieldset', {}, el('legend', {}, 'Add-ons'),
+      el('div', { class: 'grid' },
+        checkbox('Antrea Multi-cluster (for ClusterSets)', 'addons.antrea.multicluster'),
+        selectField('Antrea traffic encryption', 'addons.antrea.traffic_encryption', ['none', 'ipsec', 'wireguard'].map((m) => [m, m]), 'none'),
+        field('CSI storage policy', 'addons.vsphere_csi.storage_policy', { placeholder: 'vSAN Default Storage Policy' }, 'empty for none'),
+        checkbox('CSI StorageClass is the default class', 'addons.vsphere_csi.default_class'),
+        checkbox('Install KubeSphere', 'addons.kubesphere.enabled'),
+        selectField('KubeSphere role', 'addons.kubesphere.role', [['host', 'host'], ['member', 'member']], 'host')),
+      errorSlot('addons')),
+    el('div', { class: 'form-error' }),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Create cluster')));
+  form.querySelector('[name="addons.vsphere_csi.default_class"]').checked = true;
+  form.querySelector('[name="control_plane.replicas"]').dataset.type = 'number';
+  const vcenter = form.querySelector('[name=vcenter]');
+  vcenter.addEventListener('change', () => placement.load(vcenter.value));
+  if (vcenters.length === 1) {
+    vcenter.value = vcenters[0].name;
+    placement.load(vcenter.value);
+  }
+  workers.add('default');
+  return submitForm(form, () => post('/clusters', specFromForm(form)), (reply) => go('/operations/' + enc(reply.operation.id)));
+}
+
+/** placementFields are the placement selects, filled from the chosen vCenter's recorded
+ *  inventory: the datacenter narrows every other list, the compute cluster the resource pools. */
+function placementFields() {
+  const none = [['', '—']];
+  const note = el('div', { class: 'muted' }, 'Choose a vCenter to see its inventory.');
+  const fields = {
+    datacenter: selectField('Datacenter', 'placement.datacenter', none),
+    compute_cluster: selectField('Compute cluster', 'placement.compute_cluster', none),
+    resource_pool: selectField('Resource pool', 'placement.resource_pool', none, undefined, 'optional'),
+    folder: selectField('VM folder', 'placement.folder', none, undefined, 'optional'),
+    datastore: selectField('Datastore', 'placement.datastore', none),
+    network: selectField('Network', 'placement.network', none),
+    template: selectField('Template', 'placement.template', none, undefined, 'Linux, hardware version 15 or later'),
+  };
+  const select = (key) => fields[key].querySelector('select');
+  let inventory = null;
+  const objectOf = (list, dc, name) => (inventory[list] || []).find((o) => o.datacenter === dc && (o.name === name || o.path === name));
+  function fillPools() {
+    const dc = select('datacenter').value;
+    const cc = inventory && objectOf('compute_clusters', dc, select('compute_cluster').value);
+    setChoices(select('resource_pool'), [['', "the compute cluster's root pool"]].concat(
+      cc ? belowPath(inventory.resource_pools, dc, cc.path) : []));
+  }
+  function fillDatacenter() {
+    const dc = select('datacenter').value;
+    const dcObj = (inventory.datacenters || []).find((d) => d.name === dc);
+    const choose = (list) => [['', 'choose…']].concat(list);
+    setChoices(select('compute_cluster'), choose(placementChoices(inventory.compute_clusters, dc)));
+    setChoices(select('folder'), [['', "the datacenter's VM folder"]].concat(
+      dcObj ? belowPath(inventory.folders, dc, dcObj.path + '/vm') : []));
+    setChoices(select('datastore'), choose(placementChoices(inventory.datastores, dc, '', (o, v) =>
+      (o.datastore ? `${v} (${fmtBytes(o.datastore.free_bytes)} free)` : v))));
+    setChoices(select('network'), choose(placementChoices(inventory.networks, dc)));
+    setChoices(select('template'), choose(placementChoices(inventory.templates, dc, '', (o, v) =>
+      (o.template && o.template.hardware_version ? `${v} (vmx-${o.template.hardware_version})` : v))));
+    fillPools();
+  }
+  select('datacenter').addEventListener('change', fillDatacenter);
+  select('compute_cluster').addEventListener('change', fillPools);
+  async function load(name) {
+    inventory = null;
+    replace(note, name ? 'Loading the inventory…' : 'Choose a vCenter to see its inventory.');
+    for (const key of Object.keys(fields)) setChoices(select(key), none);
+    if (!name) return;
+    try {
+      const inv = await get(`/vcenters/${enc(name)}/inventory`);
+      if (document.querySelector('[name=vcenter]') && document.querySelector('[name=vcenter]').value !== name) return;
+      inventory = inv;
+      const dcs = inv.datacenters || [];
+      replace(note, dcs.length ? ['Inventory synced ', timeEl(inv.synced_at), '.'] : 'The inventory is empty: sync the vCenter first.');
+      setChoices(select('datacenter'), dcs.map((d) => [d.name, d.name]), dcs.length ? dcs[0].name : '');
+      fillDatacenter();
+    } catch (err) {
+      replace(note, problemBox(err));
+    }
+  }
+  const node = el('fieldset', {}, el('legend', {}, 'Placement'), note,
+    el('div', { class: 'grid' }, Object.values(fields)), errorSlot('placement'));
+  return { node, load };
+}
+
+/** belowPath offers the objects below an inventory path by their full path (a relative
+ *  one would be read below the root pool or VM folder), labelled relative to it. */
+function belowPath(objects, dc, path) {
+  return (objects || []).filter((o) => o.datacenter === dc && o.path.startsWith(path + '/'))
+    .map((o) => [o.path, o.path.slice(path.length + 1)]);
+}
+
+/** workerPools is the list of worker pool inputs with Add and Remove buttons; the inputs
+ *  are renumbered after a removal so their names match the array the API receives. */
+function workerPools() {
+  const list = el('div', { class: 'pools' });
+  function renumber() {
+    [...list.children].forEach((pool, i) => {
+      pool.querySelector('legend').textContent = `Worker pool ${i + 1}`;
+      pool.querySelector('.slot').dataset.field = `worker_pools[${i}]`;
+      for (const slot of pool.querySelectorAll('.field[data-key]')) {
+        const name = `worker_pools[${i}].${slot.dataset.key}`;
+        slot.dataset.field = name;
+        slot.querySelector('label').htmlFor = 'f-' + name;
+        Object.assign(slot.querySelector('input'), { id: 'f-' + name, name });
+      }
+    });
+  }
+  function add(name) {
+    const keyed = (key, node) => {
+      node.dataset.key = key;
+      return node;
+    };
+    const pool = el('fieldset', { class: 'pool' }, el('legend', {}),
+      el('div', { class: 'grid' },
+        keyed('name', field('Pool name', 'pool-name', { value: name || '', required: true })),
+        keyed('replicas', numberField('Replicas', 'pool-replicas', 2, 0, '0 to 500')),
+        keyed('cpus', numberField('vCPUs', 'pool-cpus', NODE_DEFAULTS.cpus, NODE_MINIMUMS.cpus, 'at least 2')),
+        keyed('memory_mib', numberField('Memory (MiB)', 'pool-memory', NODE_DEFAULTS.memory_mib, NODE_MINIMUMS.memory_mib, 'at least 4096')),
+        keyed('disk_gib', numberField('Disk (GiB)', 'pool-disk', NODE_DEFAULTS.disk_gib, NODE_MINIMUMS.disk_gib, 'at least 40'))),
+      errorSlot(''),
+      el('div', { class: 'actions' }, el('button', { type: 'button', class: 'small', onclick: () => { pool.remove(); renumber(); } }, 'Remove pool')));
+    list.append(pool);
+    renumber();
+  }
+  const node = el('fieldset', {}, el('legend', {}, 'Worker pools'),
+    list, errorSlot('worker_pools'),
+    el('div', { class: 'actions' }, el('button', { type: 'button', onclick: () => add('') }, 'Add worker pool')),
+    el('small', { class: 'hint' }, 'No pool makes a control-plane-only cluster.'));
+  return { node, add };
+}
+
+// ---------------------------------------------------------------------------------------
+// A cluster's lifecycle actions: delete (confirmed in a dialog) and the admin kubeconfig.
+
+/** deleteButton opens a dialog that confirms the deletion and asks whether the vSphere
+ *  volumes go too; a 409 names the operation that keeps the cluster busy. */
+function deleteButton(name, notices) {
+  const volumes = el('input', { id: 'delete-volumes', type: 'checkbox' });
+  const confirm = el('button', { type: 'submit', class: 'danger' }, 'Delete cluster');
+  const dialog = el('dialog', { class: 'confirm', 'aria-labelledby': 'delete-title' },
+    el('form', { method: 'dialog' },
+      el('h2', { id: 'delete-title' }, `Delete cluster ${name}?`),
+      el('p', {}, 'Every VM, IP lease and record of the cluster is removed. This cannot be undone.'),
+      el('div', { class: 'field check' }, volumes,
+        el('label', { for: 'delete-volumes' }, 'Also delete its vSphere volumes (the persistent volumes its CSI driver made)')),
+      el('div', { class: 'actions' },
+        el('button', { type: 'button', onclick: () => dialog.close() }, 'Keep it'), confirm)));
+  dialog.querySelector('form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    confirm.disabled = true;
+    replace(notices);
+    try {
+      const reply = await del('/clusters/' + enc(name) + (volumes.checked ? '?delete_volumes=true' : ''));
+      dialog.close();
+      go('/operations/' + enc(reply.operation.id));
+    } catch (err) {
+      dialog.close();
+      replace(notices, err instanceof ApiError && err.status === 409 && err.problem.operation
+        ? el('div', { class: 'alert error', role: 'alert' }, el('strong', {}, `Cluster ${name} is busy. `),
+          'Another operation of it is running: ',
+          link('/operations/' + enc(err.problem.operation), err.problem.operation),
+          '. Wait for it to end or cancel it, then delete again.')
+        : problemBox(err));
+    } finally {
+      confirm.disabled = false;
+    }
+  });
+  const open = el('button', { type: 'button', class: 'danger', onclick: () => {
+    volumes.checked = false;
+    dialog.showModal();
+  } }, 'Delete…');
+  return [open, dialog];
+}
+
+/** kubeconfigButton downloads the admin kubeconfig as <name>.kubeconfig. The YAML goes
+ *  from the reply into a Blob and out through a download link; it never enters the page.
+ *  The portal does not know the token's role, so a 403 is explained when it comes. */
+function kubeconfigButton(name, notices) {
+  return actionButton('Download kubeconfig', '', notices, async () => {
+    const res = await fetch(`${API_BASE}/clusters/${enc(name)}/kubeconfig`,
+      { headers: authHeaders('application/yaml'), cache: 'no-store' });
+    if (!res.ok) {
+      const err = await errorFrom(res);
+      if (err.status === 403) {
+        replace(notices, el('div', { class: 'alert error', role: 'alert' }, el('strong', {}, 'Administrators only. '),
+          "A cluster's kubeconfig grants cluster-admin rights, so only a token with the admin role may download it; ask an administrator."));
+        return;
+      }
+      throw err;
+    }
+    const url = URL.createObjectURL(await res.blob());
+    const a = el('a', { href: url, download: `${name}.kubeconfig`, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    replace(notices, el('p', { class: 'alert info' }, `Saved ${name}.kubeconfig. Keep it safe: it grants cluster-admin rights.`));
+  });
 }
 
 // Operations: every long-running operation, filterable by state, kind, cluster and actor.
@@ -963,7 +1280,7 @@ function start() {
 
 if (typeof module === 'object' && module.exports) {
   // Under node (the Go test), export the pure helpers instead of starting the app.
-  module.exports = { sseParser, fieldCandidates, fmtBytes, fmtDuration, parseHash, withQuery, stateClass };
+  module.exports = { sseParser, fieldCandidates, setPath, placementChoices, fmtBytes, fmtDuration, parseHash, withQuery, stateClass };
 } else {
   document.addEventListener('DOMContentLoaded', start);
 }

@@ -24,7 +24,35 @@ assert.deepEqual(parse(['data: incomplete\n']), []);
 // Field errors find their form field.
 assert.deepEqual(app.fieldCandidates('dns[1]'), ['dns[1]', 'dns']);
 assert.deepEqual(app.fieldCandidates('placement.datastore'), ['placement.datastore', 'placement']);
-assert.deepEqual(app.fieldCandidates('worker_pools[0].cpus'), ['worker_pools[0].cpus', 'worker_pools']);
+assert.deepEqual(app.fieldCandidates('worker_pools[0].cpus'), ['worker_pools[0].cpus', 'worker_pools[0]', 'worker_pools']);
+assert.deepEqual(app.fieldCandidates('addons.antrea.traffic_encryption'),
+  ['addons.antrea.traffic_encryption', 'addons.antrea', 'addons']);
+
+// Form names become the request body.
+const spec = {};
+app.setPath(spec, 'name', 'dev');
+app.setPath(spec, 'control_plane.cpus', 2);
+app.setPath(spec, 'worker_pools[0].name', 'default');
+app.setPath(spec, 'worker_pools[1].replicas', 3);
+app.setPath(spec, 'addons.antrea.multicluster', true);
+assert.deepEqual(spec, {
+  name: 'dev', control_plane: { cpus: 2 },
+  worker_pools: [{ name: 'default' }, { replicas: 3 }],
+  addons: { antrea: { multicluster: true } },
+});
+
+// Placement choices: names where unique in the datacenter, full paths where not.
+const pools = [
+  { name: 'Resources', path: '/DC0/host/C0/Resources', datacenter: 'DC0' },
+  { name: 'web', path: '/DC0/host/C0/Resources/web', datacenter: 'DC0' },
+  { name: 'Resources', path: '/DC0/host/C1/Resources', datacenter: 'DC0' },
+  { name: 'web', path: '/DC1/host/C0/Resources/web', datacenter: 'DC1' },
+];
+assert.deepEqual(app.placementChoices(pools, 'DC0'),
+  [['/DC0/host/C0/Resources', '/DC0/host/C0/Resources'], ['web', 'web'], ['/DC0/host/C1/Resources', '/DC0/host/C1/Resources']]);
+assert.deepEqual(app.placementChoices(pools, 'DC0', '/DC0/host/C0', (o, v) => `${v} (${o.name})`),
+  [['/DC0/host/C0/Resources', '/DC0/host/C0/Resources (Resources)'], ['web', 'web (web)']]);
+assert.deepEqual(app.placementChoices(undefined, 'DC0'), []);
 assert.deepEqual(app.fieldCandidates('name'), ['name']);
 
 // Formatting.
