@@ -36,23 +36,9 @@ func startClusterAPI(t *testing.T, opts sim.VCenterOptions, prepare func(context
 		c := vcenterClient(ctx, t, env)
 		prepare(ctx, c)
 	}
-	r := env.Do("POST", "/api/v1/vcenters", env.AdminToken, env.VCenterInput("vc1"))
-	if r.Status != http.StatusCreated {
-		t.Fatalf("register vCenter: %d %s", r.Status, r.Body)
-	}
-	var created struct{ Operation domain.Operation }
-	r.JSON(t, &created)
-	if op := env.WaitOperation(created.Operation.ID); op.State != domain.OpSucceeded {
-		t.Fatalf("inventory sync: %+v", op)
-	}
-	for _, pool := range []domain.IPPoolInput{
-		{Name: "lab", CIDR: "127.71.0.0/24", RangeStart: "127.71.0.10", RangeEnd: "127.71.0.250", Gateway: "127.71.0.1"},
-		{Name: "tiny", CIDR: "127.72.0.0/24", RangeStart: "127.72.0.10", RangeEnd: "127.72.0.14", Gateway: "127.72.0.1"},
-	} {
-		if r := env.Do("POST", "/api/v1/ippools", env.AdminToken, pool); r.Status != http.StatusCreated {
-			t.Fatalf("create pool %s: %d %s", pool.Name, r.Status, r.Body)
-		}
-	}
+	env.RegisterVCenter("vc1")
+	env.CreateIPPool(domain.IPPoolInput{Name: "lab", CIDR: "127.71.0.0/24", RangeStart: "127.71.0.10", RangeEnd: "127.71.0.250", Gateway: "127.71.0.1"})
+	env.CreateIPPool(domain.IPPoolInput{Name: "tiny", CIDR: "127.72.0.0/24", RangeStart: "127.72.0.10", RangeEnd: "127.72.0.14", Gateway: "127.72.0.1"})
 	return env
 }
 

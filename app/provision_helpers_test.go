@@ -34,20 +34,9 @@ func startDatacenter(t *testing.T, net string, faults *sim.Faults) *apptest.Env 
 // the IP pool "lab" of 127.<net>.0.10-250.
 func registerLab(t *testing.T, env *apptest.Env, net string) {
 	t.Helper()
-	r := env.Do("POST", "/api/v1/vcenters", env.AdminToken, env.VCenterInput("vc1"))
-	if r.Status != http.StatusCreated {
-		t.Fatalf("register vCenter: %d %s", r.Status, r.Body)
-	}
-	var created struct{ Operation domain.Operation }
-	r.JSON(t, &created)
-	if op := env.WaitOperation(created.Operation.ID); op.State != domain.OpSucceeded {
-		t.Fatalf("sync: %+v", op)
-	}
-	pool := domain.IPPoolInput{Name: "lab", CIDR: "127." + net + ".0.0/24", RangeStart: "127." + net + ".0.10",
-		RangeEnd: "127." + net + ".0.250", Gateway: "127." + net + ".0.1", DNS: []string{"127.0.0.53"}}
-	if r := env.Do("POST", "/api/v1/ippools", env.AdminToken, pool); r.Status != http.StatusCreated {
-		t.Fatalf("create pool: %d %s", r.Status, r.Body)
-	}
+	env.RegisterVCenter("vc1")
+	env.CreateIPPool(domain.IPPoolInput{Name: "lab", CIDR: "127." + net + ".0.0/24", RangeStart: "127." + net + ".0.10",
+		RangeEnd: "127." + net + ".0.250", Gateway: "127." + net + ".0.1", DNS: []string{"127.0.0.53"}})
 }
 
 // clusterSpec is a small cluster with every add-on, in the simulator's default placement.

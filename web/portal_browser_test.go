@@ -75,19 +75,8 @@ func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Act
 func startPortal(t *testing.T) *apptest.Env {
 	t.Helper()
 	env := apptest.Start(t)
-	r := env.Do("POST", "/api/v1/vcenters", env.AdminToken, env.VCenterInput("vc1"))
-	if r.Status != http.StatusCreated {
-		t.Fatalf("register vCenter: %d %s", r.Status, r.Body)
-	}
-	var created struct{ Operation domain.Operation }
-	r.JSON(t, &created)
-	if op := env.WaitOperation(created.Operation.ID); op.State != domain.OpSucceeded {
-		t.Fatalf("inventory sync: %+v", op)
-	}
-	pool := domain.IPPoolInput{Name: "lab", CIDR: "127.74.0.0/24", RangeStart: "127.74.0.10", RangeEnd: "127.74.0.250", Gateway: "127.74.0.1"}
-	if r := env.Do("POST", "/api/v1/ippools", env.AdminToken, pool); r.Status != http.StatusCreated {
-		t.Fatalf("create pool: %d %s", r.Status, r.Body)
-	}
+	env.RegisterVCenter("vc1")
+	env.CreateIPPool(domain.IPPoolInput{Name: "lab", CIDR: "127.74.0.0/24", RangeStart: "127.74.0.10", RangeEnd: "127.74.0.250", Gateway: "127.74.0.1"})
 	return env
 }
 

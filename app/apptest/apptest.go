@@ -222,6 +222,29 @@ func (e *Env) VCenterInput(name string) domain.VCenterInput {
 	return domain.VCenterInput{Name: name, Server: e.VCenter.URL().String(), Username: e.VCenter.Username, Password: e.VCenter.Password, Insecure: true}
 }
 
+// RegisterVCenter registers the simulated vCenter under name through the API and waits
+// for its first inventory sync to succeed.
+func (e *Env) RegisterVCenter(name string) {
+	e.t.Helper()
+	r := e.Do("POST", "/api/v1/vcenters", e.AdminToken, e.VCenterInput(name))
+	if r.Status != http.StatusCreated {
+		e.t.Fatalf("register vCenter %s: %d %s", name, r.Status, r.Body)
+	}
+	var created struct{ Operation domain.Operation }
+	r.JSON(e.t, &created)
+	if op := e.WaitOperation(created.Operation.ID); op.State != domain.OpSucceeded {
+		e.t.Fatalf("inventory sync of %s: %+v", name, op)
+	}
+}
+
+// CreateIPPool creates an IP pool through the API.
+func (e *Env) CreateIPPool(pool domain.IPPoolInput) {
+	e.t.Helper()
+	if r := e.Do("POST", "/api/v1/ippools", e.AdminToken, pool); r.Status != http.StatusCreated {
+		e.t.Fatalf("create pool %s: %d %s", pool.Name, r.Status, r.Body)
+	}
+}
+
 // WaitOperation polls the operation until it ends (within 2 minutes) and returns it.
 func (e *Env) WaitOperation(id string) domain.Operation {
 	e.t.Helper()
