@@ -120,3 +120,12 @@ func (s *Store) attachNodes(ctx context.Context, clusters []domain.Cluster) erro
 	}
 	return arows.Err()
 }
+
+// DeleteClusterRecord removes a cluster's row (and, by cascade, its nodes, add-ons and
+// secrets) for good: only for a cluster whose provisioning never started.
+func (s *Store) DeleteClusterRecord(ctx context.Context, id string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM clusters WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("delete cluster %s: %w", id, err)
+	}
+	return nil
+}

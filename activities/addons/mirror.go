@@ -15,17 +15,6 @@ func MirroredSources(location string) (Sources, error) {
 	if location == "" {
 		return s, nil
 	}
-	set := func(src *Source) {
-		*src = Source{Chart: src.Chart, Version: src.Version}
-		switch {
-		case strings.HasPrefix(location, "oci://"):
-			src.OCI = location
-		case strings.HasPrefix(location, "http://"), strings.HasPrefix(location, "https://"):
-			src.RepoURL = location
-		default:
-			src.Dir = location
-		}
-	}
 	if strings.Contains(location, "://") && !strings.HasPrefix(location, "oci://") {
 		u, err := url.Parse(location)
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
@@ -33,7 +22,15 @@ func MirroredSources(location string) (Sources, error) {
 		}
 	}
 	for _, src := range []*Source{&s.Antrea, &s.CPI, &s.CSI, &s.KubeSphere} {
-		set(src)
+		*src = Source{Chart: src.Chart, Version: src.Version}
+		switch {
+		case strings.HasPrefix(location, "oci://"):
+			src.OCI = location
+		case strings.Contains(location, "://"):
+			src.RepoURL = location
+		default:
+			src.Dir = location
+		}
 	}
 	return s, s.Validate()
 }
