@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"go.temporal.io/sdk/client"
 
@@ -28,6 +29,11 @@ type Config struct {
 	Metrics      *metrics.Metrics
 	Logger       *slog.Logger
 	Portal       http.Handler // the web portal, served at / (optional)
+	// DecisionTimeout is how long a failed step waits for a decision when the request
+	// does not say (default domain.DefaultDecisionTimeout).
+	DecisionTimeout time.Duration
+	// EventKeepAlive is how often a quiet event stream gets a comment (default 15 s).
+	EventKeepAlive time.Duration
 }
 
 // API serves the REST API.
@@ -39,12 +45,23 @@ type API struct {
 	metrics  *metrics.Metrics
 	logger   *slog.Logger
 	portal   http.Handler
+	// decisionTimeout is the default of requests' decision_timeout.
+	decisionTimeout time.Duration
+	// eventKeepAlive is how often a quiet event stream gets a comment.
+	eventKeepAlive time.Duration
 }
 
 // New returns the API for cfg.
 func New(cfg Config) *API {
+	if cfg.DecisionTimeout <= 0 {
+		cfg.DecisionTimeout = domain.DefaultDecisionTimeout
+	}
+	if cfg.EventKeepAlive <= 0 {
+		cfg.EventKeepAlive = eventKeepAlive
+	}
 	return &API{
 		store: cfg.Store, ops: cfg.Operations, temporal: cfg.Temporal, check: cfg.CheckVCenter,
-		metrics: cfg.Metrics, logger: cfg.Logger, portal: cfg.Portal,
+		metrics: cfg.Metrics, logger: cfg.Logger, portal: cfg.Portal, decisionTimeout: cfg.DecisionTimeout,
+		eventKeepAlive: cfg.EventKeepAlive,
 	}
 }

@@ -12,18 +12,26 @@ import (
 	"github.com/clusterwright/clusterwright/workflows"
 )
 
+// ClusterRequest is the body of POST /api/v1/clusters: the cluster's spec and, beside
+// it, what a failed step of its provisioning does.
+type ClusterRequest struct {
+	domain.ClusterSpec
+	domain.FailurePolicy
+}
+
 // createCluster validates a spec, checks it against the inventory (placement, template,
 // datastore room, free addresses), records the cluster and starts its provisioning.
 // Any failure before the workflow starts leaves nothing behind.
 func (a *API) createCluster(w http.ResponseWriter, r *http.Request) {
-	var spec domain.ClusterSpec
-	if !a.decode(w, r, &spec) {
+	var req ClusterRequest
+	if !a.decode(w, r, &req) {
 		return
 	}
 	ctx := r.Context()
+	spec, policy := req.ClusterSpec, req.FailurePolicy
 	setAuditTarget(ctx, "cluster/"+spec.Name)
 	spec.Defaults()
-	if err := spec.Validate(); err != nil {
+	if err := validateAll(spec.Validate(), a.checkPolicy(&policy)); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -40,8 +48,8 @@ func (a *API) createCluster(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	started, err := a.startClusterOperation(ctx, domain.OpProvisionCluster, c, workflows.ProvisionCluster, func(opID string) any {
-		return workflows.ProvisionClusterInput{OperationID: opID, ClusterID: c.ID, VCenterID: c.VCenterID, Spec: spec}
+	started, err := a.startClusterOperation(ctx, domain.OpProvisionCluster, c, policy, workflows.ProvisionCluster, func(opID string) any {
+		return workflows.ProvisionClusterInput{OperationID: opID, ClusterID: c.ID, VCenterID: c.VCenterID, Spec: spec, Policy: policy}
 	})
 	if err != nil {
 		if derr := a.store.DeleteClusterRecord(context.WithoutCancel(ctx), c.ID); derr != nil {
@@ -54,7 +62,7 @@ func (a *API) createCluster(w http.ResponseWriter, r *http.Request) {
 }
 
 // deleteCluster starts the deletion of a cluster; ?delete_volumes=true deletes its
-// vSphere volumes first.
+// vSphere volumes first; ?on_failure= and ?decision_timeout= say what a failed step does.
 func (a *API) deleteCluster(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	c := clusterOf(r)
@@ -67,12 +75,13 @@ func (a *API) deleteCluster(w http.ResponseWriter, r *http.Request) {
 		}
 		deleteVolumes = b
 	}
-	if err := v.Err(); err != nil {
+	policy := queryPolicy(r)
+	if err := validateAll(v.Err(), a.checkPolicy(&policy)); err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	started, err := a.startClusterOperation(ctx, domain.OpDeleteCluster, c, workflows.DeleteCluster, func(opID string) any {
-		return workflows.DeleteClusterInput{OperationID: opID, ClusterID: c.ID, VCenterID: c.VCenterID, DeleteVolumes: deleteVolumes}
+	started, err := a.startClusterOperation(ctx, domain.OpDeleteCluster, c, policy, workflows.DeleteCluster, func(opID string) any {
+		return workflows.DeleteClusterInput{OperationID: opID, ClusterID: c.ID, VCenterID: c.VCenterID, DeleteVolumes: deleteVolumes, Policy: policy}
 	})
 	if err != nil {
 		a.fail(w, r, err)
@@ -112,10 +121,11 @@ func (a *API) getKubeconfig(w http.ResponseWriter, r *http.Request) {
 
 // startClusterOperation starts workflow fn as an operation of kind on cluster c: one at
 // a time per cluster, as the workflow id is the cluster's.
-func (a *API) startClusterOperation(ctx context.Context, kind string, c domain.Cluster, fn any, input func(operationID string) any) (domain.Operation, error) {
+func (a *API) startClusterOperation(ctx context.Context, kind string, c domain.Cluster, policy domain.FailurePolicy, fn any, input func(operationID string) any) (domain.Operation, error) {
 	op := domain.Operation{
 		Kind: kind, Target: domain.Target{Kind: "cluster", ID: c.ID, Name: c.Name},
 		Actor: actorName(ctx), RequestID: requestID(ctx), WorkflowID: workflows.ClusterWorkflowID(c.ID),
+		FailurePolicy: policy,
 	}
 	started, err := a.ops.Start(ctx, op, fn, input)
 	if err == nil {

@@ -547,6 +547,10 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 		"Target":          domain.Target{},
 		"Operation":       domain.Operation{},
 		"Step":            domain.Step{},
+		"StepRun":         domain.StepRun{},
+		"StepAttempt":     domain.StepAttempt{},
+		"Decision":        domain.Decision{},
+		"ActiveOperation": domain.ActiveOperation{},
 		"OperationReply":  OperationReply{},
 		"OperationList":   List[domain.Operation]{},
 		"AuditEvent":      domain.AuditEvent{},
@@ -556,7 +560,7 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 		"TokenInput":        domain.TokenInput{},
 		"VCenterInput":      domain.VCenterInput{},
 		"IPPoolInput":       domain.IPPoolInput{},
-		"ClusterSpecInput":  domain.ClusterSpec{},
+		"ClusterSpecInput":  ClusterRequest{},
 		"PlacementInput":    domain.Placement{},
 		"ControlPlaneInput": domain.NodeShape{},
 		"WorkerPoolInput":   domain.WorkerPool{},
@@ -719,11 +723,20 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 	done := running
 	done.State, done.Error, done.FinishedAt = domain.OpFailed, "boom", &later
 	done.Params = json.RawMessage(`{"pool":"default","replicas":3}`)
+	done.FailurePolicy = domain.FailurePolicy{OnFailure: domain.OnFailureWait, DecisionTimeout: "24h0m0s"}
 	done.Steps = []domain.Step{
-		{Name: "collect-inventory", State: domain.StepFailed, Attempts: 3, StartedAt: &now, FinishedAt: &later, Error: "boom"},
-		{Name: "record", State: domain.StepSkipped},
-		{Name: "notify", State: domain.StepPending},
+		{Name: "collect-inventory", State: domain.StepFailed, Attempts: 3, StartedAt: &now, FinishedAt: &later, Error: "boom",
+			Runs: []domain.StepRun{
+				{Run: 1, State: domain.StepFailed, Actor: "admin", StartedAt: now, FinishedAt: &later, Error: "boom",
+					Attempts: []domain.StepAttempt{{Attempt: 1, State: domain.StepFailed, StartedAt: now, FinishedAt: &later, Error: "boom"},
+						{Attempt: 2, State: domain.StepRunning, StartedAt: later}}},
+				{Run: 2, State: domain.StepRunning, Actor: "alice", StartedAt: later, Attempts: []domain.StepAttempt{}}}},
+		{Name: "record", State: domain.StepSkipped, Runs: []domain.StepRun{}},
+		{Name: "notify", State: domain.StepPending, Runs: []domain.StepRun{}},
 	}
+	waiting := running
+	waiting.State = domain.OpAwaitingDecision
+	waiting.Decision = &domain.Decision{Step: "collect-inventory", Reason: "boom", Since: now, Deadline: later}
 	yes := true
 	spec := domain.ClusterSpec{Name: "dev-east", VCenter: "vc1",
 		Placement: domain.Placement{Datacenter: "DC0", ComputeCluster: "DC0_C0", Datastore: "LocalDS_0",
@@ -742,7 +755,8 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		ControlPlaneEndpoint: "https://10.0.0.10:6443", CertificateExpiry: &later, CreatedBy: "admin", CreatedAt: now, UpdatedAt: now,
 		Nodes: []domain.Node{{Name: "dev-east-cp-0", Role: "control-plane", IP: "10.0.0.11", VM: "vm-42", KubeletVersion: "v1.34.2", Ready: true},
 			{Name: "dev-east-default-0", Role: "worker", Pool: "default"}},
-		Addons: []domain.Addon{{Name: "antrea", ChartVersion: "2.4.0", Status: "deployed"}}}
+		Addons: []domain.Addon{{Name: "antrea", ChartVersion: "2.4.0", Status: "deployed"}},
+		Operation: &domain.ActiveOperation{ID: waiting.ID, Kind: domain.OpDeleteCluster, State: waiting.State, Decision: waiting.Decision}}
 	pending := domain.Cluster{ID: "c2", Name: "new", Spec: noPools, Phase: domain.PhasePending, Nodes: []domain.Node{}, Addons: []domain.Addon{}}
 	pool := domain.IPPool{ID: "p1", Name: "lab", CIDR: "10.0.0.0/24", RangeStart: "10.0.0.10", RangeEnd: "10.0.0.99",
 		Gateway: "10.0.0.1", DNS: []string{"10.0.0.2"}, Size: 90, Free: 89, CreatedAt: now,
@@ -797,6 +811,7 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		{"ClusterList", list([]domain.Cluster{cluster, pending}, "eyJuIjoiZGV2In0")},
 		{"Operation", running},
 		{"Operation", done},
+		{"Operation", waiting},
 		{"OperationReply", OperationReply{Operation: running}},
 		{"OperationList", list([]domain.Operation{running, done}, "c")},
 		{"AuditEvent", audit},
@@ -824,6 +839,7 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		{"ClusterSpec", spec},
 		{"ClusterSpecInput", spec},
 		{"ClusterSpecInput", noPools},
+		{"ClusterSpecInput", ClusterRequest{ClusterSpec: spec, FailurePolicy: domain.FailurePolicy{OnFailure: "compensate", DecisionTimeout: "30m"}}},
 		// Only what has no default, as a client may send it.
 		{"ClusterSpecInput", map[string]any{"name": "dev-east", "vcenter": "vc1",
 			"placement":     map[string]any{"datacenter": "DC0", "compute_cluster": "DC0_C0", "datastore": "LocalDS_0", "network": "VM Network", "template": "t"},

@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -18,7 +16,8 @@ func (a *API) listOperations(w http.ResponseWriter, r *http.Request) {
 	p := page(r, &v)
 	q := r.URL.Query()
 	f := inventory.OperationFilter{Cluster: q.Get("cluster"), Kind: q.Get("kind"), Actor: q.Get("actor"),
-		State: oneOf(r, &v, "state", domain.OperationStates), Target: q.Get("target")}
+		State: oneOf(r, &v, "state", domain.OperationStates), Target: q.Get("target"),
+		Since: timeParam(r, &v, "since"), Until: timeParam(r, &v, "until")}
 	if err := v.Err(); err != nil {
 		a.fail(w, r, err)
 		return
@@ -51,58 +50,44 @@ func (a *API) getOperation(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, operationOf(r))
 }
 
+// retryOperation runs the failed step of an operation AwaitingDecision again, as the
+// caller decided; 409 when it does not wait for a decision.
+func (a *API) retryOperation(w http.ResponseWriter, r *http.Request) {
+	op := operationOf(r)
+	if r.ContentLength != 0 { // the body is optional; when sent, it is an empty object
+		var empty struct{}
+		if !a.decode(w, r, &empty) {
+			return
+		}
+	}
+	res, err := a.ops.Retry(r.Context(), op, actorName(r.Context()))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	addAuditDetail(r.Context(), "step", res.Step)
+	addAuditDetail(r.Context(), "run", res.Run)
+	a.replyOperation(w, r, op.ID)
+}
+
+// cancelOperation cancels a running or waiting operation: it compensates.
 func (a *API) cancelOperation(w http.ResponseWriter, r *http.Request) {
 	op := operationOf(r)
 	if err := a.ops.Cancel(r.Context(), op); err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	a.accepted(w, op)
+	a.replyOperation(w, r, op.ID)
 }
 
-// eventPoll is how often the event stream looks for changes.
-const eventPoll = 500 * time.Millisecond
-
-// operationEvents streams the operation as Server-Sent Events: an "operation" event with
-// the whole operation whenever it or one of its steps changes, until it ends.
-func (a *API) operationEvents(w http.ResponseWriter, r *http.Request) {
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		a.writeProblem(w, r, Problem{Status: http.StatusInternalServerError, Detail: "streaming unsupported"})
+// replyOperation answers 202 with the operation as it is now.
+func (a *API) replyOperation(w http.ResponseWriter, r *http.Request, id string) {
+	op, err := a.store.GetOperation(r.Context(), id)
+	if err != nil {
+		a.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	op := operationOf(r)
-	last := ""
-	tick := time.NewTicker(eventPoll)
-	defer tick.Stop()
-	for {
-		b, _ := json.Marshal(op)
-		if s := string(b); s != last {
-			last = s
-			fmt.Fprintf(w, "event: operation\ndata: %s\n\n", b)
-			flusher.Flush()
-		}
-		if op.State != domain.OpPending && op.State != domain.OpRunning {
-			fmt.Fprint(w, "event: end\ndata: {}\n\n")
-			flusher.Flush()
-			return
-		}
-		select {
-		case <-r.Context().Done():
-			return
-		case <-tick.C:
-		}
-		next, err := a.store.GetOperation(r.Context(), op.ID)
-		if err != nil {
-			a.logger.WarnContext(r.Context(), "operation events", "operation", op.ID, "error", err)
-			return
-		}
-		op = next
-	}
+	a.accepted(w, op)
 }
 
 func (a *API) listAudit(w http.ResponseWriter, r *http.Request) {

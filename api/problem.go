@@ -58,6 +58,7 @@ func (a *API) unprocessable(w http.ResponseWriter, r *http.Request, fields ...do
 // secrets); anything else is logged and answered with a generic 500.
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var busy *domain.BusyError
+	var notAwaiting *domain.NotAwaitingError
 	if v, ok := domain.AsValidation(err); ok {
 		a.invalid(w, r, v.Fields...)
 		return
@@ -66,6 +67,11 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &busy):
 		a.writeProblem(w, r, Problem{Type: problemBase + "busy", Title: "Busy", Status: http.StatusConflict,
 			Detail: busy.Error(), Operation: busy.Operation})
+	case errors.As(err, &notAwaiting):
+		a.writeProblem(w, r, Problem{Type: problemBase + "not-awaiting-decision", Title: "Not awaiting a decision",
+			Status: http.StatusConflict, Detail: notAwaiting.Error()})
+	case errors.Is(err, domain.ErrUnavailable):
+		a.writeProblem(w, r, Problem{Type: problemBase + "unavailable", Status: http.StatusServiceUnavailable, Detail: err.Error()})
 	case errors.Is(err, domain.ErrNotFound):
 		a.writeProblem(w, r, Problem{Type: problemBase + "not-found", Status: http.StatusNotFound, Detail: err.Error()})
 	case errors.Is(err, domain.ErrConflict):

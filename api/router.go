@@ -48,6 +48,7 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/operations", domain.RoleViewer, "", a.listOperations},
 		{"GET", "/api/v1/operations/{id}", domain.RoleViewer, "", a.withOperation(a.getOperation)},
 		{"GET", "/api/v1/operations/{id}/events", domain.RoleViewer, "", a.withOperation(a.operationEvents)},
+		{"POST", "/api/v1/operations/{id}/retry", domain.RoleOperator, "operation.retry", a.withOperation(a.retryOperation)},
 		{"POST", "/api/v1/operations/{id}/cancel", domain.RoleOperator, "operation.cancel", a.withOperation(a.cancelOperation)},
 
 		{"GET", "/api/v1/audit", domain.RoleViewer, "", a.listAudit},

@@ -45,7 +45,9 @@ func (a *API) createVCenter(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	op, err := a.startSync(r.Context(), v)
+	policy := domain.FailurePolicy{}
+	policy.Defaults(a.decisionTimeout)
+	op, err := a.startSync(r.Context(), v, policy)
 	if err != nil {
 		// Registration and its first sync succeed or fail together: nothing stays behind.
 		if derr := a.store.DeleteVCenter(context.WithoutCancel(r.Context()), v.ID); derr != nil {
@@ -78,13 +80,14 @@ func (a *API) credentialProblem(w http.ResponseWriter, r *http.Request, err erro
 }
 
 // startSync starts the SyncInventory operation of v.
-func (a *API) startSync(ctx context.Context, v domain.VCenter) (domain.Operation, error) {
+func (a *API) startSync(ctx context.Context, v domain.VCenter, policy domain.FailurePolicy) (domain.Operation, error) {
 	op := domain.Operation{
 		Kind: domain.OpSyncInventory, Target: domain.Target{Kind: "vcenter", ID: v.ID, Name: v.Name},
 		Actor: actorName(ctx), RequestID: requestID(ctx), WorkflowID: workflows.VCenterWorkflowID(v.ID),
+		FailurePolicy: policy,
 	}
 	started, err := a.ops.Start(ctx, op, workflows.SyncInventory, func(opID string) any {
-		return workflows.SyncInventoryInput{OperationID: opID, VCenterID: v.ID, VCenterName: v.Name}
+		return workflows.SyncInventoryInput{OperationID: opID, VCenterID: v.ID, VCenterName: v.Name, Policy: policy}
 	})
 	if err == nil {
 		a.metrics.OperationsStarted.WithLabelValues(op.Kind).Inc()
@@ -135,8 +138,15 @@ func (a *API) accepted(w http.ResponseWriter, op domain.Operation) {
 	writeJSON(w, http.StatusAccepted, OperationReply{Operation: op})
 }
 
+// syncVCenter starts a sync of the vCenter's inventory; ?on_failure= and
+// ?decision_timeout= say what a failed sync does.
 func (a *API) syncVCenter(w http.ResponseWriter, r *http.Request) {
-	op, err := a.startSync(r.Context(), vcenterOf(r))
+	policy := queryPolicy(r)
+	if err := a.checkPolicy(&policy); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	op, err := a.startSync(r.Context(), vcenterOf(r), policy)
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -47,6 +47,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 	if err != nil {
 		return nil, err
 	}
+	if _, err := cfg.decisionTimeout(); err != nil {
+		return nil, err
+	}
 	if migrate && cfg.DatabaseURL != "" {
 		if err := migrations.Up(ctx, cfg.DatabaseURL); err != nil {
 			return nil, err
@@ -115,9 +118,11 @@ func (a *App) Operations() *operations.Service {
 
 // API returns the REST API with the portal.
 func (a *App) API() *api.API {
+	timeout, _ := a.Config.decisionTimeout() // checked by Open
 	return api.New(api.Config{
 		Store: a.Store, Operations: a.Operations(), Temporal: a.Temporal,
 		CheckVCenter: vsphere.CheckCredentials, Metrics: a.Metrics, Logger: a.Logger, Portal: web.Handler(),
+		DecisionTimeout: timeout,
 	})
 }
 

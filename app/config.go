@@ -10,8 +10,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/clusterwright/clusterwright/activities/vsphere"
+	"github.com/clusterwright/clusterwright/domain"
 )
 
 // Config is everything a Clusterwright process is configured with. Each field has a flag
@@ -36,6 +38,9 @@ type Config struct {
 	VCenterTaskLimit string
 	// CacheDir holds Helm's downloaded chart indexes and discovery caches.
 	CacheDir string
+	// DecisionTimeout is how long a failed step waits for a person's decision when the
+	// request does not say (a Go duration; default 24h).
+	DecisionTimeout string
 }
 
 // Setting documents one configuration value, for `clusterwright help`.
@@ -59,6 +64,7 @@ func (c *Config) Settings() []Setting {
 		{"kubesphere-image-registry", "CLUSTERWRIGHT_KUBESPHERE_IMAGE_REGISTRY", "", "registry mirror of KubeSphere's images", &c.KubeSphereImageRegistry},
 		{"vcenter-task-limit", "CLUSTERWRIGHT_VCENTER_TASK_LIMIT", "8", "concurrent vCenter tasks per vCenter and worker", &c.VCenterTaskLimit},
 		{"cache-dir", "CLUSTERWRIGHT_CACHE_DIR", "", "Helm chart and discovery caches (default: the user cache directory)", &c.CacheDir},
+		{"decision-timeout", "CLUSTERWRIGHT_DECISION_TIMEOUT", "24h", "how long an operation whose step failed waits for a retry or cancel before it compensates, unless the request says (1s to 720h)", &c.DecisionTimeout},
 	}
 }
 
@@ -93,6 +99,18 @@ func (c *Config) Logger() (*slog.Logger, error) {
 		return nil, fmt.Errorf("log-level %q: want debug, info, warn or error", c.LogLevel)
 	}
 	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})), nil
+}
+
+// decisionTimeout is DecisionTimeout as a duration (default domain.DefaultDecisionTimeout).
+func (c *Config) decisionTimeout() (time.Duration, error) {
+	if c.DecisionTimeout == "" {
+		return domain.DefaultDecisionTimeout, nil
+	}
+	d, err := domain.ParseDecisionTimeout(c.DecisionTimeout)
+	if err != nil {
+		return 0, fmt.Errorf("decision-timeout: %w", err)
+	}
+	return d, nil
 }
 
 // taskLimit is VCenterTaskLimit as a number (default vsphere.DefaultTaskLimit).

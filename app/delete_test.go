@@ -17,9 +17,9 @@ import (
 )
 
 // TestDeleteIsSafeToRerun deletes a cluster one of whose VMs was removed by hand and
-// whose other VM vCenter refuses to delete: the delete fails at its VM step and leaves
-// the cluster Failed; once vCenter lets go, a second delete finishes the job with no
-// VM, lease or secret left.
+// whose other VM vCenter refuses to delete: the delete, asked not to wait for a decision,
+// fails at its VM step and leaves the cluster Failed; once vCenter lets go, a second
+// delete finishes the job with no VM, lease or secret left.
 func TestDeleteIsSafeToRerun(t *testing.T) {
 	faults := sim.NewFaults()
 	env := startDatacenter(t, "66", faults)
@@ -34,7 +34,7 @@ func TestDeleteIsSafeToRerun(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	op := deleteCluster(t, env, "eps")
+	op := deleteCluster(t, env, "eps?on_failure=compensate")
 	if op.State != domain.OpFailed || stepStates(op)[workflows.StepDeleteVMs] != domain.StepFailed {
 		t.Fatalf("first delete = %s, steps %+v; want it failed at %s", op.State, op.Steps, workflows.StepDeleteVMs)
 	}
@@ -49,7 +49,8 @@ func TestDeleteIsSafeToRerun(t *testing.T) {
 	checkNothingLeft(t, env, c.ID)
 }
 
-// deleteCluster deletes a cluster through the API and waits for the operation.
+// deleteCluster deletes a cluster through the API and waits for the operation; name may
+// carry query parameters.
 func deleteCluster(t *testing.T, env *apptest.Env, name string) domain.Operation {
 	t.Helper()
 	r := env.Do("DELETE", "/api/v1/clusters/"+name, env.AdminToken, nil)

@@ -16,9 +16,10 @@ import (
 	"github.com/clusterwright/clusterwright/workflows"
 )
 
-// TestProvisionCloneFaultCompensates fails every clone of the third VM: the provision
-// fails at the workers' step, its compensation deletes the VMs that were made and
-// releases every lease and secret, and the cluster ends Failed with the reason.
+// TestProvisionCloneFaultCompensates fails every clone of the third VM of a provision
+// asked to compensate at once: it fails at the workers' step, its compensation deletes
+// the VMs that were made and releases every lease and secret, and the cluster ends
+// Failed with the reason.
 func TestProvisionCloneFaultCompensates(t *testing.T) {
 	faults := sim.NewFaults()
 	spec := clusterSpec("beta", 1, 2)
@@ -27,7 +28,7 @@ func TestProvisionCloneFaultCompensates(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := startDatacenter(t, "62", faults)
-	op := env.WaitOperationFor(startProvision(t, env, spec).ID, provisionTimeout)
+	op := env.WaitOperationFor(provisionWith(t, env, spec, domain.FailurePolicy{OnFailure: domain.OnFailureCompensate}).ID, provisionTimeout)
 	if op.State != domain.OpFailed {
 		t.Fatalf("provision = %s, want Failed; steps %+v", op.State, op.Steps)
 	}

@@ -7,17 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	commonpb "go.temporal.io/api/common/v1"
-	"go.temporal.io/api/proxy"
-	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/clusterwright/clusterwright/app"
 	"github.com/clusterwright/clusterwright/app/apptest"
 	"github.com/clusterwright/clusterwright/bootstrap"
 	"github.com/clusterwright/clusterwright/domain"
-	"github.com/clusterwright/clusterwright/secrets"
-	"github.com/clusterwright/clusterwright/temporalrt"
 )
 
 // checkHistoryHoldsNoSecrets decodes every payload of the operation's workflow history
@@ -57,42 +51,15 @@ func checkHistoryHoldsNoSecrets(t *testing.T, env *apptest.Env, op domain.Operat
 	}
 	canaries = append(canaries, env.VCenter.Password)
 
-	master, err := secrets.LoadKey(env.App.Config.SecretKey, "")
+	history, err := proto.Marshal(env.History(op))
 	if err != nil {
 		t.Fatal(err)
 	}
-	codec, err := temporalrt.NewCodec(app.PayloadKey(master))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var history bytes.Buffer
-	req := &workflowservice.GetWorkflowExecutionHistoryRequest{Namespace: env.App.Config.TemporalNamespace,
-		Execution: &commonpb.WorkflowExecution{WorkflowId: op.WorkflowID, RunId: op.RunID}}
-	for {
-		resp, err := env.App.Temporal.WorkflowService().GetWorkflowExecutionHistory(ctx, req)
-		if err != nil {
-			t.Fatalf("history: %v", err)
-		}
-		err = proxy.VisitPayloads(ctx, resp.History, proxy.VisitPayloadsOptions{
-			Visitor: func(_ *proxy.VisitPayloadsContext, p []*commonpb.Payload) ([]*commonpb.Payload, error) {
-				return codec.Decode(p)
-			},
-		})
-		if err != nil {
-			t.Fatalf("decode history: %v", err)
-		}
-		b, _ := proto.Marshal(resp.History)
-		history.Write(b)
-		if len(resp.NextPageToken) == 0 {
-			break
-		}
-		req.NextPageToken = resp.NextPageToken
-	}
-	if !bytes.Contains(history.Bytes(), []byte(clusterID)) {
+	if !bytes.Contains(history, []byte(clusterID)) {
 		t.Fatal("the decoded history does not even name the cluster: decoding failed")
 	}
 	for _, c := range canaries {
-		if len(c) >= 16 && bytes.Contains(history.Bytes(), []byte(c)) {
+		if len(c) >= 16 && bytes.Contains(history, []byte(c)) {
 			t.Errorf("a secret of the cluster appears in the workflow history (%d bytes of it)", len(c))
 		}
 	}

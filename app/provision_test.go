@@ -59,6 +59,7 @@ func TestProvisionAndDelete(t *testing.T) {
 	checkVMs(t, env, c.ID, 3)
 	checkKubeconfigAudited(t, env)
 	checkHistoryHoldsNoSecrets(t, env, op, c.ID)
+	env.CheckReplay("provision-succeeded", op)
 
 	// A viewer may read the cluster but not its kubeconfig, nor delete it.
 	viewer := env.Token("viewer", domain.RoleViewer)
@@ -72,9 +73,11 @@ func TestProvisionAndDelete(t *testing.T) {
 	}
 	var del struct{ Operation domain.Operation }
 	r.JSON(t, &del)
-	if op := env.WaitOperationFor(del.Operation.ID, 3*time.Minute); op.State != domain.OpSucceeded {
-		t.Fatalf("delete = %+v", op)
+	delOp := env.WaitOperationFor(del.Operation.ID, 3*time.Minute)
+	if delOp.State != domain.OpSucceeded {
+		t.Fatalf("delete = %+v", delOp)
 	}
+	env.CheckReplay("delete", delOp)
 	checkNothingLeft(t, env, c.ID)
 	if r := env.Do("GET", "/api/v1/clusters/alpha", env.AdminToken, nil); r.Status != http.StatusNotFound {
 		t.Errorf("GET deleted cluster = %d", r.Status)

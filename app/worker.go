@@ -40,9 +40,9 @@ func Register(r worker.Registry, a *App) error {
 	}
 	boot := &bootstrap.Source{Store: a.Store}
 
-	r.RegisterWorkflow(workflows.SyncInventory)
-	r.RegisterWorkflow(workflows.ProvisionCluster)
-	r.RegisterWorkflow(workflows.DeleteCluster)
+	for _, w := range workflows.All() {
+		r.RegisterWorkflow(w)
+	}
 
 	r.RegisterActivity(&invacts.Activities{Store: a.Store})
 	r.RegisterActivity(&invacts.ClusterActivities{Store: a.Store, Bootstrap: boot})

@@ -96,9 +96,20 @@ type Cluster struct {
 	Nodes                []Node      `json:"nodes"`
 	Addons               []Addon     `json:"addons"`
 	CertificateExpiry    *time.Time  `json:"certificate_expiry,omitempty"`
+	// Operation is the operation the cluster is busy with, if any, and what it waits for.
+	Operation *ActiveOperation `json:"operation,omitempty"`
 	CreatedBy            string      `json:"created_by,omitempty"`
 	CreatedAt            time.Time   `json:"created_at"`
 	UpdatedAt            time.Time   `json:"updated_at"`
+}
+
+// ActiveOperation is the operation a cluster is busy with: when it is AwaitingDecision,
+// Decision says on which step and why.
+type ActiveOperation struct {
+	ID       string    `json:"id"`
+	Kind     string    `json:"kind"`
+	State    string    `json:"state"`
+	Decision *Decision `json:"decision,omitempty"`
 }
 
 // Node is one Kubernetes node of a cluster and the VM behind it.

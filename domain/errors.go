@@ -55,7 +55,23 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrExhausted: a pool has no free address left (409 on allocation).
 	ErrExhausted = errors.New("exhausted")
+	// ErrUnavailable: a part the request needs did not answer in time; try again (503).
+	ErrUnavailable = errors.New("unavailable")
 )
+
+// NotAwaitingError says that a decision was asked of an operation that does not wait
+// for one; it wraps ErrConflict.
+type NotAwaitingError struct {
+	Operation string // its id
+	Reason    string // e.g. "it is Succeeded"
+}
+
+func (e *NotAwaitingError) Error() string {
+	return "operation " + e.Operation + " is not awaiting a decision: " + e.Reason
+}
+
+// Unwrap makes errors.Is(err, ErrConflict) true.
+func (e *NotAwaitingError) Unwrap() error { return ErrConflict }
 
 // BusyError says that a target already has a running operation; it wraps ErrConflict.
 type BusyError struct {

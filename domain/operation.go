@@ -12,13 +12,15 @@ const (
 	OpDeleteCluster    = "cluster.delete"
 )
 
-// Operation states.
+// Operation states. An operation whose step failed after its automatic retries waits in
+// AwaitingDecision for a person to retry the step or cancel (see Decision).
 const (
-	OpPending   = "Pending"
-	OpRunning   = "Running"
-	OpSucceeded = "Succeeded"
-	OpFailed    = "Failed"
-	OpCanceled  = "Canceled"
+	OpPending          = "Pending"
+	OpRunning          = "Running"
+	OpAwaitingDecision = "AwaitingDecision"
+	OpSucceeded        = "Succeeded"
+	OpFailed           = "Failed"
+	OpCanceled         = "Canceled"
 )
 
 // Step states (an operation's states plus Skipped).
@@ -32,7 +34,13 @@ const (
 )
 
 // OperationStates lists the states a client may filter on.
-var OperationStates = []string{OpPending, OpRunning, OpSucceeded, OpFailed, OpCanceled}
+var OperationStates = []string{OpPending, OpRunning, OpAwaitingDecision, OpSucceeded, OpFailed, OpCanceled}
+
+// OperationActive reports whether an operation in state has not ended: it holds its
+// target, and it can still be canceled.
+func OperationActive(state string) bool {
+	return state == OpPending || state == OpRunning || state == OpAwaitingDecision
+}
 
 // Target names what an operation acts on.
 type Target struct {
@@ -53,18 +61,54 @@ type Operation struct {
 	Params     json.RawMessage `json:"params,omitempty"`
 	WorkflowID string          `json:"workflow_id"`
 	RunID      string          `json:"run_id,omitempty"`
-	Steps      []Step          `json:"steps"`
-	CreatedAt  time.Time       `json:"created_at"`
-	UpdatedAt  time.Time       `json:"updated_at"`
-	FinishedAt *time.Time      `json:"finished_at,omitempty"`
+	FailurePolicy
+	// Decision is what the operation waits for while it is AwaitingDecision.
+	Decision   *Decision  `json:"decision,omitempty"`
+	Steps      []Step     `json:"steps"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
 
-// Step is one named step of an operation, as the operation timeline shows it.
+// Decision is the wait of an operation whose step failed: which step, why, since when,
+// and when it compensates by itself.
+type Decision struct {
+	Step     string    `json:"step"`
+	Reason   string    `json:"reason"`
+	Since    time.Time `json:"since"`
+	Deadline time.Time `json:"deadline"`
+}
+
+// Step is one named step of an operation, as the operation timeline shows it. Attempts
+// counts every attempt of every run; Runs has each run with its attempts.
 type Step struct {
 	Name       string     `json:"name"`
 	State      string     `json:"state"`
 	Attempts   int        `json:"attempts"`
 	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	Error      string     `json:"error,omitempty"`
+	Runs       []StepRun  `json:"runs"`
+}
+
+// StepRun is one run of a step: the first, or one started by a person's retry. Actor is
+// who started it.
+type StepRun struct {
+	Run        int           `json:"run"`
+	State      string        `json:"state"`
+	Actor      string        `json:"actor,omitempty"`
+	StartedAt  time.Time     `json:"started_at"`
+	FinishedAt *time.Time    `json:"finished_at,omitempty"`
+	Error      string        `json:"error,omitempty"`
+	Attempts   []StepAttempt `json:"attempts"`
+}
+
+// StepAttempt is one automatic attempt within a run: the attempt-th try of the step's
+// activities.
+type StepAttempt struct {
+	Attempt    int        `json:"attempt"`
+	State      string     `json:"state"`
+	StartedAt  time.Time  `json:"started_at"`
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 	Error      string     `json:"error,omitempty"`
 }

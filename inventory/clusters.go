@@ -73,7 +73,8 @@ func (s *Store) GetCluster(ctx context.Context, name string) (domain.Cluster, er
 	return list[0], err
 }
 
-// attachNodes fills the Nodes and Addons of every cluster, one query each.
+// attachNodes fills the Nodes, Addons and active Operation of every cluster, one query
+// each.
 func (s *Store) attachNodes(ctx context.Context, clusters []domain.Cluster) error {
 	if len(clusters) == 0 {
 		return nil
@@ -118,8 +119,38 @@ func (s *Store) attachNodes(ctx context.Context, clusters []domain.Cluster) erro
 		c := byID[id]
 		c.Addons = append(c.Addons, a)
 	}
-	return arows.Err()
+	if err := arows.Err(); err != nil {
+		return err
+	}
+	return s.attachActiveOperations(ctx, ids, byID)
 }
+
+// attachActiveOperations sets each cluster's active operation, if it has one.
+func (s *Store) attachActiveOperations(ctx context.Context, ids []string, byID map[string]*domain.Cluster) error {
+	rows, err := s.pool.Query(ctx, `SELECT target_id::text, `+operationColumns+` FROM operations
+		WHERE target_kind = 'cluster' AND target_id = ANY($1) AND state IN `+activeStates, ids)
+	if err != nil {
+		return fmt.Errorf("active operations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		op, err := scanOperation(prefixedRow{rows, &id})
+		if err != nil {
+			return fmt.Errorf("active operations: %w", err)
+		}
+		byID[id].Operation = &domain.ActiveOperation{ID: op.ID, Kind: op.Kind, State: op.State, Decision: op.Decision}
+	}
+	return rows.Err()
+}
+
+// prefixedRow scans its first column into first and the rest as the caller asks.
+type prefixedRow struct {
+	pgx.Row
+	first *string
+}
+
+func (r prefixedRow) Scan(dest ...any) error { return r.Row.Scan(append([]any{r.first}, dest...)...) }
 
 // DeleteClusterRecord removes a cluster's row (and, by cascade, its nodes, add-ons and
 // secrets) for good: only for a cluster whose provisioning never started.

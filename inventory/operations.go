@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -11,23 +12,33 @@ import (
 )
 
 const operationColumns = `id, kind, target_kind, coalesce(target_id::text, ''), target_name, actor, request_id, state, error,
-	params, workflow_id, run_id, created_at, updated_at, finished_at`
+	params, workflow_id, run_id, on_failure, decision_timeout, decision_step, decision_reason, decision_since, decision_deadline,
+	created_at, updated_at, finished_at`
+
+// activeStates is the SQL list of the states of an operation that has not ended.
+const activeStates = `('Pending', 'Running', 'AwaitingDecision')`
 
 func scanOperation(r pgx.Row) (domain.Operation, error) {
 	var o domain.Operation
 	var params []byte
+	var step, reason string
+	var since, deadline *time.Time
 	err := r.Scan(&o.ID, &o.Kind, &o.Target.Kind, &o.Target.ID, &o.Target.Name, &o.Actor, &o.RequestID, &o.State, &o.Error,
-		&params, &o.WorkflowID, &o.RunID, &o.CreatedAt, &o.UpdatedAt, &o.FinishedAt)
+		&params, &o.WorkflowID, &o.RunID, &o.OnFailure, &o.DecisionTimeout, &step, &reason, &since, &deadline,
+		&o.CreatedAt, &o.UpdatedAt, &o.FinishedAt)
 	if len(params) > 0 && string(params) != "{}" {
 		o.Params = json.RawMessage(params)
+	}
+	if o.State == domain.OpAwaitingDecision && since != nil && deadline != nil {
+		o.Decision = &domain.Decision{Step: step, Reason: reason, Since: *since, Deadline: *deadline}
 	}
 	o.Steps = []domain.Step{}
 	return o, err
 }
 
-// CreateOperation records a new Pending operation for workflow op.WorkflowID. When that
-// workflow id already has a pending or running operation it returns a *domain.BusyError
-// naming it, and records nothing.
+// CreateOperation records a new Pending operation for workflow op.WorkflowID with its
+// failure policy. When that workflow id already has an active operation it returns a
+// *domain.BusyError naming it, and records nothing.
 func (s *Store) CreateOperation(ctx context.Context, op domain.Operation) (domain.Operation, error) {
 	params := []byte("{}")
 	if len(op.Params) > 0 {
@@ -37,10 +48,23 @@ func (s *Store) CreateOperation(ctx context.Context, op domain.Operation) (domai
 	if op.Target.ID != "" {
 		targetID = op.Target.ID
 	}
-	created, err := scanOperation(s.pool.QueryRow(ctx, `
-		INSERT INTO operations (kind, target_kind, target_id, target_name, actor, request_id, state, workflow_id, params)
-		VALUES ($1, $2, $3, $4, $5, $6, 'Pending', $7, $8) RETURNING `+operationColumns,
-		op.Kind, op.Target.Kind, targetID, op.Target.Name, op.Actor, op.RequestID, op.WorkflowID, params))
+	if op.OnFailure == "" {
+		op.OnFailure = domain.OnFailureWait
+	}
+	var created domain.Operation
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		created, err = scanOperation(tx.QueryRow(ctx, `
+			INSERT INTO operations (kind, target_kind, target_id, target_name, actor, request_id, state, workflow_id, params,
+				on_failure, decision_timeout)
+			VALUES ($1, $2, $3, $4, $5, $6, 'Pending', $7, $8, $9, $10) RETURNING `+operationColumns,
+			op.Kind, op.Target.Kind, targetID, op.Target.Name, op.Actor, op.RequestID, op.WorkflowID, params,
+			op.OnFailure, op.DecisionTimeout))
+		if err != nil {
+			return err
+		}
+		return appendEvents(ctx, tx, created.ID, operationEvent())
+	})
 	if isPgCode(err, pgUniqueViolation) {
 		running, rerr := s.RunningOperation(ctx, op.WorkflowID)
 		if rerr != nil {
@@ -54,10 +78,10 @@ func (s *Store) CreateOperation(ctx context.Context, op domain.Operation) (domai
 	return created, nil
 }
 
-// RunningOperation returns the pending or running operation of a workflow id.
+// RunningOperation returns the active operation of a workflow id.
 func (s *Store) RunningOperation(ctx context.Context, workflowID string) (domain.Operation, error) {
 	o, err := scanOperation(s.pool.QueryRow(ctx, `SELECT `+operationColumns+` FROM operations
-		WHERE workflow_id = $1 AND state IN ('Pending', 'Running')`, workflowID))
+		WHERE workflow_id = $1 AND state IN `+activeStates, workflowID))
 	if err != nil {
 		return o, notFound(err, "running operation of "+workflowID)
 	}
@@ -66,21 +90,48 @@ func (s *Store) RunningOperation(ctx context.Context, workflowID string) (domain
 
 // MarkOperationStarted records the workflow run of an operation and marks it Running.
 func (s *Store) MarkOperationStarted(ctx context.Context, id, runID string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE operations SET state = 'Running', run_id = $2, updated_at = now()
-		WHERE id = $1 AND state IN ('Pending', 'Running')`, id, runID)
-	if err != nil {
-		return fmt.Errorf("mark operation %s started: %w", id, err)
-	}
-	return nil
+	return s.changeOperation(ctx, id, "mark operation started", `UPDATE operations SET state = 'Running', run_id = $2
+		WHERE id = $1 AND state IN ('Pending', 'Running') AND (state, run_id) <> ('Running', $2)`, id, runID)
+}
+
+// AwaitDecision records that an operation's step failed and that it waits for a person
+// until deadline.
+func (s *Store) AwaitDecision(ctx context.Context, id, step, reason string, deadline time.Time) error {
+	return s.changeOperation(ctx, id, "await decision", `UPDATE operations SET state = 'AwaitingDecision',
+		decision_step = $2, decision_reason = $3, decision_since = now(), decision_deadline = $4
+		WHERE id = $1 AND state IN ('Pending', 'Running')`, id, step, reason, deadline)
+}
+
+// ResumeOperation records that a waiting operation goes on: a person decided.
+func (s *Store) ResumeOperation(ctx context.Context, id string) error {
+	return s.changeOperation(ctx, id, "resume operation", `UPDATE operations SET state = 'Running',
+		decision_step = '', decision_reason = '', decision_since = NULL, decision_deadline = NULL
+		WHERE id = $1 AND state = 'AwaitingDecision'`, id)
 }
 
 // FinishOperation records the end state of an operation. Finishing one that already
 // ended is a no-op, so the call is safe to repeat.
 func (s *Store) FinishOperation(ctx context.Context, id, state, reason string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE operations SET state = $2, error = $3, finished_at = now(), updated_at = now()
-		WHERE id = $1 AND state IN ('Pending', 'Running')`, id, state, reason)
+	return s.changeOperation(ctx, id, "finish operation", `UPDATE operations SET state = $2, error = $3, finished_at = now(),
+		decision_step = '', decision_reason = '', decision_since = NULL, decision_deadline = NULL
+		WHERE id = $1 AND state IN `+activeStates, id, state, reason)
+}
+
+// changeOperation runs one UPDATE of an operation's row and, when it changed the row,
+// records the operation's new state as an event.
+func (s *Store) changeOperation(ctx context.Context, id, what, sql string, args ...any) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := lockOperation(ctx, tx, id); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, sql, args...)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		return appendEvents(ctx, tx, id, operationEvent())
+	})
 	if err != nil {
-		return fmt.Errorf("finish operation %s: %w", id, err)
+		return fmt.Errorf("%s %s: %w", what, id, err)
 	}
 	return nil
 }
@@ -94,61 +145,8 @@ func (s *Store) DeleteOperation(ctx context.Context, id string) error {
 	return nil
 }
 
-// StartStep marks step name of an operation Running, creating it after the existing
-// steps when it is new. A step that runs again (a retried operation) keeps its attempts.
-func (s *Store) StartStep(ctx context.Context, opID, name string) error {
-	_, err := s.pool.Exec(ctx, `
-		INSERT INTO operation_steps (operation_id, seq, name, state, started_at)
-		VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM operation_steps WHERE operation_id = $1), $2, 'Running', now())
-		ON CONFLICT (operation_id, name) DO UPDATE SET state = 'Running', error = '', finished_at = NULL`, opID, name)
-	if err != nil {
-		return fmt.Errorf("start step %s of operation %s: %w", name, opID, err)
-	}
-	return s.touchOperation(ctx, opID)
-}
-
-// RecordAttempt records that an activity of a step runs its attempt-th attempt: a step's
-// attempts are the most any of its activities needed (1 when nothing was retried).
-func (s *Store) RecordAttempt(ctx context.Context, opID, name string, attempt int) error {
-	_, err := s.pool.Exec(ctx, `UPDATE operation_steps SET attempts = greatest(attempts, $3)
-		WHERE operation_id = $1 AND name = $2`, opID, name, attempt)
-	if err != nil {
-		return fmt.Errorf("record attempt of step %s: %w", name, err)
-	}
-	return s.touchOperation(ctx, opID)
-}
-
-// RecordAttemptError notes the error of a failed attempt while the step goes on retrying.
-func (s *Store) RecordAttemptError(ctx context.Context, opID, name, reason string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE operation_steps SET error = $3 WHERE operation_id = $1 AND name = $2`, opID, name, reason)
-	if err != nil {
-		return fmt.Errorf("record error of step %s: %w", name, err)
-	}
-	return s.touchOperation(ctx, opID)
-}
-
-// FinishStep records the end state of a step, creating it when it never started
-// (a Skipped step).
-func (s *Store) FinishStep(ctx context.Context, opID, name, state, reason string) error {
-	_, err := s.pool.Exec(ctx, `
-		INSERT INTO operation_steps (operation_id, seq, name, state, started_at, finished_at, error)
-		VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM operation_steps WHERE operation_id = $1), $2, $3, now(), now(), $4)
-		ON CONFLICT (operation_id, name) DO UPDATE SET state = $3, error = $4, finished_at = now()`, opID, name, state, reason)
-	if err != nil {
-		return fmt.Errorf("finish step %s of operation %s: %w", name, opID, err)
-	}
-	return s.touchOperation(ctx, opID)
-}
-
-func (s *Store) touchOperation(ctx context.Context, opID string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE operations SET updated_at = now() WHERE id = $1`, opID)
-	if err != nil {
-		return fmt.Errorf("touch operation %s: %w", opID, err)
-	}
-	return nil
-}
-
-// GetOperation returns an operation with its steps in order.
+// GetOperation returns an operation with its steps in order, each with its runs and
+// attempts.
 func (s *Store) GetOperation(ctx context.Context, id string) (domain.Operation, error) {
 	o, err := scanOperation(s.pool.QueryRow(ctx, `SELECT `+operationColumns+` FROM operations WHERE id = $1`, id))
 	if err != nil {
@@ -157,16 +155,7 @@ func (s *Store) GetOperation(ctx context.Context, id string) (domain.Operation, 
 		}
 		return o, notFound(err, "operation "+id)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT name, state, attempts, started_at, finished_at, error
-		FROM operation_steps WHERE operation_id = $1 ORDER BY seq`, id)
-	if err != nil {
-		return o, fmt.Errorf("steps of operation %s: %w", id, err)
-	}
-	o.Steps, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Step, error) {
-		var st domain.Step
-		err := r.Scan(&st.Name, &st.State, &st.Attempts, &st.StartedAt, &st.FinishedAt, &st.Error)
-		return st, err
-	})
+	o.Steps, err = loadSteps(ctx, s.pool, id, "")
 	return o, err
 }
 
@@ -176,7 +165,9 @@ type OperationFilter struct {
 	Kind    string
 	State   string
 	Actor   string
-	Target  string // target name of any kind
+	Target  string    // target name of any kind
+	Since   time.Time // created at or after
+	Until   time.Time // created before
 }
 
 // ListOperations returns operations newest first, a page at a time, without steps.
@@ -194,6 +185,12 @@ func (s *Store) ListOperations(ctx context.Context, f OperationFilter, page Page
 	q.andEqual("state", f.State)
 	q.andEqual("actor", f.Actor)
 	q.andEqual("target_name", f.Target)
+	if !f.Since.IsZero() {
+		q.and("created_at >= ?", f.Since)
+	}
+	if !f.Until.IsZero() {
+		q.and("created_at < ?", f.Until)
+	}
 	if hasAfter {
 		q.and("(created_at, id) < (?, ?::uuid)", after.Time, nilUUID(after.ID))
 	}

@@ -28,23 +28,26 @@ func TestOperationLifecycleAndBusy(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, step := range []string{"connect", "collect"} {
-		if err := s.StartStep(ctx, first.ID, step); err != nil {
+		if err := s.StartStep(ctx, first.ID, step, 1, ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RecordAttempt(ctx, first.ID, step, 1); err != nil {
+		if err := s.RecordAttemptStart(ctx, first.ID, step, 1, 1); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.RecordAttempt(ctx, first.ID, "collect", 2); err != nil {
+	if err := s.RecordAttemptEnd(ctx, first.ID, "collect", 1, 1, true, "refused"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordAttempt(ctx, first.ID, "collect", 1); err != nil { // a second activity of the step
+	if err := s.RecordAttemptStart(ctx, first.ID, "collect", 1, 2); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.FinishStep(ctx, first.ID, "connect", domain.StepSucceeded, ""); err != nil {
+	if err := s.RecordAttemptStart(ctx, first.ID, "collect", 1, 1); err != nil { // a second activity of the step
 		t.Fatal(err)
 	}
-	if err := s.FinishStep(ctx, first.ID, "collect", domain.StepFailed, "boom"); err != nil {
+	if err := s.FinishStep(ctx, first.ID, "connect", 1, domain.StepSucceeded, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishStep(ctx, first.ID, "collect", 1, domain.StepFailed, "boom"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.FinishOperation(ctx, first.ID, domain.OpFailed, "collect: boom"); err != nil {

@@ -40,7 +40,8 @@ func TestUpDownUp(t *testing.T) {
 	if err != nil || v != migrations.Latest() {
 		t.Fatalf("version after up = %d, %v; want %d", v, err, migrations.Latest())
 	}
-	want := []string{"api_tokens", "audit_events", "clusters", "inventory_objects", "ip_leases", "ip_pools", "nodes", "operation_steps", "operations", "vcenters", "cluster_secrets", "cluster_addons"}
+	want := []string{"api_tokens", "audit_events", "clusters", "inventory_objects", "ip_leases", "ip_pools", "nodes", "operation_steps", "operations", "vcenters", "cluster_secrets", "cluster_addons",
+		"operation_step_runs", "operation_step_attempts", "operation_events"}
 	got := tables(t, dbURL)
 	for _, w := range want {
 		found := false

@@ -13,6 +13,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/inventory"
@@ -94,10 +95,11 @@ func (s *Service) staleAfter() time.Duration {
 	return time.Minute
 }
 
-// Cancel asks the workflow of a running operation to stop; it compensates and the
-// operation ends Canceled. Canceling an operation that has ended is domain.ErrConflict.
+// Cancel asks the workflow of a running or waiting operation to stop; it compensates
+// and the operation ends Canceled. Canceling an operation that has ended is
+// domain.ErrConflict.
 func (s *Service) Cancel(ctx context.Context, op domain.Operation) error {
-	if op.State != domain.OpRunning && op.State != domain.OpPending {
+	if !domain.OperationActive(op.State) {
 		return fmt.Errorf("operation %s is %s: %w", op.ID, op.State, domain.ErrConflict)
 	}
 	if err := s.Temporal.CancelWorkflow(ctx, op.WorkflowID, op.RunID); err != nil {
@@ -108,4 +110,47 @@ func (s *Service) Cancel(ctx context.Context, op domain.Operation) error {
 		return fmt.Errorf("cancel workflow of operation %s: %w", op.ID, err)
 	}
 	return nil
+}
+
+// decisionWait bounds how long Retry waits for a worker to take the decision.
+const decisionWait = 20 * time.Second
+
+// Retry asks the workflow of an operation AwaitingDecision to run its failed step again,
+// as actor decided, and returns the run it starts once the workflow has accepted it. An
+// operation that does not wait is a *domain.NotAwaitingError, checked again by the
+// workflow itself (the Update's validator) so that two retries never both pass; no worker
+// taking the decision in time is domain.ErrUnavailable.
+func (s *Service) Retry(ctx context.Context, op domain.Operation, actor string) (workflows.RetryResult, error) {
+	var res workflows.RetryResult
+	if op.State != domain.OpAwaitingDecision {
+		return res, &domain.NotAwaitingError{Operation: op.ID, Reason: "it is " + op.State}
+	}
+	ctx, cancel := context.WithTimeout(ctx, decisionWait)
+	defer cancel()
+	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: op.WorkflowID, RunID: op.RunID, UpdateName: workflows.UpdateRetry,
+		Args: []any{workflows.RetryRequest{Actor: actor}}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = handle.Get(ctx, &res)
+	}
+	return res, s.retryError(ctx, op, err)
+}
+
+// retryError classifies the error of a retry Update.
+func (s *Service) retryError(ctx context.Context, op domain.Operation, err error) error {
+	var app *temporal.ApplicationError
+	var nf *serviceerror.NotFound
+	var timeout *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &app): // refused by the workflow's validator
+		return &domain.NotAwaitingError{Operation: op.ID, Reason: app.Message()}
+	case errors.As(err, &nf):
+		return &domain.NotAwaitingError{Operation: op.ID, Reason: "its workflow has ended"}
+	case errors.As(err, &timeout) || ctx.Err() != nil:
+		return fmt.Errorf("retry operation %s: no worker took the decision in %s: %w", op.ID, decisionWait, domain.ErrUnavailable)
+	}
+	return fmt.Errorf("retry operation %s: %w", op.ID, err)
 }

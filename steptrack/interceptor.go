@@ -10,14 +10,14 @@ import (
 
 // Recorder writes attempts to the operation record; inventory.Store implements it.
 type Recorder interface {
-	RecordAttempt(ctx context.Context, operationID, step string, attempt int) error
-	RecordAttemptError(ctx context.Context, operationID, step, reason string) error
+	RecordAttemptStart(ctx context.Context, operationID, step string, run, attempt int) error
+	RecordAttemptEnd(ctx context.Context, operationID, step string, run, attempt int, failed bool, reason string) error
 }
 
-// NewInterceptor returns a worker interceptor that records the attempt number of every
-// activity that runs for a step (a step's attempts are the most any of its activities
-// needed), and the error of every failed attempt. Recording is best effort:
-// a failure to record is logged and never fails the activity.
+// NewInterceptor returns a worker interceptor that records, for every activity that runs
+// for a step, the start and end of each of its attempts with the error of a failed one:
+// the step's attempt n spans its activities' n-th attempts. Recording is best effort: a
+// failure to record is logged and never fails the activity.
 func NewInterceptor(rec Recorder, logger *slog.Logger) interceptor.WorkerInterceptor {
 	return &workerInterceptor{rec: rec, logger: logger}
 }
@@ -45,14 +45,17 @@ func (a *activityInterceptor) ExecuteActivity(ctx context.Context, in *intercept
 	if !ok {
 		return a.Next.ExecuteActivity(ctx, in)
 	}
-	if err := a.rec.RecordAttempt(ctx, ref.OperationID, ref.Step, int(activity.GetInfo(ctx).Attempt)); err != nil {
+	attempt := int(activity.GetInfo(ctx).Attempt)
+	if err := a.rec.RecordAttemptStart(ctx, ref.OperationID, ref.Step, ref.Run, attempt); err != nil {
 		a.logger.Warn("record step attempt", "operation", ref.OperationID, "step", ref.Step, "error", err)
 	}
 	res, err := a.Next.ExecuteActivity(ctx, in)
+	reason := ""
 	if err != nil {
-		if rerr := a.rec.RecordAttemptError(context.WithoutCancel(ctx), ref.OperationID, ref.Step, err.Error()); rerr != nil {
-			a.logger.Warn("record step error", "operation", ref.OperationID, "step", ref.Step, "error", rerr)
-		}
+		reason = err.Error()
+	}
+	if rerr := a.rec.RecordAttemptEnd(context.WithoutCancel(ctx), ref.OperationID, ref.Step, ref.Run, attempt, err != nil, reason); rerr != nil {
+		a.logger.Warn("record step attempt end", "operation", ref.OperationID, "step", ref.Step, "error", rerr)
 	}
 	return res, err
 }

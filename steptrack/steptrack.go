@@ -11,10 +11,12 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// Ref names one step of one operation.
+// Ref names one run of one step of one operation. Run numbers the step's runs from 1
+// (a person's retry starts a new run); 0, from workflows older than runs, means 1.
 type Ref struct {
 	OperationID string `json:"operation_id"`
 	Step        string `json:"step"`
+	Run         int    `json:"run,omitempty"`
 }
 
 type refKey struct{}

@@ -14,6 +14,9 @@ type DeleteClusterInput struct {
 	// DeleteVolumes deletes the cluster's vSphere CSI volumes first, through
 	// the cluster (its PersistentVolumeClaims), while the CSI driver runs.
 	DeleteVolumes bool `json:"delete_volumes,omitempty"`
+	// Policy says what a failed step does: wait for a decision (the default) or
+	// end the deletion at once.
+	Policy domain.FailurePolicy `json:"policy"`
 }
 
 // Step names of DeleteCluster.
@@ -28,16 +31,17 @@ const (
 // DeleteCluster removes a cluster: its volumes when asked, every VM marked
 // with its id, its address leases, node records and secrets; the cluster
 // ends Deleted. Each step is idempotent, so a rerun after a partial failure
-// (or after someone removed a VM by hand) finishes the job. A failed delete
-// leaves the cluster Failed with the reason.
+// (or after someone removed a VM by hand) finishes the job. A failed step
+// waits for a decision; a delete that fails for good leaves the cluster Failed
+// with the reason.
 func DeleteCluster(ctx workflow.Context, in DeleteClusterInput) error {
-	w := deleteCluster{in: in, op: operation{id: in.OperationID}}
+	w := deleteCluster{in: in, op: newOperation(in.OperationID, in.Policy)}
 	return w.run(ctx)
 }
 
 type deleteCluster struct {
 	in DeleteClusterInput
-	op operation
+	op *operation
 }
 
 func (w *deleteCluster) run(ctx workflow.Context) (err error) {

@@ -23,6 +23,9 @@ type ProvisionClusterInput struct {
 	ClusterID   string             `json:"cluster_id"`
 	VCenterID   string             `json:"vcenter_id"`
 	Spec        domain.ClusterSpec `json:"spec"`
+	// Policy says what a failed step does: wait for a decision (the default) or
+	// compensate at once.
+	Policy domain.FailurePolicy `json:"policy"`
 }
 
 // Step names of ProvisionCluster, as the operation timeline shows them.
@@ -52,17 +55,18 @@ const (
 // ProvisionCluster creates a cluster: VMs on vSphere, Kubernetes by kubeadm
 // through cloud-init, and the add-ons with Helm. The first control plane
 // comes first, the others join one at a time (etcd stays safe), workers in
-// parallel. On failure or cancellation it deletes every VM it made and
-// releases the addresses and secrets, and the cluster ends Failed with the
-// reason.
+// parallel. A step that fails waits for a decision: retried, it runs again
+// and the provision goes on. Canceled, failed for good or undecided, the
+// provision deletes every VM it made and releases the addresses and secrets,
+// and the cluster ends Failed with the reason.
 func ProvisionCluster(ctx workflow.Context, in ProvisionClusterInput) error {
-	w := provisionCluster{in: in, op: operation{id: in.OperationID}, nodes: domain.PlanNodes(in.Spec), vms: map[string]vsphere.VMInfo{}}
+	w := provisionCluster{in: in, op: newOperation(in.OperationID, in.Policy), nodes: domain.PlanNodes(in.Spec), vms: map[string]vsphere.VMInfo{}}
 	return w.run(ctx)
 }
 
 type provisionCluster struct {
 	in    ProvisionClusterInput
-	op    operation
+	op    *operation
 	nodes []domain.PlannedNode
 	vms   map[string]vsphere.VMInfo // by node name, as made and powered on
 	state map[string]kube.NodeState // by node name, as Kubernetes reports it
@@ -283,13 +287,13 @@ func (w *provisionCluster) compensate(ctx workflow.Context, cause error) {
 	dctx, cancel := workflow.NewDisconnectedContext(ctx)
 	defer cancel()
 	var errs []error
-	errs = append(errs, w.op.step(dctx, StepCompensateVMs, func(ctx workflow.Context) error {
+	errs = append(errs, w.op.undo(dctx, StepCompensateVMs, func(ctx workflow.Context) error {
 		return deleteClusterVMs(ctx, w.in.VCenterID, w.in.ClusterID)
 	}))
-	errs = append(errs, w.op.step(dctx, StepCompensateAddresses, func(ctx workflow.Context) error {
+	errs = append(errs, w.op.undo(dctx, StepCompensateAddresses, func(ctx workflow.Context) error {
 		return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.ReleaseAddresses, w.in.ClusterID).Get(ctx, nil)
 	}))
-	errs = append(errs, w.op.step(dctx, StepCompensateSecrets, func(ctx workflow.Context) error {
+	errs = append(errs, w.op.undo(dctx, StepCompensateSecrets, func(ctx workflow.Context) error {
 		return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.DeleteSecrets, w.in.ClusterID).Get(ctx, nil)
 	}))
 	reason := "provisioning failed: " + message(cause)

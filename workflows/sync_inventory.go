@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/clusterwright/clusterwright/activities/vsphere"
+	"github.com/clusterwright/clusterwright/domain"
 )
 
 // SyncInventoryInput names the vCenter to read and the operation that records the run.
@@ -15,6 +16,8 @@ type SyncInventoryInput struct {
 	OperationID string
 	VCenterID   string
 	VCenterName string
+	// Policy says what a failed sync does: wait for a decision (the default) or end.
+	Policy domain.FailurePolicy
 }
 
 // SyncInventoryResult counts the objects recorded, per kind.
@@ -30,13 +33,13 @@ const (
 // SyncInventory reads a vCenter's inventory with the property collector and replaces the
 // recorded inventory with it.
 func SyncInventory(ctx workflow.Context, in SyncInventoryInput) (SyncInventoryResult, error) {
-	w := syncInventory{in: in, op: operation{id: in.OperationID}}
+	w := syncInventory{in: in, op: newOperation(in.OperationID, in.Policy)}
 	return w.run(ctx)
 }
 
 type syncInventory struct {
 	in  SyncInventoryInput
-	op  operation
+	op  *operation
 	out SyncInventoryResult
 }
 

@@ -232,9 +232,11 @@ func (e *Env) RegisterVCenter(name string) {
 	}
 	var created struct{ Operation domain.Operation }
 	r.JSON(e.t, &created)
-	if op := e.WaitOperation(created.Operation.ID); op.State != domain.OpSucceeded {
+	op := e.WaitOperation(created.Operation.ID)
+	if op.State != domain.OpSucceeded {
 		e.t.Fatalf("inventory sync of %s: %+v", name, op)
 	}
+	e.CheckReplay("sync", op)
 }
 
 // CreateIPPool creates an IP pool through the API.
@@ -245,14 +247,28 @@ func (e *Env) CreateIPPool(pool domain.IPPoolInput) {
 	}
 }
 
-// WaitOperation polls the operation until it ends (within 2 minutes) and returns it.
+// WaitOperation polls the operation until it ends or awaits a decision (within 2
+// minutes) and returns it.
 func (e *Env) WaitOperation(id string) domain.Operation {
 	e.t.Helper()
 	return e.WaitOperationFor(id, 2*time.Minute)
 }
 
-// WaitOperationFor polls the operation until it ends, failing the test after timeout.
+// WaitOperationFor polls the operation until it ends or awaits a decision, failing the
+// test after timeout.
 func (e *Env) WaitOperationFor(id string, timeout time.Duration) domain.Operation {
+	e.t.Helper()
+	return e.waitOperation(id, timeout, func(state string) bool { return state != domain.OpPending && state != domain.OpRunning })
+}
+
+// WaitOperationEnd polls the operation until it ends (Succeeded, Failed or Canceled),
+// failing the test after timeout.
+func (e *Env) WaitOperationEnd(id string, timeout time.Duration) domain.Operation {
+	e.t.Helper()
+	return e.waitOperation(id, timeout, func(state string) bool { return !domain.OperationActive(state) })
+}
+
+func (e *Env) waitOperation(id string, timeout time.Duration, done func(state string) bool) domain.Operation {
 	e.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -262,7 +278,7 @@ func (e *Env) WaitOperationFor(id string, timeout time.Duration) domain.Operatio
 			e.t.Fatalf("get operation %s: %d %s", id, r.Status, r.Body)
 		}
 		r.JSON(e.t, &op)
-		if op.State != domain.OpPending && op.State != domain.OpRunning {
+		if done(op.State) {
 			return op
 		}
 		if time.Now().After(deadline) {

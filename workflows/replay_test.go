@@ -1,0 +1,54 @@
+package workflows_test
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.temporal.io/sdk/log"
+
+	"github.com/clusterwright/clusterwright/workflows"
+)
+
+// historyDir holds recorded workflow histories, payloads decoded (see "Changing
+// workflow code" in doc.go for how they are recorded).
+const historyDir = "testdata/histories"
+
+// wantHistories are the histories every release must replay: one per workflow type and
+// path that issues its own commands.
+var wantHistories = []string{
+	"provision-succeeded", "provision-retried", "delete", "sync",
+}
+
+// TestReplayRecordedHistories replays every recorded history against this code. A change
+// of a workflow's commands without a version guard fails here with a nondeterminism
+// error, before a release meets running operations.
+func TestReplayRecordedHistories(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(historyDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, f := range files {
+		have[strings.TrimSuffix(filepath.Base(f), ".json")] = true
+	}
+	for _, name := range wantHistories {
+		if !have[name] {
+			t.Errorf("no recorded history %s/%s.json", historyDir, name)
+		}
+	}
+	logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			r, err := workflows.NewReplayer()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := r.ReplayWorkflowHistoryFromJSONFile(logger, f); err != nil {
+				t.Fatalf("replay %s: %v", f, err)
+			}
+		})
+	}
+}

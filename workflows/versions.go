@@ -1,0 +1,10 @@
+package workflows
+
+// Change ids of workflow.GetVersion guards, one per change of the commands a workflow
+// issues (see "Changing workflow code" in doc.go). Never reuse or rename one.
+const (
+	// changeDecisionOnFailure: a step that fails after its automatic retries waits for
+	// a decision (retry, cancel, or the decision timeout) instead of ending the
+	// operation at once.
+	changeDecisionOnFailure = "decision-on-failure"
+)
