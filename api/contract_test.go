@@ -755,7 +755,7 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		ControlPlaneEndpoint: "https://10.0.0.10:6443", CertificateExpiry: &later, CreatedBy: "admin", CreatedAt: now, UpdatedAt: now,
 		Nodes: []domain.Node{{Name: "dev-east-cp-0", Role: "control-plane", IP: "10.0.0.11", VM: "vm-42", KubeletVersion: "v1.34.2", Ready: true},
 			{Name: "dev-east-default-0", Role: "worker", Pool: "default"}},
-		Addons: []domain.Addon{{Name: "antrea", ChartVersion: "2.4.0", Status: "deployed"}},
+		Addons:    []domain.Addon{{Name: "antrea", ChartVersion: "2.4.0", Status: "deployed"}},
 		Operation: &domain.ActiveOperation{ID: waiting.ID, Kind: domain.OpDeleteCluster, State: waiting.State, Decision: waiting.Decision}}
 	pending := domain.Cluster{ID: "c2", Name: "new", Spec: noPools, Phase: domain.PhasePending, Nodes: []domain.Node{}, Addons: []domain.Addon{}}
 	pool := domain.IPPool{ID: "p1", Name: "lab", CIDR: "10.0.0.0/24", RangeStart: "10.0.0.10", RangeEnd: "10.0.0.99",

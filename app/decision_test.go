@@ -87,7 +87,7 @@ func TestProvisionRetriedFromFailedStep(t *testing.T) {
 	}
 	env := startDecisionDatacenter(t, "71", faults)
 	op := startProvision(t, env, spec)
-	whole := followEvents(t, env, op.ID, 0)  // read to the end in one go
+	whole := followEvents(t, env, op.ID, 0)   // read to the end in one go
 	dropped := followEvents(t, env, op.ID, 5) // dropped after 5 events, then resumed
 
 	if r := retryOperation(env, op.ID, env.AdminToken); r.Status != http.StatusConflict || !strings.Contains(string(r.Body), "not-awaiting-decision") {
