@@ -2,20 +2,23 @@ package main
 
 import (
 	"context"
-	"flag"
 	"net/url"
 	"strconv"
+
+	"github.com/spf13/cobra"
 
 	"github.com/clusterwright/clusterwright/cmd/cwctl/internal/client"
 	"github.com/clusterwright/clusterwright/domain"
 )
 
-func auditSetup(fs *flag.FlagSet) runFunc {
-	limit := fs.Int("limit", 0, "show at most `N` events (the server's default page when 0)")
-	return func(ctx context.Context, s *session, _ []string) error {
+func auditCommand(s *session) *cobra.Command {
+	var limit int
+	cmd := &cobra.Command{Use: "audit", Short: "the audit log: who did what", Args: noArgs,
+		Example: "  cwctl audit --limit 20"}
+	cmd.RunE = s.run(func(ctx context.Context, s *session, _ []string) error {
 		q := url.Values{}
-		if *limit != 0 {
-			q.Set("limit", strconv.Itoa(*limit))
+		if limit != 0 {
+			q.Set("limit", strconv.Itoa(limit))
 		}
 		var page struct {
 			Items []domain.AuditEvent `json:"items"`
@@ -24,8 +27,8 @@ func auditSetup(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		if s.output == outputJSON {
-			return printJSON(s.stdout, raw)
+		if s.structured() {
+			return s.printReply(raw)
 		}
 		t := newTable(s.stdout, "TIME", "ACTOR", "ACTION", "TARGET", "OUTCOME", "STATUS", "REQUEST ID")
 		for _, e := range page.Items {
@@ -33,5 +36,7 @@ func auditSetup(fs *flag.FlagSet) runFunc {
 		}
 		t.flush()
 		return nil
-	}
+	})
+	cmd.Flags().IntVar(&limit, "limit", 0, "show at most `N` events (the server's default page when 0)")
+	return s.printing(cmd)
 }

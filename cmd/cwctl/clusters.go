@@ -2,22 +2,40 @@ package main
 
 import (
 	"context"
-	"flag"
+	"encoding/json"
 	"fmt"
-	"net/url"
 	"strconv"
+
+	"github.com/spf13/cobra"
 
 	"github.com/clusterwright/clusterwright/cmd/cwctl/internal/client"
 	"github.com/clusterwright/clusterwright/domain"
 )
+
+func clustersCommand(s *session) *cobra.Command {
+	names := s.completeNames(client.Path("clusters"))
+	return group("clusters", "Kubernetes clusters: create, inspect, delete",
+		s.printing(&cobra.Command{Use: "list", Short: "list clusters", Args: noArgs, RunE: s.run(listClusters)}),
+		s.printing(&cobra.Command{Use: "get NAME", Short: "show one cluster: phase, nodes, add-ons", Args: exactArgs(1),
+			ValidArgsFunction: names, RunE: s.run(getCluster)}),
+		createClusterCommand(s),
+		deleteClusterCommand(s, names),
+		kubeconfigCommand(s, names),
+	)
+}
+
+func versionsCommand(s *session) *cobra.Command {
+	return s.printing(&cobra.Command{Use: "versions", Short: "supported Kubernetes versions and the default",
+		Args: noArgs, RunE: s.run(listVersions)})
+}
 
 func listClusters(ctx context.Context, s *session, _ []string) error {
 	clusters, raw, err := listAll[domain.Cluster](ctx, s, client.Path("clusters"), nil)
 	if err != nil {
 		return err
 	}
-	if s.output == outputJSON {
-		return printJSON(s.stdout, raw)
+	if s.structured() {
+		return s.printReply(raw)
 	}
 	t := newTable(s.stdout, "NAME", "VCENTER", "PHASE", "VERSION", "CONTROL PLANE", "WORKERS", "ENDPOINT")
 	for _, c := range clusters {
@@ -42,8 +60,8 @@ func getCluster(ctx context.Context, s *session, args []string) error {
 	if err != nil {
 		return err
 	}
-	if s.output == outputJSON {
-		return printJSON(s.stdout, raw)
+	if s.structured() {
+		return s.printReply(raw)
 	}
 	phase := c.Phase
 	if c.PhaseReason != "" {
@@ -73,28 +91,109 @@ func getCluster(ctx context.Context, s *session, args []string) error {
 	return nil
 }
 
-func createClusterSetup(fs *flag.FlagSet) runFunc {
-	file := fs.String("f", "", "the cluster spec as a JSON `FILE` (- for standard input)")
-	wait := fs.Bool("wait", false, "follow the provisioning until it ends")
-	return func(ctx context.Context, s *session, _ []string) error {
-		body, err := readInput(*file)
-		if err != nil {
-			return err
-		}
-		return startOperation(ctx, s, "POST", client.Path("clusters"), body, *wait)
+// clusterExample is the example of `clusters create`: a spec as YAML.
+const clusterExample = `  # dev-east.yaml
+  name: dev-east
+  vcenter: sim
+  placement:
+    datacenter: DC0
+    compute_cluster: DC0_C0
+    datastore: LocalDS_0
+    network: VM Network
+    template: ubuntu-2404-kube-v1.34
+  control_plane: {replicas: 1, cpus: 2, memory_mib: 4096, disk_gib: 40}
+  worker_pools:
+    - {name: default, replicas: 2, cpus: 2, memory_mib: 4096, disk_gib: 40}
+  network: {ip_pool: sim, pod_cidr: 10.10.0.0/16, service_cidr: 10.96.0.0/16}
+  addons:
+    antrea: {multicluster: false, traffic_encryption: none}
+    vsphere_cpi: {}
+    vsphere_csi: {default_class: true}
+
+  # provision it and follow its steps; exit 0 when it is Ready, 1 when it fails
+  cwctl clusters create -f dev-east.yaml --wait
+
+  # compensate at once when a step fails, instead of waiting for ops retry/cancel
+  cwctl clusters create -f dev-east.yaml --on-failure compensate
+
+  # the spec on standard input, the started operation as JSON
+  cwctl clusters create -f - -o json < dev-east.json`
+
+func createClusterCommand(s *session) *cobra.Command {
+	var file string
+	var wait bool
+	var decide decisionFlags
+	cmd := &cobra.Command{
+		Use:     "create",
+		Short:   "provision a cluster from a YAML or JSON spec file",
+		Long:    "Provision a cluster from its spec (the body of POST /api/v1/clusters), as YAML or JSON.\nA step that fails after its automatic retries waits for a decision (cwctl ops retry or\ncancel) unless --on-failure compensate; --wait follows the operation to its end.",
+		Example: clusterExample,
+		Args:    noArgs,
+		RunE: s.run(func(ctx context.Context, s *session, _ []string) error {
+			settings, err := decide.values()
+			if err != nil {
+				return err
+			}
+			body, err := readInput(file)
+			if err != nil {
+				return err
+			}
+			if body, err = withFields(body, settings); err != nil {
+				return err
+			}
+			return startOperation(ctx, s, "POST", client.Path("clusters"), body, wait, nil)
+		}),
 	}
+	fileFlag(cmd, &file, "the cluster spec")
+	cmd.Flags().BoolVar(&wait, "wait", false, "follow the provisioning until it ends")
+	decide.bind(cmd)
+	return s.printing(cmd)
 }
 
-func deleteClusterSetup(fs *flag.FlagSet) runFunc {
-	volumes := fs.Bool("delete-volumes", false, "also delete the cluster's vSphere volumes")
-	wait := fs.Bool("wait", false, "follow the deletion until it ends")
-	return func(ctx context.Context, s *session, args []string) error {
-		path := client.Path("clusters", args[0])
-		if *volumes {
-			path += "?" + url.Values{"delete_volumes": {"true"}}.Encode()
-		}
-		return startOperation(ctx, s, "DELETE", path, nil, *wait)
+// withFields sets the string fields of the JSON object body (flags win over the file).
+func withFields(body []byte, fields map[string]string) ([]byte, error) {
+	if len(fields) == 0 {
+		return body, nil
 	}
+	var obj map[string]any
+	if err := json.Unmarshal(body, &obj); err != nil {
+		return nil, fmt.Errorf("spec: %w", err)
+	}
+	for k, v := range fields {
+		obj[k] = v
+	}
+	return json.Marshal(obj)
+}
+
+func deleteClusterCommand(s *session, names cobra.CompletionFunc) *cobra.Command {
+	var volumes, wait bool
+	var decide decisionFlags
+	cmd := &cobra.Command{
+		Use:               "delete NAME",
+		Short:             "delete a cluster: VMs, addresses, records",
+		Example:           "  cwctl clusters delete dev-east --wait\n  cwctl clusters delete dev-east --delete-volumes",
+		Args:              exactArgs(1),
+		ValidArgsFunction: names,
+		RunE: s.run(func(ctx context.Context, s *session, args []string) error {
+			settings, err := decide.values()
+			if err != nil {
+				return err
+			}
+			q := queryOf(settings)
+			if volumes {
+				q.Set("delete_volumes", "true")
+			}
+			path := client.Path("clusters", args[0])
+			if len(q) > 0 {
+				path += "?" + q.Encode()
+			}
+			return startOperation(ctx, s, "DELETE", path, nil, wait, nil)
+		}),
+	}
+	cmd.Flags().BoolVar(&volumes, "delete-volumes", false, "also delete the cluster's vSphere volumes")
+	cmd.Flags().BoolVar(&wait, "wait", false, "follow the deletion until it ends")
+	decide.bind(cmd)
+	return s.printing(cmd)
 }
 
 func listVersions(ctx context.Context, s *session, _ []string) error {
@@ -103,8 +202,8 @@ func listVersions(ctx context.Context, s *session, _ []string) error {
 	if err != nil {
 		return err
 	}
-	if s.output == outputJSON {
-		return printJSON(s.stdout, raw)
+	if s.structured() {
+		return s.printReply(raw)
 	}
 	t := newTable(s.stdout, "VERSION", "DEFAULT")
 	for _, version := range v.Versions {

@@ -1,66 +1,123 @@
 package main
 
 import (
-	"context"
-	"flag"
+	"fmt"
 	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
 )
 
-// runFunc runs a command with its positional arguments.
-type runFunc func(ctx context.Context, s *session, args []string) error
-
-// command is one cwctl command, e.g. "clusters create".
-type command struct {
-	name    string   // one or two words
-	args    []string // names of its positional arguments
-	summary string
-	output  bool // takes -o table|json
-	// setup adds the command's own flags to fs and returns the function that runs it.
-	setup func(fs *flag.FlagSet) runFunc
+// group is a command that only holds others, e.g. `clusters`. Alone it prints its help;
+// with an argument that is none of its commands it is a usage error.
+func group(use, short string, children ...*cobra.Command) *cobra.Command {
+	g := &cobra.Command{Use: use, Short: short, Args: cobra.ArbitraryArgs, RunE: groupRun}
+	g.AddCommand(children...)
+	return g
 }
 
-// plain is the setup of a command without flags of its own.
-func plain(run runFunc) func(*flag.FlagSet) runFunc {
-	return func(*flag.FlagSet) runFunc { return run }
+// groupRun is the RunE of the root and of every group.
+func groupRun(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
+	}
+	name := strings.TrimSpace(strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()) + " " + args[0])
+	msg := fmt.Sprintf("unknown command %q", name)
+	if suggestions := cmd.SuggestionsFor(args[0]); len(suggestions) > 0 {
+		msg += fmt.Sprintf(" (did you mean %q?)", suggestions[0])
+	}
+	return usageErrorf("%s; run `cwctl help`", msg)
 }
 
-func commands() []command {
-	return []command{
-		{"vcenters list", nil, "list registered vCenters", true, plain(listVCenters)},
-		{"vcenters get", []string{"NAME"}, "show one vCenter", true, plain(getVCenter)},
-		{"vcenters create", nil, "register a vCenter from a JSON file (name, server, username, password, insecure, thumbprint)", true, createVCenterSetup},
-		{"vcenters sync", []string{"NAME"}, "refresh a vCenter's inventory", true, syncVCenterSetup},
-		{"vcenters inventory", []string{"NAME"}, "datacenters, clusters, datastores, networks, templates of a vCenter", true, plain(vcenterInventory)},
-
-		{"ippools list", nil, "list IP pools", true, plain(listIPPools)},
-		{"ippools get", []string{"NAME"}, "show one IP pool and its leases", true, plain(getIPPool)},
-		{"ippools create", nil, "create an IP pool from a JSON file (name, cidr, range_start, range_end, gateway, dns)", true, createIPPoolSetup},
-
-		{"versions", nil, "supported Kubernetes versions and the default", true, plain(listVersions)},
-
-		{"clusters list", nil, "list clusters", true, plain(listClusters)},
-		{"clusters get", []string{"NAME"}, "show one cluster: phase, nodes, add-ons", true, plain(getCluster)},
-		{"clusters create", nil, "provision a cluster from a JSON spec file", true, createClusterSetup},
-		{"clusters delete", []string{"NAME"}, "delete a cluster: VMs, addresses, records", true, deleteClusterSetup},
-		{"clusters kubeconfig", []string{"NAME"}, "the cluster's admin kubeconfig (admin role)", false, kubeconfigSetup},
-
-		{"ops list", nil, "list operations", true, listOperationsSetup},
-		{"ops get", []string{"ID"}, "show one operation and its steps", true, plain(getOperation)},
-		{"ops watch", []string{"ID"}, "follow an operation's steps live; exit 0 when it succeeds, 1 when it fails", true, plain(watchOperation)},
-		{"ops cancel", []string{"ID"}, "cancel a running operation (its compensation runs)", true, cancelOperationSetup},
-
-		{"audit", nil, "the audit log: who did what", true, auditSetup},
+// exactArgs requires n positional arguments; otherwise it shows the command's use line.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErrorf("usage: %s", cmd.UseLine())
+		}
+		return nil
 	}
 }
 
-// findCommand finds the command that args start with and how many words it took.
-func findCommand(args []string) (*command, int) {
-	cmds := commands()
-	for i := range cmds {
-		words := strings.Fields(cmds[i].name)
-		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == cmds[i].name {
-			return &cmds[i], len(words)
+// noArgs is exactArgs(0).
+var noArgs = exactArgs(0)
+
+// Output formats of -o.
+const (
+	outputTable = "table"
+	outputJSON  = "json"
+	outputYAML  = "yaml"
+)
+
+var outputFormats = []string{outputTable, outputJSON, outputYAML}
+
+// formatValue is the value of -o: one of outputFormats.
+type formatValue struct{ p *string }
+
+func (f formatValue) String() string { return *f.p }
+func (f formatValue) Type() string   { return "format" }
+func (f formatValue) Set(v string) error {
+	for _, format := range outputFormats {
+		if v == format {
+			*f.p = v
+			return nil
 		}
 	}
-	return nil, 0
+	return fmt.Errorf("must be %s", orList(outputFormats))
+}
+
+// printing adds -o table|json|yaml to cmd, a command that prints what the API replied.
+func (s *session) printing(cmd *cobra.Command) *cobra.Command {
+	cmd.Flags().VarP(formatValue{&s.output}, "output", "o", "output `format`: "+orList(outputFormats))
+	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// fileFlag adds the -f FILE of a create command: what it creates, as YAML or JSON.
+func fileFlag(cmd *cobra.Command, file *string, what string) {
+	cmd.Flags().StringVarP(file, "filename", "f", "", what+" as a YAML or JSON `FILE` (- reads standard input)")
+	cmd.MarkFlagFilename("filename", "yaml", "yml", "json")
+}
+
+// Values of --on-failure.
+var onFailureValues = []string{"wait", "compensate"}
+
+// decisionFlags are the optional settings of a started operation: what it does when a
+// step fails after its automatic retries, and how long it waits for a person.
+type decisionFlags struct {
+	onFailure, timeout string
+}
+
+func (d *decisionFlags) bind(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&d.onFailure, "on-failure", "",
+		"what a step that fails after its retries does, `MODE`: wait for a decision (ops retry/cancel) or compensate at once (default: the server's, wait)")
+	cmd.Flags().StringVar(&d.timeout, "decision-timeout", "",
+		"how long to wait for a decision before compensating, a `DURATION` like 30m or 24h (default: the server's)")
+	cmd.RegisterFlagCompletionFunc("on-failure", cobra.FixedCompletions(onFailureValues, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// values checks the flags and returns those that were given, by API field name.
+func (d *decisionFlags) values() (map[string]string, error) {
+	v := map[string]string{}
+	if d.onFailure != "" {
+		if d.onFailure != onFailureValues[0] && d.onFailure != onFailureValues[1] {
+			return nil, usageErrorf("--on-failure: must be %s, not %q", orList(onFailureValues), d.onFailure)
+		}
+		v["on_failure"] = d.onFailure
+	}
+	if d.timeout != "" {
+		if _, err := time.ParseDuration(d.timeout); err != nil {
+			return nil, usageErrorf("--decision-timeout: want a duration like 30m or 24h, not %q", d.timeout)
+		}
+		v["decision_timeout"] = d.timeout
+	}
+	return v, nil
+}
+
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }

@@ -1,8 +1,9 @@
 package main
 
 import (
-	"flag"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/clusterwright/clusterwright/cmd/cwctl/internal/client"
 )
@@ -18,11 +19,12 @@ type globals struct {
 	url, token string
 }
 
-// bind adds --url and --token to fs, keeping values already parsed (they may come before
-// the command or after it). Neither flag shows a default, so help never prints the token.
-func (g *globals) bind(fs *flag.FlagSet) {
-	fs.Var(stringFlag{&g.url}, "url", "API base `URL`, e.g. http://127.0.0.1:8080 (default $"+envURL+")")
-	fs.Var(stringFlag{&g.token}, "token", "API `token` (default $"+envToken+")")
+// bind adds --url and --token to fs (the root command's persistent flags, so they may
+// come before or after the command). Neither shows a default, so help never prints the
+// token.
+func (g *globals) bind(fs *pflag.FlagSet) {
+	fs.StringVar(&g.url, "url", "", "API base URL, e.g. http://127.0.0.1:8080 (default $"+envURL+")")
+	fs.StringVar(&g.token, "token", "", "API token (default $"+envToken+")")
 }
 
 // connect resolves the settings (a flag wins over its environment variable) into a client.
@@ -51,10 +53,3 @@ func (g globals) connect(getenv func(string) string) (*client.Client, error) {
 	}
 	return c, nil
 }
-
-// stringFlag is a string flag without a default: setting it does not reset a value that
-// an earlier flag set parsed, and its value is never shown.
-type stringFlag struct{ p *string }
-
-func (f stringFlag) String() string     { return "" }
-func (f stringFlag) Set(s string) error { *f.p = s; return nil }

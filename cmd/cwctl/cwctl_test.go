@@ -191,10 +191,18 @@ func TestCLIAgainstTheRealStack(t *testing.T) {
 	if r = run("ops", "get", sync); !regexp.MustCompile(`(?m)^` + workflows.StepCollectInventory + `\s+Succeeded\s+1\s`).MatchString(r.stdout) {
 		t.Errorf("ops get:\n%s", r.stdout)
 	}
+	// The watch of an ended operation prints its step changes (a server with an event log
+	// replays them all, one without only the last state), each once, and how it ended.
 	r = run("ops", "watch", sync)
-	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 2 ||
-		!strings.Contains(lines[0], workflows.StepCollectInventory) || lines[1] != "operation "+sync+" Succeeded" {
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if n := len(lines); n < 2 || lines[n-1] != "operation "+sync+" Succeeded" ||
+		!regexp.MustCompile(`^\S+Z\s+`+workflows.StepCollectInventory+`\s+Succeeded\s+attempts=1$`).MatchString(lines[n-2]) {
 		t.Fatalf("ops watch of the sync:\n%s", r.stdout)
+	}
+	for i, line := range lines[:len(lines)-1] {
+		if !strings.Contains(line, workflows.StepCollectInventory) || i > 0 && line == lines[i-1] {
+			t.Fatalf("ops watch of the sync, line %d:\n%s", i, r.stdout)
+		}
 	}
 
 	decode(t, run("ops", "watch", sync, "-o", "json"), &op)
@@ -324,10 +332,10 @@ func TestMissingSettings(t *testing.T) {
 	if r = cwctl(t, "clusters", "frob"); r.code != 2 || !strings.Contains(r.stderr, `unknown command "clusters frob"`) {
 		t.Errorf("unknown command: exit %d %q", r.code, r.stderr)
 	}
-	if r = cwctl(t, "clusters", "list", "-o", "yaml"); r.code != 2 || !strings.Contains(r.stderr, "-o: must be table or json") {
+	if r = cwctl(t, "clusters", "list", "-o", "xml"); r.code != 2 || !strings.Contains(r.stderr, `invalid argument "xml" for "-o, --output" flag: must be table, json or yaml`) {
 		t.Errorf("bad -o: exit %d %q", r.code, r.stderr)
 	}
-	if r = cwctl(t, "clusters", "create"); r.code != 2 || !strings.Contains(r.stderr, "-f: a JSON file is required") {
+	if r = cwctl(t, "clusters", "create"); r.code != 2 || !strings.Contains(r.stderr, "-f: a YAML or JSON file is required") {
 		t.Errorf("create without -f: exit %d %q", r.code, r.stderr)
 	}
 	if r = cwctl(t, "--token", "cw_secret-token-value", "clusters", "list", "--bogus"); r.code != 2 || strings.Contains(r.stderr, "cw_secret-token-value") {

@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"github.com/clusterwright/clusterwright/cmd/cwctl/internal/client"
-	"github.com/clusterwright/clusterwright/domain"
 )
 
 // Exit codes.
@@ -26,8 +25,18 @@ func usageErrorf(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
+// asUsageError makes err, which cobra returned before any command ran (an unknown flag
+// or command, a missing argument), a usage error.
+func asUsageError(err error) error {
+	var usage *usageError
+	if errors.As(err, &usage) {
+		return err
+	}
+	return usageErrorf("%s; run `cwctl help`", err.Error())
+}
+
 // operationEndedError says that a watched operation ended other than Succeeded.
-type operationEndedError struct{ op domain.Operation }
+type operationEndedError struct{ op operation }
 
 func (e *operationEndedError) Error() string {
 	msg := fmt.Sprintf("operation %s (%s %s) ended %s", e.op.ID, e.op.Kind, e.op.Target.Name, e.op.State)

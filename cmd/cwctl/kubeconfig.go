@@ -2,30 +2,41 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
+
+	"github.com/spf13/cobra"
 
 	"github.com/clusterwright/clusterwright/cmd/cwctl/internal/client"
 )
 
-func kubeconfigSetup(fs *flag.FlagSet) runFunc {
-	file := fs.String("o", "", "write the kubeconfig to `FILE` (mode 0600) instead of standard output")
-	return func(ctx context.Context, s *session, args []string) error {
-		resp, err := s.api.Do(ctx, "GET", client.Path("clusters", args[0], "kubeconfig"), nil, nil)
-		if err != nil {
-			return err
-		}
-		if *file == "" {
-			_, err := s.stdout.Write(resp.Body)
-			return err
-		}
-		if err := writePrivate(*file, resp.Body); err != nil {
-			return err
-		}
-		fmt.Fprintf(s.stderr, "wrote the kubeconfig of cluster %s to %s\n", args[0], *file)
-		return nil
+func kubeconfigCommand(s *session, names cobra.CompletionFunc) *cobra.Command {
+	var file string
+	cmd := &cobra.Command{
+		Use:               "kubeconfig NAME",
+		Short:             "the cluster's admin kubeconfig (admin role)",
+		Example:           "  cwctl clusters kubeconfig dev-east -o dev-east.kubeconfig\n  kubectl --kubeconfig dev-east.kubeconfig get nodes",
+		Args:              exactArgs(1),
+		ValidArgsFunction: names,
+		RunE: s.run(func(ctx context.Context, s *session, args []string) error {
+			resp, err := s.api.Do(ctx, "GET", client.Path("clusters", args[0], "kubeconfig"), nil, nil)
+			if err != nil {
+				return err
+			}
+			if file == "" {
+				_, err := s.stdout.Write(resp.Body)
+				return err
+			}
+			if err := writePrivate(file, resp.Body); err != nil {
+				return err
+			}
+			fmt.Fprintf(s.stderr, "wrote the kubeconfig of cluster %s to %s\n", args[0], file)
+			return nil
+		}),
 	}
+	cmd.Flags().StringVarP(&file, "output", "o", "", "write the kubeconfig to `FILE` (mode 0600) instead of standard output")
+	cmd.MarkFlagFilename("output")
+	return cmd
 }
 
 // writePrivate writes b to path readable by its owner only, also when path existed with

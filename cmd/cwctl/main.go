@@ -1,5 +1,6 @@
 // Command cwctl is the command-line client of the Clusterwright REST API: vCenters, IP
-// pools, clusters, operations (with live step changes) and the audit log. Run `cwctl help`.
+// pools, clusters, operations (live steps, retry and cancel of a waiting operation), the
+// audit log and, against `clusterwright dev`, run-time faults. Run `cwctl help`.
 package main
 
 import (

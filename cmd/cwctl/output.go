@@ -9,13 +9,30 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"sigs.k8s.io/yaml"
 )
 
-// Output formats of -o.
-const (
-	outputTable = "table"
-	outputJSON  = "json"
-)
+// structured reports whether -o asks for the API's reply (json or yaml), not a table.
+func (s *session) structured() bool { return s.output == outputJSON || s.output == outputYAML }
+
+// printReply writes a JSON reply of the API as -o asks: indented JSON, or YAML.
+func (s *session) printReply(raw []byte) error {
+	if s.output == outputYAML {
+		return printYAML(s.stdout, raw)
+	}
+	return printJSON(s.stdout, raw)
+}
+
+// printYAML writes a JSON reply as YAML.
+func printYAML(w io.Writer, raw []byte) error {
+	b, err := yaml.JSONToYAML(raw)
+	if err != nil {
+		return fmt.Errorf("reply is not JSON: %w", err)
+	}
+	_, err = w.Write(b)
+	return err
+}
 
 // printJSON writes a JSON reply indented, as the API sent it otherwise.
 func printJSON(w io.Writer, raw []byte) error {

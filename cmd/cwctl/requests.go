@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"strconv"
+
+	yamlv3 "gopkg.in/yaml.v3"
+	"sigs.k8s.io/yaml"
 )
 
 // pageSize is how many items cwctl asks for per page when it reads a whole list.
@@ -61,27 +66,63 @@ func listAll[T any](ctx context.Context, s *session, path string, query url.Valu
 	return items, raw, err
 }
 
-// readInput reads the JSON file of a create command ("-" is standard input) and checks
-// that it is one JSON object; the server checks every field.
+// readInput reads the YAML or JSON file of a create command ("-" is standard input) and
+// returns it as JSON, checked to be one object; the server checks every field.
 func readInput(file string) ([]byte, error) {
 	if file == "" {
-		return nil, usageErrorf("-f: a JSON file is required (- reads standard input)")
+		return nil, usageErrorf("-f: a YAML or JSON file is required (- reads standard input)")
 	}
 	var b []byte
 	var err error
 	if file == "-" {
 		b, err = io.ReadAll(os.Stdin)
+		file = "(standard input)"
 	} else {
 		b, err = os.ReadFile(file)
 	}
 	if err != nil {
 		return nil, usageErrorf("-f: %v", err)
 	}
+	j, err := toJSON(b)
+	if err != nil {
+		return nil, usageErrorf("-f %s: %v", file, err)
+	}
+	return j, nil
+}
+
+// toJSON turns a YAML or JSON document (JSON is YAML too) holding one object into JSON.
+func toJSON(b []byte) ([]byte, error) {
+	if !json.Valid(b) {
+		if n, err := yamlDocuments(b); err == nil && n > 1 {
+			return nil, fmt.Errorf("holds %d YAML documents; give one", n)
+		}
+		var err error
+		if b, err = yaml.YAMLToJSONStrict(b); err != nil {
+			return nil, fmt.Errorf("neither YAML nor JSON: %w", err)
+		}
+	}
 	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(b, &obj); err != nil {
-		return nil, usageErrorf("-f %s: not a JSON object: %v", file, err)
+	if err := json.Unmarshal(b, &obj); err != nil || obj == nil {
+		return nil, errors.New("must hold one object (name: value, ...)")
 	}
 	return b, nil
+}
+
+// yamlDocuments counts the documents in a YAML stream ("---" separates them).
+func yamlDocuments(b []byte) (int, error) {
+	dec := yamlv3.NewDecoder(bytes.NewReader(b))
+	n := 0
+	for {
+		var doc yamlv3.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
 }
 
 // operationReply is the 202 reply of every long operation.

@@ -2,91 +2,57 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"os"
-	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/clusterwright/clusterwright/cmd/cwctl/internal/client"
 )
 
-// session is what a running command needs: where to write, the API, the output format.
+// session is what a running command needs: where to write, the settings, the API and
+// the output format.
 type session struct {
 	stdout, stderr io.Writer
-	api            *client.Client
-	output         string // outputTable or outputJSON
+	getenv         func(string) string
+	globals        globals
+	api            *client.Client // set when a command starts running
+	output         string         // -o: outputTable, outputJSON or outputYAML
+	ran            bool           // a command body started: its errors are not usage errors
 }
+
+// runFunc is the body of a command: it runs with its positional arguments once the
+// settings are resolved into s.api.
+type runFunc func(ctx context.Context, s *session, args []string) error
 
 // runMain runs cwctl with args and returns the process exit code: 0 on success, 2 for a
 // usage error or a request the API refused as bad (4xx), 1 for anything else (including an
 // operation that ended Failed or Canceled).
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var g globals
-	top := flag.NewFlagSet("cwctl", flag.ContinueOnError)
-	top.SetOutput(stderr)
-	top.Usage = func() { printHelp(stderr) }
-	g.bind(top)
-	if err := top.Parse(args); err != nil {
-		return flagExit(err)
+	s := &session{stdout: stdout, stderr: stderr, getenv: os.Getenv, output: outputTable}
+	root := newRoot(s)
+	if args == nil {
+		args = []string{} // nil would make cobra read os.Args
 	}
-	rest := top.Args()
-	if len(rest) == 0 || rest[0] == "help" {
-		printHelp(stdout)
-		return 0
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err != nil && !s.ran {
+		err = asUsageError(err) // cobra's own: an unknown flag, a missing argument
 	}
-	cmd, n := findCommand(rest)
-	if cmd == nil {
-		return report(stderr, usageErrorf("unknown command %q; run `cwctl help`", strings.Join(rest[:min(2, len(rest))], " ")))
-	}
-
-	s := &session{stdout: stdout, stderr: stderr}
-	fs := flag.NewFlagSet("cwctl "+cmd.name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	g.bind(fs)
-	if cmd.output {
-		fs.StringVar(&s.output, "o", outputTable, "output format: `table` or json")
-	}
-	run := cmd.setup(fs)
-	fs.Usage = func() { fmt.Fprintf(stderr, "usage: %s\n", usageLine(*cmd)) }
-	positional, err := parseInterleaved(fs, rest[n:])
-	if err != nil {
-		return flagExit(err)
-	}
-	if len(positional) != len(cmd.args) {
-		return report(stderr, usageErrorf("usage: %s", usageLine(*cmd)))
-	}
-	if cmd.output && s.output != outputTable && s.output != outputJSON {
-		return report(stderr, usageErrorf("-o: must be table or json, not %q", s.output))
-	}
-	if s.api, err = g.connect(os.Getenv); err != nil {
-		return report(stderr, err)
-	}
-	return report(stderr, run(ctx, s, positional))
+	return report(stderr, err)
 }
 
-// parseInterleaved parses flags that may come before, between or after the positional
-// arguments (`clusters get NAME -o json`) and returns the positional ones.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
+// run turns a command body into cobra's RunE: it resolves the settings into a client,
+// then runs the body.
+func (s *session) run(body runFunc) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		api, err := s.globals.connect(s.getenv)
+		if err != nil {
+			return err
 		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return positional, nil
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
+		s.api, s.ran = api, true
+		return body(cmd.Context(), s, args)
 	}
-}
-
-// flagExit is the exit code after the flag package reported err (it printed it already).
-func flagExit(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	return exitUsage
 }

@@ -12,29 +12,40 @@ import (
 	"github.com/clusterwright/clusterwright/domain"
 )
 
-// Reconnecting a dropped event stream: how often in a row, and how long to wait between.
-const (
-	maxReconnects  = 5
+// Following an event stream: how often it may drop in a row with no event between.
+const maxReconnects = 5
+
+// The pause before reconnecting, and how long a silent connection is trusted (the server
+// sends a keep-alive comment every 15 s). Variables, so that tests can shorten them.
+var (
 	reconnectPause = time.Second
+	streamIdle     = 45 * time.Second
 )
 
-// watch follows GET /operations/{id}/events and prints one line per step change until
-// the operation ends. It returns nil when the operation Succeeded and an
-// *operationEndedError when it Failed or was Canceled.
-func watch(ctx context.Context, s *session, id string) error {
-	w := &watcher{s: s, seen: map[string]domain.Step{}}
+// watch follows GET /operations/{id}/events, printing one line per step change and a
+// line when the operation starts waiting for a decision, until the operation ends. A
+// dropped connection is resumed after the last event seen (Last-Event-ID), so no line is
+// missed or printed twice. It returns nil when the operation Succeeded and an
+// *operationEndedError when it Failed or was Canceled. A decision the caller has just
+// answered (ops retry --wait) is not announced again.
+func watch(ctx context.Context, s *session, id string, answered *decision) error {
+	w := &watcher{s: s, id: id, printed: map[int]stepMark{}}
+	if answered != nil {
+		w.announced = decisionKey(answered)
+	}
 	failures := 0
 	for {
-		ended, progressed, err := w.follow(ctx, id)
+		ended, progressed, err := w.follow(ctx)
 		if ended {
-			return w.finish()
+			return w.finish(ctx)
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		var problem *client.Problem
-		if errors.As(err, &problem) {
-			return err // the API refused: unknown operation, bad token; retrying won't help
+		var broken *protocolError
+		if errors.As(err, &problem) && problem.ClientError() || errors.As(err, &broken) {
+			return err // unknown operation, bad token, a stream cwctl cannot read: retrying won't help
 		}
 		if progressed {
 			failures = 0
@@ -50,18 +61,33 @@ func watch(ctx context.Context, s *session, id string) error {
 	}
 }
 
-// watcher remembers what it printed so that a reconnected stream prints only changes.
+// watcher rebuilds the operation from its events and prints what changed.
 type watcher struct {
-	s    *session
-	seen map[string]domain.Step
-	last domain.Operation
-	raw  json.RawMessage // the last operation as the API sent it
+	s         *session
+	id        string
+	lastID    string           // id of the last event applied: where a reconnection resumes
+	op        operation        // the operation as the events so far describe it
+	printed   map[int]stepMark // by step index: what the last line printed for that step said
+	announced string           // decisionKey of the last decision announced
 }
 
-// follow reads one connection of the event stream. ended is true after the stream's
-// "end" event; progressed is true when an event arrived.
-func (w *watcher) follow(ctx context.Context, id string) (ended, progressed bool, err error) {
-	stream, err := w.s.api.Events(ctx, client.Path("operations", id, "events"))
+// stepMark is what a step line shows; a step event that changes none of it prints nothing.
+type stepMark struct {
+	state    string
+	attempts int
+	runs     int
+	err      string
+}
+
+// protocolError is an event cwctl cannot apply: reconnecting would bring it again.
+type protocolError struct{ msg string }
+
+func (e *protocolError) Error() string { return e.msg }
+
+// follow reads one connection of the event stream, from after the last event applied.
+// ended is true after the stream's "end" event; progressed is true when an event arrived.
+func (w *watcher) follow(ctx context.Context) (ended, progressed bool, err error) {
+	stream, err := w.s.api.Events(ctx, client.Path("operations", w.id, "events"), w.lastID, streamIdle)
 	if err != nil {
 		return false, false, err
 	}
@@ -77,35 +103,85 @@ func (w *watcher) follow(ctx context.Context, id string) (ended, progressed bool
 		progressed = true
 		switch ev.Name {
 		case "operation":
-			var op domain.Operation
-			if err := json.Unmarshal([]byte(ev.Data), &op); err != nil {
-				return false, progressed, fmt.Errorf("operation event: %w", err)
-			}
-			w.update(op, json.RawMessage(ev.Data))
+			err = w.applyOperation([]byte(ev.Data))
+		case "step":
+			err = w.applyStep([]byte(ev.Data))
 		case "end":
 			return true, progressed, nil
+		default:
+			continue // a kind this cwctl does not know: nothing it shows
+		}
+		if err != nil {
+			return false, progressed, &protocolError{fmt.Sprintf("operation %s: %s event %s: %v", w.id, ev.Name, ev.ID, err)}
+		}
+		if ev.ID != "" {
+			w.lastID = ev.ID
 		}
 	}
 }
 
-// update prints the steps of op that changed since the last event.
-func (w *watcher) update(op domain.Operation, raw json.RawMessage) {
-	w.last, w.raw = op, raw
-	if w.s.output == outputJSON {
+// applyOperation applies an "operation" event: every field but the steps is replaced.
+// A server from before resumable events sends the steps too; they are applied as well.
+func (w *watcher) applyOperation(data []byte) error {
+	var op operation
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(data, &op); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return err
+	}
+	if _, withSteps := keys["steps"]; withSteps {
+		for i, st := range op.Steps {
+			w.stepChanged(i, st, op.UpdatedAt)
+		}
+	} else {
+		op.Steps = w.op.Steps
+	}
+	w.op = op
+	w.announceDecision()
+	return nil
+}
+
+// applyStep applies a "step" event: the step replaces the one at its index, or is
+// appended when its index is the next one.
+func (w *watcher) applyStep(data []byte) error {
+	var ev struct {
+		step
+		Index *int `json:"index"`
+	}
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return err
+	}
+	steps := w.op.Steps
+	switch {
+	case ev.Index == nil || *ev.Index < 0 || *ev.Index > len(steps):
+		return fmt.Errorf("step %q has index %v; %d steps known", ev.Name, ev.Index, len(steps))
+	case *ev.Index == len(steps):
+		w.op.Steps = append(steps, ev.step)
+	default:
+		steps[*ev.Index] = ev.step
+	}
+	w.stepChanged(*ev.Index, ev.step, w.op.UpdatedAt)
+	return nil
+}
+
+// stepChanged prints a line for the step at index i unless the last line printed for it
+// says the same. With -o json|yaml it prints nothing.
+func (w *watcher) stepChanged(i int, st step, fallback time.Time) {
+	mark := stepMark{state: st.State, attempts: st.Attempts, runs: len(st.Runs), err: st.Error}
+	if prev, ok := w.printed[i]; ok && prev == mark {
 		return
 	}
-	for _, st := range op.Steps {
-		prev, ok := w.seen[st.Name]
-		if ok && prev.State == st.State && prev.Attempts == st.Attempts && prev.Error == st.Error {
-			continue
-		}
-		w.seen[st.Name] = st
-		fmt.Fprintln(w.s.stdout, stepLine(st, op.UpdatedAt))
+	w.printed[i] = mark
+	if !w.s.structured() {
+		fmt.Fprintln(w.s.stdout, stepLine(st, fallback))
 	}
 }
 
-// stepLine is one step change: time, step, state, attempts and the error, if any.
-func stepLine(st domain.Step, fallback time.Time) string {
+// stepLine is one step change: time, step, state, attempts, the run when a person
+// retried the step, and the error, if any.
+func stepLine(st step, fallback time.Time) string {
 	at := fallback
 	switch {
 	case st.FinishedAt != nil:
@@ -114,23 +190,76 @@ func stepLine(st domain.Step, fallback time.Time) string {
 		at = *st.StartedAt
 	}
 	line := fmt.Sprintf("%-20s  %-30s  %-9s  attempts=%d", timestamp(at), st.Name, st.State, st.Attempts)
+	if n := len(st.Runs); n > 1 {
+		last := st.Runs[n-1]
+		line += fmt.Sprintf("  run=%d", last.Run)
+		if last.Actor != "" {
+			line += " by " + last.Actor
+		}
+	}
 	if st.Error != "" {
 		line += "  error: " + st.Error
 	}
 	return line
 }
 
-// finish prints how the operation ended and turns anything but success into an error.
-func (w *watcher) finish() error {
-	op := w.last
-	if w.s.output == outputJSON {
-		if err := printJSON(w.s.stdout, w.raw); err != nil {
+// announceDecision prints, once per decision, that the operation waits: which step, why,
+// until when, and the commands that decide. It goes to standard error with -o json|yaml,
+// which keeps standard output for the ended operation.
+func (w *watcher) announceDecision() {
+	op := w.op
+	if op.State != stateAwaitingDecision {
+		return
+	}
+	key := decisionKey(op.Decision)
+	if key == w.announced {
+		return
+	}
+	w.announced = key
+	out := w.s.stdout
+	if w.s.structured() {
+		out = w.s.stderr
+	}
+	fmt.Fprintln(out, decisionLine(op))
+}
+
+// decisionKey tells decisions apart: a step that fails again after a retry waits anew.
+func decisionKey(d *decision) string {
+	if d == nil {
+		return "?"
+	}
+	return d.Step + "@" + d.Since.UTC().Format(time.RFC3339Nano)
+}
+
+// decisionLine says which step of op waits, why, until when, and how to decide.
+func decisionLine(op operation) string {
+	d := op.Decision
+	if d == nil {
+		return fmt.Sprintf("%-20s  operation %s is awaiting a decision: see cwctl ops get %s", timestamp(op.UpdatedAt), op.ID, op.ID)
+	}
+	return fmt.Sprintf("%-20s  %-30s  %s  step failed: %s; decide by %s (then it compensates by itself): cwctl ops retry %s --wait, or cwctl ops cancel %s",
+		timestamp(d.Since), d.Step, stateAwaitingDecision, d.Reason, timestamp(d.Deadline), op.ID, op.ID)
+}
+
+// finish prints how the operation ended (with -o json|yaml: the operation as the API
+// has it now) and turns anything but success into an error.
+func (w *watcher) finish(ctx context.Context) error {
+	op := w.op
+	if w.s.structured() {
+		raw, err := getJSON(ctx, w.s, client.Path("operations", w.id), nil, &op)
+		if err != nil {
+			return err
+		}
+		if err := w.s.printReply(raw); err != nil {
 			return err
 		}
 	} else {
-		fmt.Fprintf(w.s.stdout, "operation %s %s\n", op.ID, op.State)
+		fmt.Fprintf(w.s.stdout, "operation %s %s\n", w.id, op.State)
 	}
 	if op.State != domain.OpSucceeded {
+		if op.ID == "" {
+			op.ID = w.id
+		}
 		return &operationEndedError{op: op}
 	}
 	return nil

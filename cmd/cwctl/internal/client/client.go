@@ -55,7 +55,7 @@ type Response struct {
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body []byte) (*Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
-	resp, err := c.send(ctx, method, path, query, body, "application/json")
+	resp, err := c.send(ctx, method, path, query, body, "application/json", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -70,8 +70,9 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
 }
 
-// send builds and sends one authenticated request; the caller closes the body.
-func (c *Client) send(ctx context.Context, method, path string, query url.Values, body []byte, accept string) (*http.Response, error) {
+// send builds and sends one authenticated request with the extra header fields, if any;
+// the caller closes the body.
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, body []byte, accept string, header http.Header) (*http.Response, error) {
 	target := c.base + path
 	if len(query) > 0 {
 		target += "?" + query.Encode()
@@ -83,6 +84,11 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	for k, vs := range header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
