@@ -12,7 +12,6 @@ import (
 	"github.com/clusterwright/clusterwright/activities/kube"
 	"github.com/clusterwright/clusterwright/activities/vsphere"
 	"github.com/clusterwright/clusterwright/domain"
-	"github.com/clusterwright/clusterwright/inventory"
 )
 
 // ProvisionClusterInput names the cluster to provision. The spec is the
@@ -270,7 +269,7 @@ func (w *provisionCluster) recordNodes(ctx workflow.Context) error {
 	u := invacts.NodesUpdate{ClusterID: w.in.ClusterID}
 	for _, n := range w.nodes {
 		vm, st := w.vms[n.Name], w.state[n.Name]
-		u.Nodes = append(u.Nodes, inventory.NodeRecord{
+		u.Nodes = append(u.Nodes, invacts.NodeRecord{
 			Name: n.Name, Role: n.Role, Pool: n.Pool, IP: vm.IP, VMName: n.Name, VMMoref: vm.Moref, VMUUID: vm.UUID,
 			KubeletVersion: st.KubeletVersion, Ready: st.Ready,
 		})

@@ -101,10 +101,14 @@ func (a *ClusterActivities) SetClusterPhase(ctx context.Context, u PhaseUpdate) 
 	return a.Store.SetClusterPhase(ctx, u.ClusterID, u.Phase, u.Reason)
 }
 
+// NodeRecord is what provisioning records about one node (workflows name it here, as
+// they never import the store).
+type NodeRecord = inventory.NodeRecord
+
 // NodesUpdate is the observed state of some of a cluster's nodes.
 type NodesUpdate struct {
-	ClusterID string                 `json:"cluster_id"`
-	Nodes     []inventory.NodeRecord `json:"nodes"`
+	ClusterID string       `json:"cluster_id"`
+	Nodes     []NodeRecord `json:"nodes"`
 }
 
 // RecordNodes records nodes of a cluster (created or updated by name).
