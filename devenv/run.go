@@ -46,6 +46,9 @@ type Options struct {
 	Faults *sim.Faults
 	// Ready, when set, is called with the env file's variables once all is up.
 	Ready func(env map[string]string)
+	// FromEnvironment names the environment variables the settings came from (see
+	// app.Config.FromEnvironment), so that errors about them can say so.
+	FromEnvironment []string
 }
 
 // Run starts everything and blocks until ctx is canceled, then stops it all.
@@ -56,6 +59,9 @@ func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, opts Options)
 	}
 	if err := os.MkdirAll(state, 0o755); err != nil {
 		return fmt.Errorf("state dir: %w", err)
+	}
+	if err := checkGivenServices(ctx, cfg, opts.FromEnvironment); err != nil {
+		return err
 	}
 	var stops []func()
 	defer func() {
