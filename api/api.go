@@ -28,6 +28,9 @@ type Config struct {
 	Metrics      *metrics.Metrics
 	Logger       *slog.Logger
 	Portal       http.Handler // the web portal, served at / (optional)
+	// DevFaults, set by `clusterwright dev` only, serves /dev/faults: the simulator's
+	// fault rules, changed at run time.
+	DevFaults DevFaults
 }
 
 // API serves the REST API.
@@ -39,12 +42,14 @@ type API struct {
 	metrics  *metrics.Metrics
 	logger   *slog.Logger
 	portal   http.Handler
+	// devFaults is nil outside dev mode.
+	devFaults DevFaults
 }
 
 // New returns the API for cfg.
 func New(cfg Config) *API {
 	return &API{
 		store: cfg.Store, ops: cfg.Operations, temporal: cfg.Temporal, check: cfg.CheckVCenter,
-		metrics: cfg.Metrics, logger: cfg.Logger, portal: cfg.Portal,
+		metrics: cfg.Metrics, logger: cfg.Logger, portal: cfg.Portal, devFaults: cfg.DevFaults,
 	}
 }

@@ -115,10 +115,16 @@ func (a *App) Operations() *operations.Service {
 
 // API returns the REST API with the portal.
 func (a *App) API() *api.API {
-	return api.New(api.Config{
+	return api.New(a.APIConfig())
+}
+
+// APIConfig is the configuration API builds the REST API from, for callers that add to
+// it (dev mode adds its fault endpoints).
+func (a *App) APIConfig() api.Config {
+	return api.Config{
 		Store: a.Store, Operations: a.Operations(), Temporal: a.Temporal,
 		CheckVCenter: vsphere.CheckCredentials, Metrics: a.Metrics, Logger: a.Logger, Portal: web.Handler(),
-	})
+	}
 }
 
 // Close logs out of vCenters and closes the clients.
