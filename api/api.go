@@ -34,6 +34,9 @@ type Config struct {
 	DecisionTimeout time.Duration
 	// EventKeepAlive is how often a quiet event stream gets a comment (default 15 s).
 	EventKeepAlive time.Duration
+	// DevFaults, set by `clusterwright dev` only, serves /dev/faults: the simulator's
+	// fault rules, changed at run time.
+	DevFaults DevFaults
 }
 
 // API serves the REST API.
@@ -49,6 +52,8 @@ type API struct {
 	decisionTimeout time.Duration
 	// eventKeepAlive is how often a quiet event stream gets a comment.
 	eventKeepAlive time.Duration
+	// devFaults is nil outside dev mode.
+	devFaults DevFaults
 }
 
 // New returns the API for cfg.
@@ -62,6 +67,6 @@ func New(cfg Config) *API {
 	return &API{
 		store: cfg.Store, ops: cfg.Operations, temporal: cfg.Temporal, check: cfg.CheckVCenter,
 		metrics: cfg.Metrics, logger: cfg.Logger, portal: cfg.Portal, decisionTimeout: cfg.DecisionTimeout,
-		eventKeepAlive: cfg.EventKeepAlive,
+		eventKeepAlive: cfg.EventKeepAlive, devFaults: cfg.DevFaults,
 	}
 }

@@ -34,8 +34,21 @@ import (
 var oasMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 // contractAPI is an API without a store: enough to walk the routes and serve the contract.
+// It has a fault registry, as in dev mode, so that the dev routes are walked too.
 func contractAPI() *API {
-	return New(Config{Metrics: metrics.New(), Logger: slog.New(slog.DiscardHandler)})
+	return New(Config{Metrics: metrics.New(), Logger: slog.New(slog.DiscardHandler), DevFaults: noDevFaults{}})
+}
+
+// noDevFaults is a DevFaults without rules that accepts none.
+type noDevFaults struct{}
+
+func (noDevFaults) List() DevFaultList              { return DevFaultList{} }
+func (noDevFaults) Add(spec string) (string, error) { return "", fmt.Errorf("no rules here") }
+func (noDevFaults) Clear()                          {}
+
+// authenticated reports whether a path needs a token: the API's and dev mode's.
+func authenticated(path string) bool {
+	return strings.HasPrefix(path, "/api/v1/") || strings.HasPrefix(path, "/dev/")
 }
 
 // contractDoc is the OpenAPI document as generic YAML values, for JSON-pointer lookups.
@@ -309,7 +322,7 @@ func TestContractAuthAndErrorResponses(t *testing.T) {
 			continue
 		}
 		sec := oasSecurity(doc, op)
-		if strings.HasPrefix(path, "/api/v1/") {
+		if authenticated(path) {
 			found := false
 			for _, req := range sec {
 				for name := range oasMap(req) {
@@ -555,8 +568,11 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 		"OperationList":   List[domain.Operation]{},
 		"AuditEvent":      domain.AuditEvent{},
 		"AuditList":       List[domain.AuditEvent]{},
+		"DevFaultList":    DevFaultList{},
+		"DevFault":        DevFault{},
 	}
 	requests := map[string]any{
+		"DevFaultInput":     DevFault{},
 		"TokenInput":        domain.TokenInput{},
 		"VCenterInput":      domain.VCenterInput{},
 		"IPPoolInput":       domain.IPPoolInput{},
@@ -817,6 +833,10 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		{"AuditEvent", audit},
 		{"AuditList", list([]domain.AuditEvent{audit}, "")},
 		{"Health", map[string]string{"status": "ok"}},
+		{"DevFaultList", DevFaultList{Faults: []string{"vsphere.clone:vm=beta-md-default-1"}, Fired: []string{"vsphere.clone call 3 (VM \"beta-md-default-1\") failed by rule vsphere.clone:vm=beta-md-default-1"},
+			Kinds: []string{"vsphere.clone", "node.boot"}}},
+		{"DevFaultList", DevFaultList{Faults: []string{}, Fired: []string{}, Kinds: []string{"vsphere.clone"}}},
+		{"DevFault", DevFault{Fault: "vsphere.clone:3"}},
 		{"Readiness", map[string]any{"status": "not ready", "checks": map[string]string{"postgres": "ok", "temporal": "unreachable"}}},
 	}
 	for i, r := range replies {
@@ -831,6 +851,7 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		value  any
 	}{
 		{"TokenInput", domain.TokenInput{Name: "ci", Role: "viewer"}},
+		{"DevFaultInput", DevFault{Fault: "vsphere.clone:vm=beta-md-default-1,times=2"}},
 		{"VCenterInput", domain.VCenterInput{Name: "vc1", Server: "vc.example.com", Username: "u", Password: "p"}},
 		{"VCenterInput", map[string]any{"name": "vc1", "server": "https://vc.example.com/sdk", "username": "u", "password": "p", "insecure": true,
 			"thumbprint": strings.Repeat("AB:", 19) + "AB"}},
@@ -853,7 +874,7 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 			t.Errorf("request %d does not match schema %s: %v", i, r.schema, err)
 		}
 	}
-	for _, name := range []string{"TokenInput", "VCenterInput", "IPPoolInput", "ClusterSpecInput"} {
+	for _, name := range []string{"TokenInput", "VCenterInput", "IPPoolInput", "ClusterSpecInput", "DevFaultInput"} {
 		if err := validate(name, map[string]any{"name": "x", "surprise": 1}, openapi3.VisitAsRequest()); err == nil {
 			t.Errorf("schema %s accepts an unknown field; the decoder rejects it", name)
 		}
@@ -893,7 +914,7 @@ func TestContractAuthIsEnforced(t *testing.T) {
 	}
 	for _, key := range oasSortedKeys(contractRouterRoutes(t)) {
 		method, pattern, _ := strings.Cut(key, " ")
-		if !strings.HasPrefix(pattern, "/api/v1/") {
+		if !authenticated(pattern) {
 			continue
 		}
 		path := oasPathParamRE.ReplaceAllString(pattern, "x")

@@ -220,9 +220,13 @@ func (a *API) audit(r *http.Request, rt route, t domain.APIToken, rec *auditReco
 	}
 }
 
-// auditTargetFromURL names the target by the route's URL parameters, e.g. "vcenter/vc1".
+// auditTargetFromURL names the target by the route's URL parameters, e.g. "vcenter/vc1";
+// a dev mode route is its own target, e.g. "dev/faults".
 func auditTargetFromURL(r *http.Request) string {
 	rc := chi.RouteContext(r.Context())
+	if rc != nil && strings.HasPrefix(rc.RoutePattern(), "/dev/") {
+		return strings.TrimPrefix(rc.RoutePattern(), "/")
+	}
 	if rc == nil || len(rc.URLParams.Values) == 0 {
 		return ""
 	}

@@ -20,9 +20,9 @@ type route struct {
 	handler http.HandlerFunc
 }
 
-// routes lists every authenticated endpoint.
+// routes lists every authenticated endpoint; the dev endpoints only in dev mode.
 func (a *API) routes() []route {
-	return []route{
+	return append([]route{
 		{"POST", "/api/v1/tokens", domain.RoleAdmin, "token.create", a.createToken},
 		{"GET", "/api/v1/tokens", domain.RoleAdmin, "", a.listTokens},
 		{"DELETE", "/api/v1/tokens/{name}", domain.RoleAdmin, "token.revoke", a.revokeToken},
@@ -52,7 +52,7 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/operations/{id}/cancel", domain.RoleOperator, "operation.cancel", a.withOperation(a.cancelOperation)},
 
 		{"GET", "/api/v1/audit", domain.RoleViewer, "", a.listAudit},
-	}
+	}, a.devRoutes()...)
 }
 
 // publicRoutes are served without a token.

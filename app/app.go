@@ -118,12 +118,18 @@ func (a *App) Operations() *operations.Service {
 
 // API returns the REST API with the portal.
 func (a *App) API() *api.API {
+	return api.New(a.APIConfig())
+}
+
+// APIConfig is the configuration API builds the REST API from, for callers that add to
+// it (dev mode adds its fault endpoints).
+func (a *App) APIConfig() api.Config {
 	timeout, _ := a.Config.decisionTimeout() // checked by Open
-	return api.New(api.Config{
+	return api.Config{
 		Store: a.Store, Operations: a.Operations(), Temporal: a.Temporal,
 		CheckVCenter: vsphere.CheckCredentials, Metrics: a.Metrics, Logger: a.Logger, Portal: web.Handler(),
 		DecisionTimeout: timeout,
-	})
+	}
 }
 
 // Close logs out of vCenters and closes the clients.

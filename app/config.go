@@ -6,10 +6,8 @@ package app
 import (
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/clusterwright/clusterwright/activities/vsphere"
@@ -26,6 +24,7 @@ type Config struct {
 	SecretKey         string // encoded master key; takes precedence over SecretKeyFile
 	SecretKeyFile     string
 	LogLevel          string
+	LogFormat         string // json, text or auto (text on a terminal)
 	StateDir          string // dev mode only
 	// ChartMirror is where every add-on chart comes from instead of the
 	// upstream repositories: an HTTP(S) chart repository, an oci:// path
@@ -59,6 +58,7 @@ func (c *Config) Settings() []Setting {
 		{"secret-key", "CLUSTERWRIGHT_SECRET_KEY", "", "master key sealing secrets at rest and Temporal payloads (32 bytes, base64 or hex)", &c.SecretKey},
 		{"secret-key-file", "CLUSTERWRIGHT_SECRET_KEY_FILE", "", "file holding the master key (dev: <state-dir>/secret.key, generated)", &c.SecretKeyFile},
 		{"log-level", "CLUSTERWRIGHT_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
+		{"log-format", "CLUSTERWRIGHT_LOG_FORMAT", "auto", "json, text, or auto: readable text lines on a terminal, JSON otherwise", &c.LogFormat},
 		{"state-dir", "CLUSTERWRIGHT_STATE_DIR", ".clusterwright", "dev mode: where the private Postgres, Temporal database, keys and env file live", &c.StateDir},
 		{"chart-mirror", "CLUSTERWRIGHT_CHART_MIRROR", "", "add-on charts from this mirror instead of upstream: an http(s) chart repository, oci:// path or directory (KubeSphere needs one; dev: the simulator's charts)", &c.ChartMirror},
 		{"kubesphere-image-registry", "CLUSTERWRIGHT_KUBESPHERE_IMAGE_REGISTRY", "", "registry mirror of KubeSphere's images", &c.KubeSphereImageRegistry},
@@ -92,13 +92,21 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// Logger returns a JSON logger at the configured level.
-func (c *Config) Logger() (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(strings.ToUpper(orDefault(c.LogLevel, "info")))); err != nil {
-		return nil, fmt.Errorf("log-level %q: want debug, info, warn or error", c.LogLevel)
+// FromEnvironment names the environment variables that gave a setting its value in this
+// run: the settings bound to fs whose flag was not given but whose variable is set.
+func (c *Config) FromEnvironment(fs *flag.FlagSet) []string {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var out []string
+	for _, s := range c.Settings() {
+		if fs.Lookup(s.Flag) == nil || given[s.Flag] {
+			continue
+		}
+		if _, ok := os.LookupEnv(s.Env); ok {
+			out = append(out, s.Env)
+		}
 	}
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})), nil
+	return out
 }
 
 // decisionTimeout is DecisionTimeout as a duration (default domain.DefaultDecisionTimeout).

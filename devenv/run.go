@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/clusterwright/clusterwright/api"
 	"github.com/clusterwright/clusterwright/app"
 	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/secrets"
@@ -42,10 +43,14 @@ var SimIPPool = domain.IPPoolInput{Name: SimIPPoolName, CIDR: "127.24.0.0/16", R
 
 // Options are the dev environment's own settings.
 type Options struct {
-	// Faults makes chosen simulator calls fail on purpose (clusterwright dev --sim-fault).
+	// Faults makes chosen simulator calls fail on purpose (clusterwright dev --sim-fault);
+	// admins change its rules at run time through /dev/faults. Nil means no rules at start.
 	Faults *sim.Faults
 	// Ready, when set, is called with the env file's variables once all is up.
 	Ready func(env map[string]string)
+	// FromEnvironment names the environment variables the settings came from (see
+	// app.Config.FromEnvironment), so that errors about them can say so.
+	FromEnvironment []string
 }
 
 // Run starts everything and blocks until ctx is canceled, then stops it all.
@@ -56,6 +61,9 @@ func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, opts Options)
 	}
 	if err := os.MkdirAll(state, 0o755); err != nil {
 		return fmt.Errorf("state dir: %w", err)
+	}
+	if err := checkGivenServices(ctx, cfg, opts.FromEnvironment); err != nil {
+		return err
 	}
 	var stops []func()
 	defer func() {
@@ -87,6 +95,9 @@ func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, opts Options)
 		cfg.TemporalAddress, cfg.TemporalNamespace = ts.FrontendHostPort(), ts.Namespace()
 	}
 	warnMissingKubeBinaries(logger)
+	if opts.Faults == nil {
+		opts.Faults = sim.NewFaults()
+	}
 	dc, err := startDatacenter(ctx, state, opts.Faults, logger)
 	if err != nil {
 		return err
@@ -130,7 +141,9 @@ func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, opts Options)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	srv := &http.Server{Handler: a.API().Handler(), ReadHeaderTimeout: 10 * time.Second}
+	apiCfg := a.APIConfig()
+	apiCfg.DevFaults = devFaults{opts.Faults}
+	srv := &http.Server{Handler: api.New(apiCfg).Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("api server", "error", err)

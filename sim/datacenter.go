@@ -163,7 +163,7 @@ func StartDatacenter(ctx context.Context, opts DatacenterOptions) (*Datacenter, 
 // its certificate pinned.
 func loginSelf(ctx context.Context, vc *VCenter) (*vim25.Client, error) {
 	sc := soap.NewClient(vc.URL(), false)
-	sc.SetThumbprint(vc.URL().Host, vc.Thumbprint)
+	sc.DefaultTransport().TLSClientConfig = pinnedTLSConfig(vc.Thumbprint)
 	c, err := vim25.NewClient(ctx, sc)
 	if err != nil {
 		return nil, fmt.Errorf("sim: connect to the simulated vCenter: %w", err)

@@ -238,6 +238,29 @@ func (f *Faults) Fired() []FiredFault {
 	return slices.Clone(f.fired)
 }
 
+// Rules returns the rules, in the order they were added.
+func (f *Faults) Rules() []Fault {
+	if f == nil {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Fault, len(f.rules))
+	for i, r := range f.rules {
+		out[i] = r.Fault
+	}
+	return out
+}
+
+// Clear removes every rule, so that calls succeed again from now on. Unlike Reset it
+// keeps counting calls (a rule added later for the N-th call means the N-th since the
+// registry was created) and keeps the record of the faults fired.
+func (f *Faults) Clear() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rules = nil
+}
+
 // Reset removes every rule and forgets the calls counted and the faults fired.
 func (f *Faults) Reset() {
 	f.mu.Lock()

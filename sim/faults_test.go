@@ -139,6 +139,40 @@ func TestFaultsHit(t *testing.T) {
 	}
 }
 
+// TestFaultsClearWhileRunning changes the rules between calls, as `clusterwright dev`
+// does at run time: Rules lists them, Clear removes them and calls succeed again, while
+// the calls counted and the faults fired are kept.
+func TestFaultsClearWhileRunning(t *testing.T) {
+	f := NewFaults()
+	if f.Hit(KindVSphereClone, "w-0") {
+		t.Fatal("a call failed without a rule")
+	}
+	mustAdd(t, f, Fault{Kind: KindVSphereClone, VM: "w-1"}, Fault{Kind: KindSSHExec, Nth: 5})
+	if got := fmt.Sprint(f.Rules()); got != "[vsphere.clone:vm=w-1 ssh.exec:5]" {
+		t.Errorf("Rules() = %s", got)
+	}
+	for range 2 {
+		if !f.Hit(KindVSphereClone, "w-1") {
+			t.Fatal("vsphere.clone:vm=w-1 did not fire")
+		}
+	}
+	f.Clear()
+	if len(f.Rules()) != 0 || f.Hit(KindVSphereClone, "w-1") {
+		t.Fatal("a rule outlived Clear")
+	}
+	if f.Calls(KindVSphereClone) != 4 || len(f.Fired()) != 2 {
+		t.Errorf("after Clear: %d calls counted, fired %v; want 4 and the 2 fired before", f.Calls(KindVSphereClone), f.Fired())
+	}
+	mustAdd(t, f, Fault{Kind: KindVSphereClone, Nth: 5})
+	if !f.Hit(KindVSphereClone, "w-2") {
+		t.Error("the 5th call since the start did not fail: Clear restarted the count")
+	}
+	var none *Faults
+	if none.Rules() != nil {
+		t.Error("a nil *Faults has rules")
+	}
+}
+
 func TestFaultsHitConcurrent(t *testing.T) {
 	f := NewFaults()
 	mustAdd(t, f, Fault{Kind: KindNodeBoot, Nth: 37}, Fault{Kind: KindNodeBoot, Nth: 100})

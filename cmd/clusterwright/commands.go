@@ -134,7 +134,7 @@ func runMigrate(ctx context.Context, c *cli, args []string) error {
 
 func runDev(ctx context.Context, c *cli, args []string) error {
 	faults := sim.NewFaults()
-	cfg, _, err := parse(c, "dev", args, func(fs *flag.FlagSet) {
+	cfg, fs, err := parse(c, "dev", args, func(fs *flag.FlagSet) {
 		fs.Func("sim-fault", "make the simulator fail a call on purpose, KIND:N or KIND:vm=NAME (repeatable; kinds: "+
 			strings.Join(sim.FaultKinds(), ", ")+")", func(s string) error {
 			f, err := sim.ParseFault(s)
@@ -154,10 +154,12 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 	if cfg.TemporalAddress == "127.0.0.1:7233" { // the default means: embed one
 		cfg.TemporalAddress = "embedded"
 	}
-	return devenv.Run(ctx, cfg, logger, devenv.Options{Faults: faults, Ready: func(env map[string]string) {
+	opts := devenv.Options{Faults: faults, FromEnvironment: cfg.FromEnvironment(fs)}
+	opts.Ready = func(env map[string]string) {
 		fmt.Fprintf(c.stdout, "\nClusterwright is running.\n  portal: %s/\n  API:    %s/api/v1\n  env:    %s/env (source it for curl, cwctl and govc)\nPress Ctrl-C to stop.\n",
 			env["CLUSTERWRIGHT_URL"], env["CLUSTERWRIGHT_URL"], cfg.StateDir)
-	}})
+	}
+	return devenv.Run(ctx, cfg, logger, opts)
 }
 
 func runToken(ctx context.Context, c *cli, args []string) error {

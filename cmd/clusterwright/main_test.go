@@ -29,7 +29,7 @@ func TestHelpListsCommandsAndSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"serve", "worker", "migrate", "dev", "token create", "vcsim",
-		"DATABASE_URL", "TEMPORAL_ADDRESS", "CLUSTERWRIGHT_SECRET_KEY", "CLUSTERWRIGHT_LISTEN", "--state-dir"} {
+		"DATABASE_URL", "TEMPORAL_ADDRESS", "CLUSTERWRIGHT_SECRET_KEY", "CLUSTERWRIGHT_LISTEN", "CLUSTERWRIGHT_LOG_FORMAT", "--state-dir"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("help lacks %q", want)
 		}
@@ -121,5 +121,53 @@ func TestDevRejectsBadSimFault(t *testing.T) {
 	_, err := run(t, "dev", "--sim-fault", "vsphere.clone:zero")
 	if err == nil || !strings.Contains(err.Error(), "vsphere.clone:zero") {
 		t.Fatalf("bad --sim-fault: %v", err)
+	}
+}
+
+// closedPort is a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// TestDevNamesStaleEnvironment starts `clusterwright dev` in a shell that sourced the env
+// file of a run long gone: DATABASE_URL and TEMPORAL_ADDRESS point at closed ports. Dev
+// refuses at once, naming each setting, that it came from the environment and that it is
+// unreachable, with what to do; the password in the URL is not repeated.
+func TestDevNamesStaleEnvironment(t *testing.T) {
+	db, temporal := closedPort(t), closedPort(t)
+	t.Setenv("DATABASE_URL", "postgres://postgres:hunter2@"+db+"/clusterwright?sslmode=disable")
+	t.Setenv("TEMPORAL_ADDRESS", temporal)
+	start := time.Now()
+	_, err := run(t, "dev", "--state-dir", t.TempDir(), "--log-level", "warn")
+	if err == nil {
+		t.Fatal("dev started with an unreachable DATABASE_URL")
+	}
+	msg := err.Error()
+	for _, want := range []string{"DATABASE_URL from the environment", db, "TEMPORAL_ADDRESS from the environment", temporal,
+		"unreachable", "unset DATABASE_URL", "set -a; . .clusterwright/env"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q: %s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "hunter2") {
+		t.Errorf("the error repeats the database password: %s", msg)
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("dev took %s to refuse", d)
+	}
+
+	// Given as a flag, the setting is named as the flag, without the advice about the shell.
+	_, err = run(t, "dev", "--state-dir", t.TempDir(), "--log-level", "warn",
+		"--database-url", "postgres://postgres@"+db+"/clusterwright", "--temporal-address", "embedded")
+	if err == nil || !strings.Contains(err.Error(), "--database-url points at "+db+", which is unreachable") ||
+		strings.Contains(err.Error(), "environment") {
+		t.Fatalf("unreachable --database-url: %v", err)
 	}
 }
