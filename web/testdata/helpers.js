@@ -1,14 +1,20 @@
-// Checks the pure helpers of static/app.js under node; run by TestAppJSHelpers.
-'use strict';
-const assert = require('node:assert/strict');
-const path = require('node:path');
-const app = require(path.join(__dirname, '..', 'static', 'app.js'));
+// Checks the portal's pure helpers under node; run by TestPortalJSHelpers. The modules
+// are imported as the browser loads them (web/package.json makes .js files ES modules).
+import assert from 'node:assert/strict';
+import { isoToLocal, fmtBytes, fmtDuration, fmtSeconds, fmtTimeLeft, localToISO, stateClass, isActive } from '../static/js/format.js';
+import { fieldCandidates, setPath } from '../static/js/forms.js';
+import { parseHash, withQuery } from '../static/js/nav.js';
+import { placementChoices } from '../static/js/pages/cluster-form.js';
+import { mayDecide } from '../static/js/session.js';
+import { sseParser } from '../static/js/sse.js';
+
+const app = { sseParser, fieldCandidates, setPath, placementChoices, fmtBytes, fmtDuration, parseHash, withQuery, stateClass };
 
 // The SSE parser: events split across chunks, CRLF split between chunks, comments,
 // multi-line data, and an event without data (not dispatched).
-function parse(chunks) {
+function parse(chunks, withIds) {
   const events = [];
-  const p = app.sseParser((event, data) => events.push([event, data]));
+  const p = app.sseParser((event, data, id) => events.push(withIds ? [event, data, id] : [event, data]));
   chunks.forEach((c) => p.push(c));
   return events;
 }
@@ -20,6 +26,12 @@ assert.deepEqual(parse(['event: a\r', '\ndata: 1\r\n\r', '\n']), [['a', '1']]);
 assert.deepEqual(parse([': keep-alive\n\ndata: x\ndata: y\n\n']), [['message', 'x\ny']]);
 assert.deepEqual(parse(['event: nothing\n\n', 'data:no-space\n\n']), [['message', 'no-space']]);
 assert.deepEqual(parse(['data: incomplete\n']), []);
+// Ids: an event's id is the last one the stream set; "end" has none and keeps the previous;
+// an id line on an event without data still counts; a NUL in the id is ignored.
+assert.deepEqual(parse(['id: 1\nevent: operation\ndata: {}\n\n', 'id: 2\nevent: step\ndata: {"index":0}\n\n',
+  'event: end\ndata: {}\n\n'], true),
+[['operation', '{}', '1'], ['step', '{"index":0}', '2'], ['end', '{}', '2']]);
+assert.deepEqual(parse(['data: a\n\n', 'id: 7\n\n', 'id: 8\0\ndata: b\n\n'], true), [['message', 'a', ''], ['message', 'b', '7']]);
 
 // Field errors find their form field.
 assert.deepEqual(app.fieldCandidates('dns[1]'), ['dns[1]', 'dns']);
@@ -66,6 +78,31 @@ assert.equal(app.fmtDuration('2026-01-01T00:00:00Z', null, Date.parse('2026-01-0
 assert.equal(app.fmtDuration(null, null), '');
 assert.equal(app.stateClass('Running'), 'state-running');
 assert.equal(app.stateClass('x" onclick="y'), 'state-xonclicky');
+assert.equal(app.stateClass('AwaitingDecision'), 'state-awaitingdecision');
+assert.equal(fmtSeconds(3 * 86400 + 4 * 3600 + 59), '3d 04h');
+assert.equal(fmtSeconds(-5), '0s');
+const now = Date.parse('2026-12-02T10:00:00Z');
+assert.equal(fmtTimeLeft('2026-12-03T09:59:00Z', now), 'in 23h 59m');
+assert.equal(fmtTimeLeft('2026-12-02T09:55:00Z', now), 'passed 5m 00s ago');
+assert.equal(fmtTimeLeft('', now), '');
+assert.deepEqual(['Pending', 'Running', 'AwaitingDecision', 'Succeeded', 'Failed', 'Canceled'].map(isActive),
+  [true, true, true, false, false, false]);
+
+// The operations filter's times: a datetime-local value is local time (here India's,
+// UTC+5:30); the URL and the API get RFC 3339 in UTC, and the input shows it back.
+process.env.TZ = 'Asia/Kolkata';
+assert.equal(localToISO('2026-12-02T10:30'), '2026-12-02T05:00:00Z');
+assert.equal(isoToLocal('2026-12-02T05:00:00Z'), '2026-12-02T10:30');
+assert.equal(isoToLocal('2026-12-02T05:00:00.5+00:00'), '2026-12-02T10:30');
+assert.equal(localToISO(''), '');
+assert.equal(localToISO('not a time'), '');
+assert.equal(isoToLocal(null), '');
+
+// Who may decide: anyone but a viewer, and anyone when the server does not say.
+assert.equal(mayDecide({ name: 'v', role: 'viewer' }), false);
+assert.equal(mayDecide({ name: 'o', role: 'operator' }), true);
+assert.equal(mayDecide({ name: 'a', role: 'admin' }), true);
+assert.equal(mayDecide(null), true);
 
 // Routing.
 let r = app.parseHash('#/operations?state=Running&cursor=abc');

@@ -1,0 +1,172 @@
+// Clusters: every cluster with its phase and nodes, filterable and paginated; one cluster's
+// phase, placement, nodes and add-ons, with its lifecycle actions: delete (confirmed in a
+// dialog) and the admin kubeconfig.
+import { API_BASE, ApiError, authHeaders, del, enc, errorFrom, get } from '../api.js';
+import { badge, el, facts, link, orDash, page, replace, table, timeEl } from '../dom.js';
+import { fmtBytes } from '../format.js';
+import { actionButton, confirmDialog, problemBox, toggleForm } from '../forms.js';
+import { filterForm, listQuery, pager, selectFilter, textFilter } from '../lists.js';
+import { go, withQuery } from '../nav.js';
+import { newClusterForm } from './cluster-form.js';
+
+const CLUSTER_PHASES = ['Pending', 'Provisioning', 'Ready', 'Updating', 'Deleting', 'Failed', 'Deleted'];
+
+export async function clustersView(ctx) {
+  const params = ctx.params;
+  const [reply, vcenters, versions, pools] = await Promise.all([
+    get('/clusters' + listQuery(params, ['phase', 'vcenter']), ctx.signal),
+    get('/vcenters', ctx.signal),
+    get('/kubernetes-versions', ctx.signal),
+    get('/ippools', ctx.signal),
+  ]);
+  const form = newClusterForm(vcenters.items, versions, pools.items);
+  form.hidden = reply.items.length > 0 || Boolean(params.get('cursor')) || Boolean(params.get('phase'));
+  return page('Clusters', [toggleForm('New cluster', form)], form,
+    filterForm('/clusters', params, [
+      selectFilter('Phase', 'phase', CLUSTER_PHASES, params.get('phase')),
+      textFilter('vCenter', 'vcenter', params.get('vcenter'), { size: 10 }),
+    ]),
+    table([
+      { title: 'Name', cell: (c) => link('/clusters/' + enc(c.name), c.name) },
+      { title: 'vCenter', cell: (c) => c.vcenter },
+      { title: 'Phase', cell: (c) => [badge(c.phase), c.phase_reason && el('div', { class: 'muted' }, c.phase_reason)] },
+      { title: 'Kubernetes', cell: (c) => orDash(c.spec && c.spec.kubernetes_version) },
+      { title: 'Nodes ready', class: 'num', cell: (c) => nodeCount(c.nodes) },
+      { title: 'Created', cell: (c) => timeEl(c.created_at) },
+    ], reply.items, 'No cluster matches.'),
+    pager('/clusters', params, reply.next_cursor));
+}
+
+/** waitingNotice says that an operation of the cluster waits for a decision, and where. */
+function waitingNotice(op) {
+  const d = op.decision || {};
+  return el('div', { class: 'alert warn', role: 'status' },
+    el('strong', {}, 'Waiting for a decision. '),
+    `${op.kind} stopped${d.step ? ` at step ${d.step}` : ''}${d.reason ? `: ${d.reason}` : ''}. `,
+    link('/operations/' + enc(op.id), 'Open the operation to retry or cancel it'), '.');
+}
+
+function nodeCount(nodes) {
+  const list = nodes || [];
+  return `${list.filter((n) => n.ready).length} / ${list.length}`;
+}
+
+// One cluster: phase, placement, nodes, add-ons and a link to its operations; an operation
+// of it that waits for a decision is announced at the top.
+export async function clusterView(ctx, name) {
+  const [c, waiting] = await Promise.all([
+    get('/clusters/' + enc(name), ctx.signal),
+    get(`/operations?cluster=${enc(name)}&state=AwaitingDecision&limit=1`, ctx.signal).catch(() => null),
+  ]);
+  const spec = c.spec || {};
+  const placement = spec.placement || {};
+  const cp = spec.control_plane || {};
+  const notices = el('div', { class: 'notices' });
+  const deletable = c.phase !== 'Deleted' && c.phase !== 'Deleting';
+  return page(`Cluster ${c.name}`, [link(withQuery('/operations', { cluster: c.name }), 'Operations →'),
+    kubeconfigButton(c.name, notices), deletable && deleteButton(c.name, notices)],
+    notices,
+    waiting && waiting.items && waiting.items.length > 0 && waitingNotice(waiting.items[0]),
+    facts([
+      ['Phase', [badge(c.phase), c.phase_reason && ` ${c.phase_reason}`]],
+      ['vCenter', link('/vcenters/' + enc(c.vcenter), c.vcenter)],
+      ['Kubernetes', spec.kubernetes_version],
+      ['API endpoint', c.control_plane_endpoint && el('code', {}, c.control_plane_endpoint)],
+      ['Certificates expire', timeEl(c.certificate_expiry)],
+      ['Created', [timeEl(c.created_at), c.created_by && ` by ${c.created_by}`]],
+      ['Updated', timeEl(c.updated_at)],
+    ]),
+    el('h2', {}, 'Placement'),
+    facts([
+      ['Datacenter', placement.datacenter], ['Compute cluster', placement.compute_cluster],
+      ['Resource pool', placement.resource_pool], ['Folder', placement.folder],
+      ['Datastore', placement.datastore], ['Network', placement.network], ['Template', placement.template],
+      ['IP pool', spec.network && spec.network.ip_pool && link('/ippools/' + enc(spec.network.ip_pool), spec.network.ip_pool)],
+    ]),
+    el('h2', {}, 'Node pools'),
+    table([
+      { title: 'Pool', cell: (p) => p.name },
+      { title: 'Replicas', class: 'num', cell: (p) => p.replicas },
+      { title: 'CPUs', class: 'num', cell: (p) => p.cpus },
+      { title: 'Memory', class: 'num', cell: (p) => fmtBytes(p.memory_mib * 1024 * 1024) },
+      { title: 'Disk', class: 'num', cell: (p) => fmtBytes(p.disk_gib * 1024 ** 3) },
+    ], [Object.assign({ name: 'control plane' }, cp)].concat(spec.worker_pools || [])),
+    el('h2', {}, `Nodes (${nodeCount(c.nodes)} ready)`),
+    table([
+      { title: 'Name', cell: (n) => n.name },
+      { title: 'Role', cell: (n) => n.role },
+      { title: 'Pool', cell: (n) => orDash(n.pool) },
+      { title: 'IP', cell: (n) => orDash(n.ip) },
+      { title: 'VM', cell: (n) => (n.vm ? el('code', {}, n.vm) : '—') },
+      { title: 'Kubelet', cell: (n) => orDash(n.kubelet_version) },
+      { title: 'Ready', cell: (n) => badge(n.ready ? 'Ready' : 'NotReady') },
+    ], c.nodes, 'No node yet.'),
+    el('h2', {}, 'Add-ons'),
+    table([
+      { title: 'Name', cell: (a) => a.name },
+      { title: 'Chart version', cell: (a) => orDash(a.chart_version) },
+      { title: 'Status', cell: (a) => badge(a.status) },
+    ], c.addons, 'No add-on installed yet.'));
+}
+
+/** deleteButton opens a dialog that confirms the deletion and asks whether the vSphere
+ *  volumes go too; a 409 names the operation that keeps the cluster busy. */
+function deleteButton(name, notices) {
+  const volumes = el('input', { id: 'delete-volumes', type: 'checkbox' });
+  const { dialog, open } = confirmDialog({
+    id: 'delete',
+    title: `Delete cluster ${name}?`,
+    body: [
+      el('p', {}, 'Every VM, IP lease and record of the cluster is removed. This cannot be undone.'),
+      el('div', { class: 'field check' }, volumes,
+        el('label', { for: 'delete-volumes' }, 'Also delete its vSphere volumes (the persistent volumes its CSI driver made)')),
+    ],
+    keep: 'Keep it',
+    confirm: 'Delete cluster',
+    onConfirm: async () => {
+      replace(notices);
+      try {
+        const reply = await del('/clusters/' + enc(name) + (volumes.checked ? '?delete_volumes=true' : ''));
+        go('/operations/' + enc(reply.operation.id));
+      } catch (err) {
+        replace(notices, err instanceof ApiError && err.status === 409 && err.problem.operation
+          ? el('div', { class: 'alert error', role: 'alert' }, el('strong', {}, `Cluster ${name} is busy. `),
+            'Another operation of it is running: ',
+            link('/operations/' + enc(err.problem.operation), err.problem.operation),
+            '. Wait for it to end or cancel it, then delete again.')
+          : problemBox(err));
+      }
+    },
+  });
+  const button = el('button', { type: 'button', class: 'danger', onclick: () => {
+    volumes.checked = false;
+    open();
+  } }, 'Delete…');
+  return [button, dialog];
+}
+
+/** kubeconfigButton downloads the admin kubeconfig as <name>.kubeconfig. The YAML goes
+ *  from the reply into a Blob and out through a download link; it never enters the page.
+ *  A 403 (the token is not an admin's) is explained when it comes. */
+function kubeconfigButton(name, notices) {
+  return actionButton('Download kubeconfig', '', notices, async () => {
+    const res = await fetch(`${API_BASE}/clusters/${enc(name)}/kubeconfig`,
+      { headers: authHeaders('application/yaml'), cache: 'no-store' });
+    if (!res.ok) {
+      const err = await errorFrom(res);
+      if (err.status === 403) {
+        replace(notices, el('div', { class: 'alert error', role: 'alert' }, el('strong', {}, 'Administrators only. '),
+          "A cluster's kubeconfig grants cluster-admin rights, so only a token with the admin role may download it; ask an administrator."));
+        return;
+      }
+      throw err;
+    }
+    const url = URL.createObjectURL(await res.blob());
+    const a = el('a', { href: url, download: `${name}.kubeconfig`, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    replace(notices, el('p', { class: 'alert info' }, `Saved ${name}.kubeconfig. Keep it safe: it grants cluster-admin rights.`));
+  });
+}

@@ -1,0 +1,20 @@
+// Who the signed-in token belongs to, from GET /api/v1/whoami ({name, role}). The portal
+// uses the role only to hide what the server would refuse anyway (a viewer's Retry and
+// Cancel); when the call fails the portal shows everything and lets the server decide.
+import { get, token } from './api.js';
+
+let cached = null; // {token, promise} of the last lookup
+
+/** whoami resolves to {name, role} of the current token, or null when the server does not
+ *  say. The answer is kept until the token changes. */
+export function whoami() {
+  const t = token();
+  if (!cached || cached.token !== t) cached = { token: t, promise: get('/whoami').catch(() => null) };
+  return cached.promise;
+}
+
+/** mayDecide says whether a caller may retry or cancel operations: anyone but a viewer,
+ *  and anyone at all when the role is unknown (the server refuses what is not allowed). */
+export function mayDecide(me) {
+  return !me || !me.role || me.role !== 'viewer';
+}
