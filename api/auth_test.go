@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clusterwright/clusterwright/api"
 	"github.com/clusterwright/clusterwright/app/apptest"
 	"github.com/clusterwright/clusterwright/domain"
 )
@@ -112,5 +113,22 @@ func TestPublicEndpoints(t *testing.T) {
 	}
 	if r := env.Do("GET", "/healthz", "", nil); r.Header.Get("X-Request-Id") == "" {
 		t.Error("no X-Request-Id on replies")
+	}
+}
+
+// TestWhoami tells each caller its token's name and role.
+func TestWhoami(t *testing.T) {
+	env := apptest.Start(t)
+	for _, role := range []domain.Role{domain.RoleViewer, domain.RoleOperator, domain.RoleAdmin} {
+		name := "who-" + string(role)
+		var me api.Whoami
+		r := env.Do("GET", "/api/v1/whoami", env.Token(name, role), nil)
+		r.JSON(t, &me)
+		if r.Status != http.StatusOK || me.Name != name || me.Role != role {
+			t.Errorf("whoami as %s = %d %+v", role, r.Status, me)
+		}
+	}
+	if r := env.Do("GET", "/api/v1/whoami", "", nil); r.Status != http.StatusUnauthorized {
+		t.Errorf("whoami without a token = %d", r.Status)
 	}
 }

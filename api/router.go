@@ -23,6 +23,7 @@ type route struct {
 // routes lists every authenticated endpoint; the dev endpoints only in dev mode.
 func (a *API) routes() []route {
 	return append([]route{
+		{"GET", "/api/v1/whoami", domain.RoleViewer, "", a.whoami},
 		{"POST", "/api/v1/tokens", domain.RoleAdmin, "token.create", a.createToken},
 		{"GET", "/api/v1/tokens", domain.RoleAdmin, "", a.listTokens},
 		{"DELETE", "/api/v1/tokens/{name}", domain.RoleAdmin, "token.revoke", a.revokeToken},

@@ -56,3 +56,15 @@ func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// Whoami is the reply to GET /api/v1/whoami: the caller's token name and role, so that a
+// client shows only what the caller may do.
+type Whoami struct {
+	Name string      `json:"name"`
+	Role domain.Role `json:"role"`
+}
+
+func (a *API) whoami(w http.ResponseWriter, r *http.Request) {
+	t, _ := principal(r.Context())
+	writeJSON(w, http.StatusOK, Whoami{Name: t.Name, Role: t.Role})
+}
