@@ -52,7 +52,7 @@ func (a *activityInterceptor) ExecuteActivity(ctx context.Context, in *intercept
 	res, err := a.Next.ExecuteActivity(ctx, in)
 	reason := ""
 	if err != nil {
-		reason = err.Error()
+		reason = ErrorMessage(err)
 	}
 	if rerr := a.rec.RecordAttemptEnd(context.WithoutCancel(ctx), ref.OperationID, ref.Step, ref.Run, attempt, err != nil, reason); rerr != nil {
 		a.logger.Warn("record step attempt end", "operation", ref.OperationID, "step", ref.Step, "error", rerr)

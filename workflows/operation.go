@@ -236,20 +236,6 @@ func stateOf(err error) string {
 	return domain.OpFailed
 }
 
-// message is the innermost human-readable cause of err: the application error's own
-// message rather than Temporal's "activity error (type: ..., scheduledEventID: ...)" wrapping.
-func message(err error) string {
-	var app *temporal.ApplicationError
-	if errors.As(err, &app) {
-		return app.Error()
-	}
-	var canceled *temporal.CanceledError
-	if errors.As(err, &canceled) {
-		return "canceled"
-	}
-	var timeout *temporal.TimeoutError
-	if errors.As(err, &timeout) {
-		return timeout.Error()
-	}
-	return err.Error()
-}
+// message is err as a person reads it in a step or an operation: each message of its
+// chain once, without Temporal's wrapping (see steptrack.ErrorMessage).
+func message(err error) string { return steptrack.ErrorMessage(err) }
