@@ -173,29 +173,31 @@ func (w *watcher) applyStep(data []byte) error {
 }
 
 // stepChanged prints a line for the step at index i unless the last line printed for it
-// says the same. With -o json|yaml it prints nothing.
+// says the same, or the step has started but none of its attempts has (the line of the
+// first attempt follows at once). With -o json|yaml it prints nothing.
 func (w *watcher) stepChanged(i int, st domain.Step, fallback time.Time) {
+	if st.State == domain.StepRunning && st.Attempts == 0 {
+		return
+	}
 	mark := stepMark{state: st.State, attempts: st.Attempts, runs: len(st.Runs), err: st.Error}
-	if prev, ok := w.printed[i]; ok && prev == mark {
+	prev, seen := w.printed[i]
+	if seen && prev == mark {
 		return
 	}
 	w.printed[i] = mark
-	if !w.s.structured() {
-		fmt.Fprintln(w.s.stdout, stepLine(st, fallback))
+	if w.s.structured() {
+		return
 	}
+	// A running step's error is that of an attempt that failed and is being retried:
+	// shown once, not again on each next attempt's line.
+	errShown := seen && st.State == domain.StepRunning && prev.err == st.Error
+	fmt.Fprintln(w.s.stdout, stepLine(st, fallback, !errShown))
 }
 
 // stepLine is one step change: time, step, state, attempts, the run when a person
-// retried the step, and the error, if any.
-func stepLine(st domain.Step, fallback time.Time) string {
-	at := fallback
-	switch {
-	case st.FinishedAt != nil:
-		at = *st.FinishedAt
-	case st.StartedAt != nil:
-		at = *st.StartedAt
-	}
-	line := fmt.Sprintf("%-20s  %-30s  %-9s  attempts=%d", timestamp(at), st.Name, st.State, st.Attempts)
+// retried the step, and, with withError, the error, if any.
+func stepLine(st domain.Step, fallback time.Time, withError bool) string {
+	line := fmt.Sprintf("%-20s  %-30s  %-9s  attempts=%d", timestamp(stepChangedAt(st, fallback)), st.Name, st.State, st.Attempts)
 	if n := len(st.Runs); n > 1 {
 		last := st.Runs[n-1]
 		line += fmt.Sprintf("  run=%d", last.Run)
@@ -203,10 +205,34 @@ func stepLine(st domain.Step, fallback time.Time) string {
 			line += " by " + last.Actor
 		}
 	}
-	if st.Error != "" {
+	if withError && st.Error != "" {
 		line += "  error: " + st.Error
 	}
 	return line
+}
+
+// stepChangedAt is when the step last changed: the latest time it records, its own or its
+// last run's or that run's last attempt's (a retried step started long before its new
+// run did); fallback when it records none.
+func stepChangedAt(st domain.Step, fallback time.Time) time.Time {
+	times := []*time.Time{st.StartedAt, st.FinishedAt}
+	if n := len(st.Runs); n > 0 {
+		run := st.Runs[n-1]
+		times = append(times, &run.StartedAt, run.FinishedAt)
+		if m := len(run.Attempts); m > 0 {
+			times = append(times, &run.Attempts[m-1].StartedAt, run.Attempts[m-1].FinishedAt)
+		}
+	}
+	var at time.Time
+	for _, t := range times {
+		if t != nil && t.After(at) {
+			at = *t
+		}
+	}
+	if at.IsZero() {
+		return fallback
+	}
+	return at
 }
 
 // announceDecision prints, once per decision, that the operation waits: which step, why,
