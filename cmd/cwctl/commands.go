@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/clusterwright/clusterwright/domain"
 )
 
 // group is a command that only holds others, e.g. `clusters`. Alone it prints its help;
@@ -80,7 +82,7 @@ func fileFlag(cmd *cobra.Command, file *string, what string) {
 }
 
 // Values of --on-failure.
-var onFailureValues = []string{"wait", "compensate"}
+var onFailureValues = []string{domain.OnFailureWait, domain.OnFailureCompensate}
 
 // decisionFlags are the optional settings of a started operation: what it does when a
 // step fails after its automatic retries, and how long it waits for a person.

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clusterwright/clusterwright/cmd/cwctl/internal/client"
+	"github.com/clusterwright/clusterwright/domain"
 )
 
 // Shell completion asks the API for names; it must answer quickly or not at all.
@@ -46,7 +47,7 @@ func (s *session) completeOperations(state string) cobra.CompletionFunc {
 			q.Set("state", state)
 		}
 		var page struct {
-			Items []operation `json:"items"`
+			Items []domain.Operation `json:"items"`
 		}
 		if len(args) > 0 || !s.completionList(cmd.Context(), client.Path("operations"), q, &page) {
 			return nil, cobra.ShellCompDirectiveNoFileComp

@@ -13,10 +13,13 @@ import (
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/clusterwright/clusterwright/domain"
 )
 
-// Tests of the commands whose server side (issue 8) is not in this tree, against
-// fakeAPI, which speaks the contract: the resumable event stream, retry, dev faults.
+// Tests of the issue 8 commands against fakeAPI, which speaks the contract with scripted
+// events and times: the resumable event stream, retry, dev faults. decision_test.go runs
+// the same flow against the real server.
 
 const opID = "6f1c2b9e-0000-4000-8000-000000000001"
 
@@ -239,7 +242,7 @@ func TestRetry(t *testing.T) {
 		f.appendLocked(afterRetry()...)
 		return http.StatusAccepted, map[string]any{"operation": f.op}
 	}
-	var reply struct{ Operation operation }
+	var reply struct{ Operation domain.Operation }
 	decode(t, ok(t, "ops", "retry", opID, "-o", "json"), &reply)
 	if reply.Operation.ID != opID || len(reply.Operation.Steps) != 4 || len(reply.Operation.Steps[2].Runs) != 2 ||
 		reply.Operation.Steps[2].Runs[1].Actor != "alice" {

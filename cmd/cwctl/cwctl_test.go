@@ -24,11 +24,19 @@ type result struct {
 	code           int
 }
 
-// cwctl runs the command in process, as the binary would, with the environment of the test.
+// cwctl runs the command in process, as the binary would, with the environment of the
+// test, and gives it 3 minutes.
 func cwctl(t *testing.T, args ...string) result {
 	t.Helper()
+	return cwctlWithin(t, 3*time.Minute, args...)
+}
+
+// cwctlWithin is cwctl with another time limit, e.g. for a provision followed to its end.
+// It does not stop the test, so it may run in a goroutine.
+func cwctlWithin(t *testing.T, limit time.Duration, args ...string) result {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	code := runMain(ctx, args, &out, &errOut)
 	t.Logf("cwctl %s: exit %d\n%s%s", strings.Join(args, " "), code, out.String(), errOut.String())

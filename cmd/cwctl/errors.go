@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/clusterwright/clusterwright/cmd/cwctl/internal/client"
+	"github.com/clusterwright/clusterwright/domain"
 )
 
 // Exit codes.
@@ -36,7 +37,7 @@ func asUsageError(err error) error {
 }
 
 // operationEndedError says that a watched operation ended other than Succeeded.
-type operationEndedError struct{ op operation }
+type operationEndedError struct{ op domain.Operation }
 
 func (e *operationEndedError) Error() string {
 	msg := fmt.Sprintf("operation %s (%s %s) ended %s", e.op.ID, e.op.Kind, e.op.Target.Name, e.op.State)

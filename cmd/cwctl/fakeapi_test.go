@@ -18,9 +18,10 @@ import (
 // fakeToken is the bearer token the fake API takes.
 const fakeToken = "cw_fake-token"
 
-// fakeAPI speaks the issue 8 server contract (notes/issue8-contract.md) for commands
-// whose server side is not in this tree: one operation's durable event log (resumable
-// with Last-Event-ID), retry, and the dev mode faults. Every request is recorded.
+// fakeAPI speaks the issue 8 server contract (notes/issue8-contract.md) with scripted
+// replies, for exact output and the failures a real server rarely shows (drops, silence,
+// 503): one operation's durable event log (resumable with Last-Event-ID), retry, and the
+// dev mode faults. Every request is recorded.
 type fakeAPI struct {
 	t   *testing.T
 	srv *httptest.Server

@@ -14,9 +14,6 @@ import (
 	"github.com/clusterwright/clusterwright/domain"
 )
 
-// operationStates are the states `ops list --state` takes.
-var operationStates = []string{domain.OpPending, domain.OpRunning, stateAwaitingDecision, domain.OpSucceeded, domain.OpFailed, domain.OpCanceled}
-
 func opsCommand(s *session) *cobra.Command {
 	anyOp := s.completeOperations("")
 	return group("ops", "operations: list, follow, retry or cancel the long-running work",
@@ -67,7 +64,7 @@ func listOperationsCommand(s *session) *cobra.Command {
 				}
 				q.Set(k, v)
 			}
-			ops, raw, err := listAll[operation](ctx, s, client.Path("operations"), q)
+			ops, raw, err := listAll[domain.Operation](ctx, s, client.Path("operations"), q)
 			if err != nil {
 				return err
 			}
@@ -85,19 +82,19 @@ func listOperationsCommand(s *session) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&cluster, "cluster", "", "only operations on the cluster `NAME`")
 	f.StringVar(&kind, "kind", "", "only operations of `KIND`, e.g. cluster.provision")
-	f.StringVar(&state, "state", "", "only operations in `STATE`: "+orList(operationStates))
+	f.StringVar(&state, "state", "", "only operations in `STATE`: "+orList(domain.OperationStates))
 	f.StringVar(&actor, "actor", "", "only operations started by `ACTOR` (a token's name)")
 	f.StringVar(&since, "since", "", "only operations created at or after `TIME` (RFC 3339)")
 	f.StringVar(&until, "until", "", "only operations created before `TIME` (RFC 3339)")
 	cmd.RegisterFlagCompletionFunc("cluster", s.completeNames(client.Path("clusters")))
-	cmd.RegisterFlagCompletionFunc("state", cobra.FixedCompletions(operationStates, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("state", cobra.FixedCompletions(domain.OperationStates, cobra.ShellCompDirectiveNoFileComp))
 	cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(
 		[]string{domain.OpProvisionCluster, domain.OpDeleteCluster, domain.OpSyncInventory}, cobra.ShellCompDirectiveNoFileComp))
 	return s.printing(cmd)
 }
 
 func getOperation(ctx context.Context, s *session, args []string) error {
-	var op operation
+	var op domain.Operation
 	raw, err := getJSON(ctx, s, client.Path("operations", args[0]), nil, &op)
 	if err != nil {
 		return err
@@ -111,9 +108,9 @@ func getOperation(ctx context.Context, s *session, args []string) error {
 
 // printOperation shows an operation, the decision it waits for, its steps and, for steps
 // a person retried, each run.
-func printOperation(s *session, op operation) {
+func printOperation(s *session, op domain.Operation) {
 	onFailure := op.OnFailure
-	if op.OnFailure == "wait" && op.DecisionTimeout != "" {
+	if op.OnFailure == domain.OnFailureWait && op.DecisionTimeout != "" {
 		onFailure += ", decide within " + op.DecisionTimeout
 	}
 	fields(s.stdout, "id", op.ID, "kind", op.Kind, "target", op.Target.Kind+"/"+op.Target.Name, "state", op.State,
@@ -148,7 +145,7 @@ func printOperation(s *session, op operation) {
 		}
 		for _, r := range st.Runs {
 			t.row(st.Name, strconv.Itoa(r.Run), r.Actor, r.State, strconv.Itoa(len(r.Attempts)),
-				timestampOf(r.StartedAt), timestampOf(r.FinishedAt), r.Error)
+				timestamp(r.StartedAt), timestampOf(r.FinishedAt), r.Error)
 		}
 	}
 	t.flush()
@@ -164,7 +161,7 @@ func retryOperationCommand(s *session) *cobra.Command {
 			"refused (exit 2). --wait follows it like `ops watch`: exit 0 when it succeeds, 1 when not.",
 		Example:           "  cwctl ops list --state AwaitingDecision\n  cwctl ops retry 1b4e28ba-2fa1-11d2-883f-0016d3cca427 --wait",
 		Args:              exactArgs(1),
-		ValidArgsFunction: s.completeOperations(stateAwaitingDecision),
+		ValidArgsFunction: s.completeOperations(domain.OpAwaitingDecision),
 		RunE: s.run(func(ctx context.Context, s *session, args []string) error {
 			answered, err := decisionToAnswer(ctx, s, args[0], wait)
 			if err != nil {
@@ -199,11 +196,11 @@ func cancelOperationCommand(s *session, ops cobra.CompletionFunc) *cobra.Command
 
 // decisionToAnswer is the decision the operation id waits for, if any, when a retry or
 // cancel is to be followed: the watch that follows does not announce it again.
-func decisionToAnswer(ctx context.Context, s *session, id string, wait bool) (*decision, error) {
+func decisionToAnswer(ctx context.Context, s *session, id string, wait bool) (*domain.Decision, error) {
 	if !wait {
 		return nil, nil
 	}
-	var op operation
+	var op domain.Operation
 	if _, err := getJSON(ctx, s, client.Path("operations", id), nil, &op); err != nil {
 		return nil, err
 	}
@@ -212,7 +209,7 @@ func decisionToAnswer(ctx context.Context, s *session, id string, wait bool) (*d
 
 // startOperation sends a request that starts (or retries, or cancels) a long operation,
 // prints the operation and, with wait, follows it to its end (see watch for answered).
-func startOperation(ctx context.Context, s *session, method, path string, body []byte, wait bool, answered *decision) error {
+func startOperation(ctx context.Context, s *session, method, path string, body []byte, wait bool, answered *domain.Decision) error {
 	resp, err := s.api.Do(ctx, method, path, nil, body)
 	if err != nil {
 		return err
@@ -226,8 +223,8 @@ func startOperation(ctx context.Context, s *session, method, path string, body [
 
 // started prints the reply that started an operation (raw) and follows the operation
 // (opJSON) when wait is set. With -o json|yaml and wait, only the ended operation is printed.
-func started(ctx context.Context, s *session, raw []byte, opJSON json.RawMessage, wait bool, answered *decision) error {
-	var op operation
+func started(ctx context.Context, s *session, raw []byte, opJSON json.RawMessage, wait bool, answered *domain.Decision) error {
+	var op domain.Operation
 	if err := json.Unmarshal(opJSON, &op); err != nil {
 		return fmt.Errorf("operation in the reply: %w", err)
 	}

@@ -28,7 +28,7 @@ var (
 // missed or printed twice. It returns nil when the operation Succeeded and an
 // *operationEndedError when it Failed or was Canceled. A decision the caller has just
 // answered (ops retry --wait) is not announced again.
-func watch(ctx context.Context, s *session, id string, answered *decision) error {
+func watch(ctx context.Context, s *session, id string, answered *domain.Decision) error {
 	w := &watcher{s: s, id: id, printed: map[int]stepMark{}}
 	if answered != nil {
 		w.announced = decisionKey(answered)
@@ -66,7 +66,7 @@ type watcher struct {
 	s         *session
 	id        string
 	lastID    string           // id of the last event applied: where a reconnection resumes
-	op        operation        // the operation as the events so far describe it
+	op        domain.Operation // the operation as the events so far describe it
 	printed   map[int]stepMark // by step index: what the last line printed for that step said
 	announced string           // decisionKey of the last decision announced
 }
@@ -123,7 +123,7 @@ func (w *watcher) follow(ctx context.Context) (ended, progressed bool, err error
 // applyOperation applies an "operation" event: every field but the steps is replaced.
 // A server from before resumable events sends the steps too; they are applied as well.
 func (w *watcher) applyOperation(data []byte) error {
-	var op operation
+	var op domain.Operation
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(data, &op); err != nil {
 		return err
@@ -143,53 +143,61 @@ func (w *watcher) applyOperation(data []byte) error {
 	return nil
 }
 
+// indexedStep is the data of a "step" event: one whole step and its 0-based position in
+// the operation's steps. Index is a pointer so that a missing index is told from 0.
+type indexedStep struct {
+	domain.Step
+	Index *int `json:"index"`
+}
+
 // applyStep applies a "step" event: the step replaces the one at its index, or is
 // appended when its index is the next one.
 func (w *watcher) applyStep(data []byte) error {
-	var ev struct {
-		step
-		Index *int `json:"index"`
-	}
+	var ev indexedStep
 	if err := json.Unmarshal(data, &ev); err != nil {
 		return err
 	}
 	steps := w.op.Steps
 	switch {
-	case ev.Index == nil || *ev.Index < 0 || *ev.Index > len(steps):
-		return fmt.Errorf("step %q has index %v; %d steps known", ev.Name, ev.Index, len(steps))
+	case ev.Index == nil:
+		return fmt.Errorf("step %q has no index", ev.Name)
+	case *ev.Index < 0 || *ev.Index > len(steps):
+		return fmt.Errorf("step %q has index %d; %d steps known", ev.Name, *ev.Index, len(steps))
 	case *ev.Index == len(steps):
-		w.op.Steps = append(steps, ev.step)
+		w.op.Steps = append(steps, ev.Step)
 	default:
-		steps[*ev.Index] = ev.step
+		steps[*ev.Index] = ev.Step
 	}
-	w.stepChanged(*ev.Index, ev.step, w.op.UpdatedAt)
+	w.stepChanged(*ev.Index, ev.Step, w.op.UpdatedAt)
 	return nil
 }
 
 // stepChanged prints a line for the step at index i unless the last line printed for it
-// says the same. With -o json|yaml it prints nothing.
-func (w *watcher) stepChanged(i int, st step, fallback time.Time) {
+// says the same, or the step has started but none of its attempts has (the line of the
+// first attempt follows at once). With -o json|yaml it prints nothing.
+func (w *watcher) stepChanged(i int, st domain.Step, fallback time.Time) {
+	if st.State == domain.StepRunning && st.Attempts == 0 {
+		return
+	}
 	mark := stepMark{state: st.State, attempts: st.Attempts, runs: len(st.Runs), err: st.Error}
-	if prev, ok := w.printed[i]; ok && prev == mark {
+	prev, seen := w.printed[i]
+	if seen && prev == mark {
 		return
 	}
 	w.printed[i] = mark
-	if !w.s.structured() {
-		fmt.Fprintln(w.s.stdout, stepLine(st, fallback))
+	if w.s.structured() {
+		return
 	}
+	// A running step's error is that of an attempt that failed and is being retried:
+	// shown once, not again on each next attempt's line.
+	errShown := seen && st.State == domain.StepRunning && prev.err == st.Error
+	fmt.Fprintln(w.s.stdout, stepLine(st, fallback, !errShown))
 }
 
 // stepLine is one step change: time, step, state, attempts, the run when a person
-// retried the step, and the error, if any.
-func stepLine(st step, fallback time.Time) string {
-	at := fallback
-	switch {
-	case st.FinishedAt != nil:
-		at = *st.FinishedAt
-	case st.StartedAt != nil:
-		at = *st.StartedAt
-	}
-	line := fmt.Sprintf("%-20s  %-30s  %-9s  attempts=%d", timestamp(at), st.Name, st.State, st.Attempts)
+// retried the step, and, with withError, the error, if any.
+func stepLine(st domain.Step, fallback time.Time, withError bool) string {
+	line := fmt.Sprintf("%-20s  %-30s  %-9s  attempts=%d", timestamp(stepChangedAt(st, fallback)), st.Name, st.State, st.Attempts)
 	if n := len(st.Runs); n > 1 {
 		last := st.Runs[n-1]
 		line += fmt.Sprintf("  run=%d", last.Run)
@@ -197,10 +205,34 @@ func stepLine(st step, fallback time.Time) string {
 			line += " by " + last.Actor
 		}
 	}
-	if st.Error != "" {
+	if withError && st.Error != "" {
 		line += "  error: " + st.Error
 	}
 	return line
+}
+
+// stepChangedAt is when the step last changed: the latest time it records, its own or its
+// last run's or that run's last attempt's (a retried step started long before its new
+// run did); fallback when it records none.
+func stepChangedAt(st domain.Step, fallback time.Time) time.Time {
+	times := []*time.Time{st.StartedAt, st.FinishedAt}
+	if n := len(st.Runs); n > 0 {
+		run := st.Runs[n-1]
+		times = append(times, &run.StartedAt, run.FinishedAt)
+		if m := len(run.Attempts); m > 0 {
+			times = append(times, &run.Attempts[m-1].StartedAt, run.Attempts[m-1].FinishedAt)
+		}
+	}
+	var at time.Time
+	for _, t := range times {
+		if t != nil && t.After(at) {
+			at = *t
+		}
+	}
+	if at.IsZero() {
+		return fallback
+	}
+	return at
 }
 
 // announceDecision prints, once per decision, that the operation waits: which step, why,
@@ -208,7 +240,7 @@ func stepLine(st step, fallback time.Time) string {
 // which keeps standard output for the ended operation.
 func (w *watcher) announceDecision() {
 	op := w.op
-	if op.State != stateAwaitingDecision {
+	if op.State != domain.OpAwaitingDecision {
 		return
 	}
 	key := decisionKey(op.Decision)
@@ -224,7 +256,7 @@ func (w *watcher) announceDecision() {
 }
 
 // decisionKey tells decisions apart: a step that fails again after a retry waits anew.
-func decisionKey(d *decision) string {
+func decisionKey(d *domain.Decision) string {
 	if d == nil {
 		return "?"
 	}
@@ -232,13 +264,13 @@ func decisionKey(d *decision) string {
 }
 
 // decisionLine says which step of op waits, why, until when, and how to decide.
-func decisionLine(op operation) string {
+func decisionLine(op domain.Operation) string {
 	d := op.Decision
 	if d == nil {
 		return fmt.Sprintf("%-20s  operation %s is awaiting a decision: see cwctl ops get %s", timestamp(op.UpdatedAt), op.ID, op.ID)
 	}
 	return fmt.Sprintf("%-20s  %-30s  %s  step failed: %s; decide by %s (then it compensates by itself): cwctl ops retry %s --wait, or cwctl ops cancel %s",
-		timestamp(d.Since), d.Step, stateAwaitingDecision, d.Reason, timestamp(d.Deadline), op.ID, op.ID)
+		timestamp(d.Since), d.Step, domain.OpAwaitingDecision, d.Reason, timestamp(d.Deadline), op.ID, op.ID)
 }
 
 // finish prints how the operation ended (with -o json|yaml: the operation as the API
