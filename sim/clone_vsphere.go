@@ -228,9 +228,9 @@ func ownDisks(ctx *simulator.Context, clone *simulator.VirtualMachine, source []
 				}
 				continue
 			}
-			own := own[e.index]
+			target := own[e.index]
 			edited := *e.disk
-			edited.Key, edited.ControllerKey, edited.UnitNumber, edited.Backing = own.Key, own.ControllerKey, own.UnitNumber, own.Backing
+			edited.Key, edited.ControllerKey, edited.UnitNumber, edited.Backing = target.Key, target.ControllerKey, target.UnitNumber, target.Backing
 			changes = append(changes, &types.VirtualDeviceConfigSpec{Operation: types.VirtualDeviceConfigSpecOperationEdit, Device: &edited})
 		}
 	})
