@@ -73,6 +73,10 @@ type Datacenter struct {
 	watchDone chan struct{}
 	workers   sync.WaitGroup
 
+	// seats keeps a node from booting before the node that ran on its host
+	// name or address has stopped.
+	seats seats
+
 	mu     sync.Mutex
 	vms    map[string]*vmRecord // by managed object reference value
 	closed bool
@@ -420,6 +424,7 @@ func (d *Datacenter) vmGone(ref types.ManagedObjectReference) []vmEvent {
 		if err := n.Destroy(); err != nil {
 			d.log.Warn("destroy node", "vm", rec.name, "err", err)
 		}
+		d.seats.release(n)
 		if rec.stopMulticluster != nil {
 			rec.stopMulticluster()
 		}
@@ -480,12 +485,14 @@ func (d *Datacenter) powerOn(rec *vmRecord) {
 		extra[cloudinit.GuestInfoUserdata], extra[cloudinit.GuestInfoUserdataEncoding],
 	}, "\x00")
 	n := d.nodeOf(rec)
+	firstBoot := n == nil
 	// Userdata removed after the first boot (as Clusterwright does once a
 	// node has joined) leaves the instance as it is: cloud-init does not run
 	// again for the same metadata.
 	userdataCleared := n != nil && extra[cloudinit.GuestInfoUserdata] == "" &&
 		strings.HasPrefix(rec.guestinfo, extra[cloudinit.GuestInfoMetadata]+"\x00"+extra[cloudinit.GuestInfoMetadataEncoding]+"\x00")
-	if n == nil || (guestinfo != rec.guestinfo && !userdataCleared) {
+	fresh := n == nil || (guestinfo != rec.guestinfo && !userdataCleared)
+	if fresh {
 		// First boot, or the guestinfo was changed while the VM was off:
 		// the guest reads it anew (cloud-init runs again if the instance
 		// ID changed).
@@ -493,6 +500,22 @@ func (d *Datacenter) powerOn(rec *vmRecord) {
 			d.log.Error("VM does not boot as a node", "vm", vm.Name, "err", err)
 			return
 		}
+	}
+	if !d.takeSeats(vm.Name, n) {
+		return
+	}
+	if firstBoot {
+		// The VM's first boot here: a disk left under its host name belongs
+		// to a VM destroyed before or of an earlier vCenter (the simulated
+		// inventory does not outlive the process), and a new VM starts with a
+		// blank disk.
+		if err := os.RemoveAll(n.RootDir()); err != nil {
+			d.seats.release(n)
+			d.log.Error("VM does not boot as a node: clear stale disk", "vm", vm.Name, "err", err)
+			return
+		}
+	}
+	if fresh {
 		d.mu.Lock()
 		rec.node, rec.guestinfo = n, guestinfo
 		d.mu.Unlock()
@@ -500,6 +523,27 @@ func (d *Datacenter) powerOn(rec *vmRecord) {
 	n.PowerOn()
 	d.superviseMulticluster(rec, n)
 	d.superviseCSI(rec, n)
+}
+
+// seatWait bounds how long a node waits for the node before it on its host name or
+// address to stop; a node that still runs then is another VM's, on the same address.
+const seatWait = time.Minute
+
+// takeSeats waits until no other node runs on n's host name or address and reports
+// whether n, of VM vmName, may boot.
+func (d *Datacenter) takeSeats(vmName string, n *node.Node) bool {
+	ctx, cancel := context.WithTimeout(d.ctx, seatWait)
+	defer cancel()
+	var holder *node.Node
+	err := d.seats.take(ctx, n, func(h *node.Node) {
+		holder = h
+		d.log.Info("waiting for the node before to stop", "vm", vmName, "node", h.Hostname(), "ip", h.IP(), "holder_vm", h.VM().Name)
+	})
+	if err != nil && d.ctx.Err() == nil {
+		d.log.Error("VM does not boot as a node: another node still runs on its host name or address",
+			"vm", vmName, "node", holder.Hostname(), "ip", holder.IP(), "holder_vm", holder.VM().Name, "waited", seatWait)
+	}
+	return err == nil
 }
 
 // newNode makes the node of a VM from its guestinfo.
@@ -516,14 +560,6 @@ func (d *Datacenter) newNode(rec *vmRecord, vm mo.VirtualMachine, extra map[stri
 		return nil, fmt.Errorf("host name %q is taken by VM %s", spec.Hostname, other.VM().Name)
 	}
 	root := filepath.Join(d.opts.StateDir, "nodes", spec.Hostname)
-	if d.nodeOf(rec) == nil {
-		// The VM's first boot here: a disk left under its host name belongs
-		// to a VM of an earlier vCenter (the simulated inventory does not
-		// outlive the process), and a new VM starts with a blank disk.
-		if err := os.RemoveAll(root); err != nil {
-			return nil, fmt.Errorf("clear stale disk: %w", err)
-		}
-	}
 	ref, name := rec.ref, vm.Name
 	return node.New(node.Config{
 		Metadata: md,
@@ -548,6 +584,7 @@ func (d *Datacenter) newNode(rec *vmRecord, vm mo.VirtualMachine, extra map[stri
 func (d *Datacenter) powerOff(rec *vmRecord) {
 	if n := d.nodeOf(rec); n != nil {
 		n.PowerOff()
+		d.seats.release(n)
 	}
 }
 

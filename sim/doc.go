@@ -8,6 +8,9 @@
 // the nodes: VMs that power on with Clusterwright's cloud-init in guestinfo boot
 // into real Kubernetes control planes and simulated kubelets on loopback
 // addresses (package sim/node). Faults makes chosen calls fail on purpose.
+// Where vcsim departs from vSphere in what Clusterwright relies on, the package
+// makes it keep vSphere's promise (a clone has disks of its own: see
+// installCloneDisks).
 //
 // Every simulated vCenter has its own inventory and sessions, so tests may run
 // several side by side in one process.

@@ -102,7 +102,9 @@ func StartVCenter(opts VCenterOptions) (*VCenter, error) {
 		removeModel(model)
 		return nil, err
 	}
+	installCloneDisks(model.Map())
 	if opts.Faults != nil {
+		// After installCloneDisks: a clone that must fail never starts.
 		injectVSphereFaults(model.Map(), opts.Faults)
 	}
 

@@ -45,8 +45,9 @@ type PreflightReport struct {
 
 // Preflight checks live, before anything is created, that the vCenter in.VCenterID can
 // take the cluster of in.Spec: the placement objects exist (and the template is a
-// template), the template has a Linux guest OS and hardware version 15 or one the hosts
-// can upgrade to it, the datastore is accessible with room for every disk plus one
+// template), the template's disk files are on their datastore and readable, the
+// template has a Linux guest OS and hardware version 15 or one the hosts can upgrade
+// to it, the datastore is accessible with room for every disk plus one
 // surge node per pool, and the vCenter user holds the privileges that provisioning and
 // the vSphere CSI driver need (RequiredPrivileges). The IP pool is the inventory's and
 // is checked by inventory.Store.PreflightCluster.

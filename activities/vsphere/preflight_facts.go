@@ -44,8 +44,16 @@ func gatherLiveFacts(ctx context.Context, c *vim25.Client, spec domain.ClusterSp
 	}
 	pc := property.DefaultCollector(c)
 	if pl.template != nil {
-		if err := readTemplate(ctx, pc, pl.template, spec.Placement.Template, out); err != nil {
+		devices, err := readTemplate(ctx, pc, pl.template, spec.Placement.Template, out)
+		if err != nil {
 			return nil, err
+		}
+		if out.facts.Template != nil {
+			problems, err := checkTemplateDisks(ctx, c, pl.datacenter, spec.Placement.Template, devices)
+			if err != nil {
+				return nil, err
+			}
+			out.facts.Problems = append(out.facts.Problems, problems...)
 		}
 	}
 	if pl.datastore != nil {
@@ -149,11 +157,12 @@ func placementMessage(e *PlacementError) string {
 }
 
 // readTemplate reads the template's hardware and guest OS (the properties the
-// inventory sync records) into out; a VM that is not a template is a problem.
-func readTemplate(ctx context.Context, pc *property.Collector, vm *object.VirtualMachine, name string, out *liveFacts) error {
+// inventory sync records) into out and returns its devices; a VM that is not a
+// template is a problem.
+func readTemplate(ctx context.Context, pc *property.Collector, vm *object.VirtualMachine, name string, out *liveFacts) ([]types.BaseVirtualDevice, error) {
 	var contents []types.ObjectContent
 	if err := pc.Retrieve(ctx, []types.ManagedObjectReference{vm.Reference()}, append([]string{"config.template"}, templateProps...), &contents); err != nil {
-		return fmt.Errorf("read template %q: %w", name, err)
+		return nil, fmt.Errorf("read template %q: %w", name, err)
 	}
 	props := map[string]types.AnyType{}
 	for _, oc := range contents {
@@ -164,14 +173,15 @@ func readTemplate(ctx context.Context, pc *property.Collector, vm *object.Virtua
 	if props["config.template"] != true {
 		out.facts.Problems = append(out.facts.Problems, domain.FieldError{Field: "placement.template",
 			Message: fmt.Sprintf("%q is a virtual machine, not a template", name)})
-		return nil
+		return nil, nil
 	}
 	t := templateInfo(props)
 	out.facts.Template = t
 	out.report.TemplateHardwareVersion = t.HardwareVersion
 	out.report.HardwareUpgrade = t.HardwareVersion < domain.MinHardwareVersion
 	out.report.LinkedClones = t.HasSnapshot
-	return nil
+	devices, _ := as[types.ArrayOfVirtualDevice](props["config.hardware.device"])
+	return devices.VirtualDevice, nil
 }
 
 // maxUpgradeVersion returns the highest virtual hardware version that the environment

@@ -3,6 +3,7 @@ package vsphere
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -179,6 +180,32 @@ func TestPreflightNamesEachFailedRule(t *testing.T) {
 			}
 			t.Logf("%v", appErr)
 		})
+	}
+}
+
+// A template whose disk file is gone from the datastore still lists the disk; preflight
+// names the template and the file instead of letting the clones fail.
+func TestPreflightNamesTemplateWithMissingDisk(t *testing.T) {
+	e := newPreflightEnv(t, sim.VCenterOptions{})
+	ctx := context.Background()
+	dc, err := e.finder().Datacenter(ctx, sim.DefaultDatacenter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	disk := fmt.Sprintf("[%s] %s/%s.vmdk", sim.DefaultDatastore, sim.DefaultTemplate, sim.DefaultTemplate)
+	run := func() error {
+		_, err := e.a.Preflight(ctx, PreflightInput{VCenterID: "vc1", Spec: preflightSpec()})
+		return err
+	}
+	if err := run(); err != nil {
+		t.Fatalf("with the template's disk in place: %v", err)
+	}
+
+	e.waitTask(object.NewVirtualDiskManager(e.c).DeleteVirtualDisk(ctx, disk, dc))
+	appErr := preflightFields(t, run(), "placement.template")
+	want := fmt.Sprintf("placement.template: template %q has disk %s, but that file is missing from the datastore", sim.DefaultTemplate, disk)
+	if !strings.Contains(appErr.Error(), want) {
+		t.Errorf("error %q does not say %q", appErr.Error(), want)
 	}
 }
 

@@ -173,15 +173,7 @@ func diskBytes(d *types.VirtualDisk) int64 {
 
 // hasParentDisk reports whether a disk backing is a delta on a parent disk.
 func hasParentDisk(b types.BaseVirtualDeviceBackingInfo) bool {
-	switch b := b.(type) {
-	case *types.VirtualDiskFlatVer2BackingInfo:
-		return b.Parent != nil
-	case *types.VirtualDiskSeSparseBackingInfo:
-		return b.Parent != nil
-	case *types.VirtualDiskSparseVer2BackingInfo:
-		return b.Parent != nil
-	}
-	return false
+	return parentDisk(b) != nil
 }
 
 // pvscsiChange adds a ParaVirtual SCSI controller when there is none.

@@ -3,6 +3,7 @@ package vsphere
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -230,12 +231,12 @@ func TestEnsureVMLinkedClone(t *testing.T) {
 		spec.Location.DiskMoveType != string(types.VirtualMachineRelocateDiskMoveOptionsCreateNewChildDiskBacking) {
 		t.Errorf("clone spec snapshot %v disk move %q; want a linked clone of %v", spec.Snapshot, spec.Location.DiskMoveType, snapshot)
 	}
-	// vcsim ignores DiskMoveType and gives every clone its own flat disk
-	// (simulator/virtual_machine.go: "TODO: consider DiskMoveType"), so the
-	// backing parent can only be checked against a real vCenter.
+	// The clone's disk is a delta of its own on the template's (package sim
+	// makes vcsim's linked clones so).
 	disk := object.VirtualDeviceList(env.vm(info.Moref).Config.Hardware.Device).SelectByType((*types.VirtualDisk)(nil))[0].(*types.VirtualDisk)
-	if b, ok := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo); ok && b.Parent != nil {
-		t.Logf("disk parent: %s", b.Parent.FileName)
+	tmplDisk := fmt.Sprintf("[%s] %s/%s.vmdk", sim.DefaultDatastore, sim.DefaultTemplate, sim.DefaultTemplate)
+	if b, ok := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo); !ok || b.Parent == nil || b.Parent.FileName != tmplDisk || b.FileName == tmplDisk {
+		t.Errorf("linked clone's disk backing %#v: want a file of its own whose parent is %s", disk.Backing, tmplDisk)
 	}
 
 	// A bigger disk cannot be a linked clone's: full clone.
