@@ -23,17 +23,6 @@ function tickLabel(s) {
   return fmtSeconds(s);
 }
 
-/** runsOf is a step's runs; a step from a server that records no runs becomes one run of
- *  one bar spanning all its attempts. */
-function runsOf(step, actor) {
-  if (Array.isArray(step.runs) && step.runs.length) return step.runs;
-  if (!step.started_at) return [];
-  return [{
-    run: 1, state: step.state, actor, started_at: step.started_at, finished_at: step.finished_at, error: step.error,
-    attempts: [{ attempt: 0, count: step.attempts || 1, state: step.state, started_at: step.started_at, finished_at: step.finished_at, error: step.error }],
-  }];
-}
-
 /** waterfallLayout places an operation's runs, attempts and waits on one axis, in percent
  *  of its width: {ticks: [{left, label}], rows: [{key, name, state, note, bars}]}, each bar
  *  {key, kind: "run"|"attempt"|"wait", state, left, width, label, title}. The axis runs
@@ -41,7 +30,7 @@ function runsOf(step, actor) {
  *  unfinished ends there too. No bar is narrower than minWidth, so a blink still shows. */
 export function waterfallLayout(op, now, minWidth = 0.5) {
   const steps = op.steps || [];
-  const runs = steps.map((s) => runsOf(s, op.actor));
+  const runs = steps.map((s) => s.runs || []);
   const starts = [ms(op.created_at)];
   const ends = [ms(op.finished_at)];
   runs.flat().forEach((r) => {
@@ -81,13 +70,13 @@ export function waterfallLayout(op, now, minWidth = 0.5) {
       const attempts = r.attempts || [];
       bars.push(bar(`r${r.run}`, 'run', r.state, from, to,
         `${s.name}, run ${r.run} (${retried ? 'retried' : 'started'} by ${r.actor || 'unknown'}): ${r.state}, ` +
-        `${dur(from, to)}, ${plural(attempts.reduce((n, a) => n + (a.count || 1), 0), 'attempt')}` + (r.error ? `\n${r.error}` : ''),
+        dur(from, to) + (attempts.length ? `, ${plural(attempts.length, 'attempt')}` : '') + (r.error ? `\n${r.error}` : ''),
         retried ? `run ${r.run} · retried by ${r.actor || 'someone'}` : ''));
       attempts.forEach((a) => {
         const aFrom = ms(a.started_at);
         if (!Number.isFinite(aFrom)) return;
         const aTo = ms(a.finished_at);
-        const which = a.count ? plural(a.count, 'attempt') : `attempt ${a.attempt}` + (stepRuns.length > 1 ? ` of run ${r.run}` : '');
+        const which = `attempt ${a.attempt}` + (stepRuns.length > 1 ? ` of run ${r.run}` : '');
         bars.push(bar(`r${r.run}a${a.attempt}`, 'attempt', a.state, aFrom, aTo,
           `${s.name}, ${which}: ${a.state}, ${dur(aFrom, aTo)}` + (a.error ? `\n${a.error}` : '')));
       });
