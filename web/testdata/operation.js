@@ -132,6 +132,8 @@ assert.deepEqual(workers.bars.map((b) => [b.key, b.kind, b.state, b.left, b.widt
   ['r2a1', 'attempt', 'Succeeded', 60, 30, ''],
 ]);
 let bars = byKey(workers);
+// A label in the axis's second half is drawn leftwards from its bar's end, to stay on it.
+assert.deepEqual(workers.bars.map((b) => b.labelEnd), [false, false, false, false, true, true]);
 assert.equal(bars.r1a2.title, 'create-workers, attempt 2 of run 1: Failed, 1m 00s\nlocked');
 assert.equal(bars.r2.title, 'create-workers, run 2 (retried by alice): Succeeded, 3m 00s, 1 attempt');
 assert.equal(bars.r1.title, 'create-workers, run 1 (started by admin): Failed, 2m 00s, 2 attempts\nlocked');

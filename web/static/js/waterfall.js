@@ -25,7 +25,8 @@ function tickLabel(s) {
 
 /** waterfallLayout places an operation's runs, attempts and waits on one axis, in percent
  *  of its width: {ticks: [{left, label}], rows: [{key, name, state, note, bars}]}, each bar
- *  {key, kind: "run"|"attempt"|"wait", state, left, width, label, title}. The axis runs
+ *  {key, kind: "run"|"attempt"|"wait", state, left, width, label, labelEnd, title}; labelEnd
+ *  says the label is drawn leftwards from the bar's end. The axis runs
  *  from the operation's creation to its end, or to now while it is active; anything
  *  unfinished ends there too. No bar is narrower than minWidth, so a blink still shows. */
 export function waterfallLayout(op, now, minWidth = 0.5) {
@@ -49,7 +50,9 @@ export function waterfallLayout(op, now, minWidth = 0.5) {
     let left = pos(from);
     const width = Math.max(pos(Number.isFinite(to) ? to : end) - left, minWidth);
     if (left + width > 100) left = 100 - width;
-    return { key, kind, state, left: round(left), width: round(width), label: label || '', title };
+    // A label runs right from the bar's start in the axis's first half, and left from its
+    // end in the second, so that it stays on the axis however narrow the bar.
+    return { key, kind, state, left: round(left), width: round(width), label: label || '', labelEnd: left > 50, title };
   }
   const dur = (from, to) => fmtSeconds(((Number.isFinite(to) ? to : end) - from) / 1000);
 
@@ -165,7 +168,7 @@ export function waterfall() {
       const label = el('span', { class: 'wf-bar-label' });
       return { node: el('div', {}, label), label };
     }, (bar, b) => {
-      bar.node.className = `wf-bar wf-${b.kind} ${stateClass(b.state)}`;
+      bar.node.className = `wf-bar wf-${b.kind} ${stateClass(b.state)}${b.labelEnd ? ' wf-label-end' : ''}`;
       bar.node.title = b.title;
       bar.label.textContent = b.label;
       position(bar.node, b.left, b.width);
