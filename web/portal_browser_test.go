@@ -58,7 +58,13 @@ func into[T any](dst *T, a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
 // run runs browser actions with a deadline, failing the test with what step was doing.
 func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	stepCtx, cancel := context.WithTimeout(ctx, 45*time.Second)
+	runWithin(t, ctx, 45*time.Second, what, actions...)
+}
+
+// runWithin is run with another deadline, for steps that wait on a workflow.
+func runWithin(t *testing.T, ctx context.Context, timeout time.Duration, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	stepCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if err := chromedp.Do(stepCtx, actions...); err != nil {
 		shortCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -164,6 +170,7 @@ func waitStep(t *testing.T, env *apptest.Env, opID, step, state string) {
 // page: the kubeconfig refused to an operator and saved as a file for an admin, a delete
 // refused while the provision runs (naming it), and a delete that opens its operation.
 func TestPortalClusterLifecycle(t *testing.T) {
+	t.Parallel()
 	started := time.Now()
 	ctx := startBrowser(t)
 	env := startPortal(t)

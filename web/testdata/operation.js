@@ -72,11 +72,11 @@ assert.notEqual(resumed, waiting);
 assert.deepEqual(waiting.decision, decision, 'applyEvent changed its input');
 
 // A step event out of range, an unknown event and a bad index leave the operation alone;
-// an operation event with steps (servers before step events) replaces them.
+// steps change only through step events, even if an operation event carried some.
 assert.equal(applyEvent(waiting, 'step', Object.assign({ index: 5 }, addons)), waiting);
 assert.equal(applyEvent(waiting, 'step', Object.assign({ index: '1' }, addons)), waiting);
 assert.equal(applyEvent(waiting, 'keep-alive', {}), waiting);
-assert.deepEqual(applyEvent(waiting, 'operation', final).steps, final.steps);
+assert.equal(applyEvent(waiting, 'operation', final).steps, waiting.steps);
 
 // ---------------------------------------------------------------------------------------
 // Following the stream: the connection drops after event 3; the follower reconnects with
@@ -132,6 +132,8 @@ assert.deepEqual(workers.bars.map((b) => [b.key, b.kind, b.state, b.left, b.widt
   ['r2a1', 'attempt', 'Succeeded', 60, 30, ''],
 ]);
 let bars = byKey(workers);
+// A label in the axis's second half is drawn leftwards from its bar's end, to stay on it.
+assert.deepEqual(workers.bars.map((b) => b.labelEnd), [false, false, false, false, true, true]);
 assert.equal(bars.r1a2.title, 'create-workers, attempt 2 of run 1: Failed, 1m 00s\nlocked');
 assert.equal(bars.r2.title, 'create-workers, run 2 (retried by alice): Succeeded, 3m 00s, 1 attempt');
 assert.equal(bars.r1.title, 'create-workers, run 1 (started by admin): Failed, 2m 00s, 2 attempts\nlocked');
@@ -164,15 +166,21 @@ bars = byKey(waterfallLayout(running, at('10:04:00')).rows[1]);
 assert.deepEqual([bars.r1a1.left, bars.r1a1.width], [25, 75]);
 assert.deepEqual(waterfallLayout(running, at('10:04:00')).rows[2].bars, []);
 
-// A blink still shows (minimum width, kept inside the axis); a step from a server without
-// runs is one bar over all its attempts.
+// A blink still shows (minimum width, kept inside the axis). A run recorded before
+// attempts were (a step from before the upgrade) is its band alone.
 const blink = Object.assign(opFields('Succeeded', { finished_at: T('10:10:00') }), {
-  steps: [{ name: 'sync', state: 'Succeeded', attempts: 3, started_at: T('10:10:00'), finished_at: T('10:10:00') }],
+  steps: [{ name: 'sync', state: 'Succeeded', attempts: 1, started_at: T('10:10:00'), finished_at: T('10:10:00'),
+    runs: [{ run: 1, state: 'Succeeded', actor: 'admin', started_at: T('10:10:00'), finished_at: T('10:10:00'),
+      attempts: [{ attempt: 1, state: 'Succeeded', started_at: T('10:10:00'), finished_at: T('10:10:00') }] }] },
+  { name: 'old', state: 'Succeeded', attempts: 3, started_at: T('10:00:00'), finished_at: T('10:05:00'),
+    runs: [{ run: 1, state: 'Succeeded', started_at: T('10:00:00'), finished_at: T('10:05:00'), attempts: null }] }],
 });
 w = waterfallLayout(blink, at('12:00:00'));
-assert.deepEqual(w.rows[0].bars.map((b) => [b.key, b.kind, b.left, b.width]), [['r1', 'run', 99.5, 0.5], ['r1a0', 'attempt', 99.5, 0.5]]);
-assert.equal(w.rows[0].bars[1].title, 'sync, 3 attempts: Succeeded, 0s');
-assert.equal(w.rows[0].note, '3 attempts');
+assert.deepEqual(w.rows[0].bars.map((b) => [b.key, b.kind, b.left, b.width]), [['r1', 'run', 99.5, 0.5], ['r1a1', 'attempt', 99.5, 0.5]]);
+assert.equal(w.rows[0].bars[1].title, 'sync, attempt 1: Succeeded, 0s');
+assert.deepEqual(w.rows[1].bars.map((b) => [b.key, b.kind, b.left, b.width]), [['r1', 'run', 0, 50]]);
+assert.equal(w.rows[1].bars[0].title, 'old, run 1 (started by unknown): Succeeded, 5m 00s');
+assert.equal(w.rows[1].note, '3 attempts');
 
 // An operation that has not started: a one-second axis at now, no rows.
 w = waterfallLayout({ state: 'Pending', steps: [] }, at('10:00:00'));

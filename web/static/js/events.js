@@ -12,12 +12,9 @@ import { sleep } from './dom.js';
  *  An "operation" event replaces every field but the steps: a field it lacks is gone
  *  (the decision, once decided). A "step" event replaces steps[index], or appends the
  *  step when index is the number of steps; any other index, or another event, leaves op
- *  as it is. An "operation" event that carries steps (servers before the step events)
- *  replaces them too. */
+ *  as it is. Steps change only through step events. */
 export function applyEvent(op, event, data) {
-  if (event === 'operation') {
-    return Object.assign({}, data, { steps: Array.isArray(data.steps) ? data.steps : (op.steps || []) });
-  }
+  if (event === 'operation') return Object.assign({}, data, { steps: op.steps || [] });
   if (event === 'step') {
     const steps = (op.steps || []).slice();
     const { index, ...step } = data;

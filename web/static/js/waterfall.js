@@ -23,25 +23,15 @@ function tickLabel(s) {
   return fmtSeconds(s);
 }
 
-/** runsOf is a step's runs; a step from a server that records no runs becomes one run of
- *  one bar spanning all its attempts. */
-function runsOf(step, actor) {
-  if (Array.isArray(step.runs) && step.runs.length) return step.runs;
-  if (!step.started_at) return [];
-  return [{
-    run: 1, state: step.state, actor, started_at: step.started_at, finished_at: step.finished_at, error: step.error,
-    attempts: [{ attempt: 0, count: step.attempts || 1, state: step.state, started_at: step.started_at, finished_at: step.finished_at, error: step.error }],
-  }];
-}
-
 /** waterfallLayout places an operation's runs, attempts and waits on one axis, in percent
  *  of its width: {ticks: [{left, label}], rows: [{key, name, state, note, bars}]}, each bar
- *  {key, kind: "run"|"attempt"|"wait", state, left, width, label, title}. The axis runs
+ *  {key, kind: "run"|"attempt"|"wait", state, left, width, label, labelEnd, title}; labelEnd
+ *  says the label is drawn leftwards from the bar's end. The axis runs
  *  from the operation's creation to its end, or to now while it is active; anything
  *  unfinished ends there too. No bar is narrower than minWidth, so a blink still shows. */
 export function waterfallLayout(op, now, minWidth = 0.5) {
   const steps = op.steps || [];
-  const runs = steps.map((s) => runsOf(s, op.actor));
+  const runs = steps.map((s) => s.runs || []);
   const starts = [ms(op.created_at)];
   const ends = [ms(op.finished_at)];
   runs.flat().forEach((r) => {
@@ -60,7 +50,9 @@ export function waterfallLayout(op, now, minWidth = 0.5) {
     let left = pos(from);
     const width = Math.max(pos(Number.isFinite(to) ? to : end) - left, minWidth);
     if (left + width > 100) left = 100 - width;
-    return { key, kind, state, left: round(left), width: round(width), label: label || '', title };
+    // A label runs right from the bar's start in the axis's first half, and left from its
+    // end in the second, so that it stays on the axis however narrow the bar.
+    return { key, kind, state, left: round(left), width: round(width), label: label || '', labelEnd: left > 50, title };
   }
   const dur = (from, to) => fmtSeconds(((Number.isFinite(to) ? to : end) - from) / 1000);
 
@@ -81,13 +73,13 @@ export function waterfallLayout(op, now, minWidth = 0.5) {
       const attempts = r.attempts || [];
       bars.push(bar(`r${r.run}`, 'run', r.state, from, to,
         `${s.name}, run ${r.run} (${retried ? 'retried' : 'started'} by ${r.actor || 'unknown'}): ${r.state}, ` +
-        `${dur(from, to)}, ${plural(attempts.reduce((n, a) => n + (a.count || 1), 0), 'attempt')}` + (r.error ? `\n${r.error}` : ''),
+        dur(from, to) + (attempts.length ? `, ${plural(attempts.length, 'attempt')}` : '') + (r.error ? `\n${r.error}` : ''),
         retried ? `run ${r.run} · retried by ${r.actor || 'someone'}` : ''));
       attempts.forEach((a) => {
         const aFrom = ms(a.started_at);
         if (!Number.isFinite(aFrom)) return;
         const aTo = ms(a.finished_at);
-        const which = a.count ? plural(a.count, 'attempt') : `attempt ${a.attempt}` + (stepRuns.length > 1 ? ` of run ${r.run}` : '');
+        const which = `attempt ${a.attempt}` + (stepRuns.length > 1 ? ` of run ${r.run}` : '');
         bars.push(bar(`r${r.run}a${a.attempt}`, 'attempt', a.state, aFrom, aTo,
           `${s.name}, ${which}: ${a.state}, ${dur(aFrom, aTo)}` + (a.error ? `\n${a.error}` : '')));
       });
@@ -176,7 +168,7 @@ export function waterfall() {
       const label = el('span', { class: 'wf-bar-label' });
       return { node: el('div', {}, label), label };
     }, (bar, b) => {
-      bar.node.className = `wf-bar wf-${b.kind} ${stateClass(b.state)}`;
+      bar.node.className = `wf-bar wf-${b.kind} ${stateClass(b.state)}${b.labelEnd ? ' wf-label-end' : ''}`;
       bar.node.title = b.title;
       bar.label.textContent = b.label;
       position(bar.node, b.left, b.width);
