@@ -157,12 +157,14 @@ func (o *operation) decide(ctx workflow.Context, name string, run int, failed er
 	}
 	timeout := o.policy.Timeout()
 	reason := message(failed)
+	// Waiting before the record says so: a retry that comes as soon as it does is taken.
+	o.waiting, o.retriedBy, o.resumed = &RetryResult{Step: name, Run: run}, nil, false
 	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), records.AwaitDecision, invacts.DecisionWait{
 		OperationID: o.id, Step: name, Reason: reason, Deadline: workflow.Now(ctx).Add(timeout),
 	}).Get(ctx, nil); err != nil {
+		o.waiting = nil
 		return "", errors.Join(failed, err)
 	}
-	o.waiting, o.retriedBy, o.resumed = &RetryResult{Step: name, Run: run}, nil, false
 	decided, werr := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return o.retriedBy != nil })
 	o.waiting = nil
 	// Running again: the step's next run, or the compensation.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/clusterwright/clusterwright/inventory/inventorytest"
+	"github.com/clusterwright/clusterwright/migrations"
 )
 
 func run(t *testing.T, args ...string) (string, error) {
@@ -46,7 +48,7 @@ func TestMigrateAndTokenCreate(t *testing.T) {
 	t.Setenv("CLUSTERWRIGHT_SECRET_KEY", base64.StdEncoding.EncodeToString(key))
 
 	out, err := run(t, "migrate", "--database-url", dbURL, "up")
-	if err != nil || !strings.Contains(out, "database at version 2 of 2") {
+	if err != nil || !strings.Contains(out, fmt.Sprintf("database at version %[1]d of %[1]d", migrations.Latest())) {
 		t.Fatalf("migrate up: %v %s", err, out)
 	}
 	out, err = run(t, "token", "create", "--database-url", dbURL, "--name", "ci", "--role", "operator")
@@ -58,7 +60,7 @@ func TestMigrateAndTokenCreate(t *testing.T) {
 		t.Fatalf("bad token input: %v", err)
 	}
 	out, err = run(t, "migrate", "--database-url", dbURL, "down", "0")
-	if err != nil || !strings.Contains(out, "version 0 of 2") {
+	if err != nil || !strings.Contains(out, fmt.Sprintf("version 0 of %d", migrations.Latest())) {
 		t.Fatalf("migrate down: %v %s", err, out)
 	}
 	if _, err := run(t, "migrate", "--database-url", dbURL, "sideways"); err == nil {
