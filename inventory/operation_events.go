@@ -54,10 +54,11 @@ func (s *Store) OperationEvents(ctx context.Context, opID string, after int) ([]
 	}
 	if seq == 0 { // recorded before operations had events: record what it is now
 		if err := s.inTx(ctx, func(tx pgx.Tx) error {
-			if err := lockOperation(ctx, tx, opID); err != nil {
+			seq, err := lockOperation(ctx, tx, opID)
+			if err != nil || seq > 0 {
 				return err
 			}
-			return appendEvents(ctx, tx, opID, operationEvent())
+			return appendEvents(ctx, tx, opID, seq, operationEvent())
 		}); err != nil {
 			return nil, "", fmt.Errorf("events of operation %s: %w", opID, err)
 		}
@@ -88,24 +89,22 @@ type eventSpec struct{ kind, step string }
 func operationEvent() eventSpec       { return eventSpec{kind: EventOperation} }
 func stepEvent(name string) eventSpec { return eventSpec{kind: EventStep, step: name} }
 
-// lockOperation takes the operation's row lock for the rest of the transaction: its
-// changes, and the numbering of its events, happen one transaction at a time.
-func lockOperation(ctx context.Context, tx pgx.Tx, opID string) error {
-	var one int
-	if err := tx.QueryRow(ctx, `SELECT 1 FROM operations WHERE id = $1 FOR UPDATE`, opID).Scan(&one); err != nil {
-		return notFound(err, "operation "+opID)
+// lockOperation takes the operation's row lock for the rest of the transaction (its
+// changes, and the numbering of its events, happen one transaction at a time) and
+// returns the number of its last event.
+func lockOperation(ctx context.Context, tx pgx.Tx, opID string) (int, error) {
+	var seq int
+	if err := tx.QueryRow(ctx, `SELECT event_seq FROM operations WHERE id = $1 FOR UPDATE`, opID).Scan(&seq); err != nil {
+		return 0, notFound(err, "operation "+opID)
 	}
-	return nil
+	return seq, nil
 }
 
 // appendEvents records the current state of what spec names as the operation's next
-// event. An operation without events yet (recorded before they existed) first gets one
-// for itself and one per step, which cover spec. The caller holds the row lock.
-func appendEvents(ctx context.Context, tx pgx.Tx, opID string, spec eventSpec) error {
-	var seq int
-	if err := tx.QueryRow(ctx, `UPDATE operations SET updated_at = now() WHERE id = $1 RETURNING event_seq`, opID).Scan(&seq); err != nil {
-		return fmt.Errorf("event number: %w", err)
-	}
+// event, after event number seq. An operation without events yet (recorded before they
+// existed) first gets one for itself and one per step, which cover spec. The caller
+// holds the row lock.
+func appendEvents(ctx context.Context, tx pgx.Tx, opID string, seq int, spec eventSpec) error {
 	specs := []eventSpec{spec}
 	if seq == 0 {
 		names, err := stepNames(ctx, tx, opID)
@@ -116,6 +115,9 @@ func appendEvents(ctx context.Context, tx pgx.Tx, opID string, spec eventSpec) e
 		for _, n := range names {
 			specs = append(specs, stepEvent(n))
 		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE operations SET event_seq = $2, updated_at = now() WHERE id = $1`, opID, seq+len(specs)); err != nil {
+		return fmt.Errorf("number events: %w", err)
 	}
 	for _, sp := range specs {
 		data, err := eventData(ctx, tx, opID, sp)
@@ -128,8 +130,7 @@ func appendEvents(ctx context.Context, tx pgx.Tx, opID string, spec eventSpec) e
 			return fmt.Errorf("record event %d: %w", seq, err)
 		}
 	}
-	_, err := tx.Exec(ctx, `UPDATE operations SET event_seq = $2 WHERE id = $1`, opID, seq)
-	return err
+	return nil
 }
 
 // eventData is the JSON of what spec names, as it is now.
@@ -148,11 +149,7 @@ func eventData(ctx context.Context, tx pgx.Tx, opID string, spec eventSpec) ([]b
 	if len(steps) != 1 {
 		return nil, fmt.Errorf("step %s of operation %s: %w", spec.step, opID, domain.ErrNotFound)
 	}
-	var index int
-	if err := tx.QueryRow(ctx, `SELECT seq - 1 FROM operation_steps WHERE operation_id = $1 AND name = $2`, opID, spec.step).Scan(&index); err != nil {
-		return nil, fmt.Errorf("position of step %s: %w", spec.step, err)
-	}
-	return json.Marshal(IndexedStep{Index: index, Step: steps[0]})
+	return json.Marshal(steps[0])
 }
 
 // stepNames lists an operation's steps in order.

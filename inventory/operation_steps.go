@@ -128,14 +128,15 @@ func (s *Store) RecordAttemptEnd(ctx context.Context, opID, name string, run, at
 // reports a change, records the step's new state as an event.
 func (s *Store) changeStep(ctx context.Context, opID, name, what string, fn func(pgx.Tx) (bool, error)) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := lockOperation(ctx, tx, opID); err != nil {
+		seq, err := lockOperation(ctx, tx, opID)
+		if err != nil {
 			return err
 		}
 		changed, err := fn(tx)
 		if err != nil || !changed {
 			return err
 		}
-		return appendEvents(ctx, tx, opID, stepEvent(name))
+		return appendEvents(ctx, tx, opID, seq, stepEvent(name))
 	})
 	if err != nil {
 		return fmt.Errorf("%s %s of operation %s: %w", what, name, opID, err)
@@ -144,22 +145,23 @@ func (s *Store) changeStep(ctx context.Context, opID, name, what string, fn func
 }
 
 // loadSteps reads the steps of an operation in order (only the one named when name is
-// set), each with its runs and their attempts: three queries whatever the count.
-func loadSteps(ctx context.Context, q querier, opID, name string) ([]domain.Step, error) {
-	rows, err := q.Query(ctx, `SELECT name, state, attempts, started_at, finished_at, error
+// set), each with its position, runs and their attempts: three queries whatever the
+// count.
+func loadSteps(ctx context.Context, q querier, opID, name string) ([]IndexedStep, error) {
+	rows, err := q.Query(ctx, `SELECT seq - 1, name, state, attempts, started_at, finished_at, error
 		FROM operation_steps WHERE operation_id = $1 AND ($2 = '' OR name = $2) ORDER BY seq`, opID, name)
 	if err != nil {
 		return nil, fmt.Errorf("steps of operation %s: %w", opID, err)
 	}
-	steps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Step, error) {
-		st := domain.Step{Runs: []domain.StepRun{}}
-		err := r.Scan(&st.Name, &st.State, &st.Attempts, &st.StartedAt, &st.FinishedAt, &st.Error)
+	steps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (IndexedStep, error) {
+		st := IndexedStep{Step: domain.Step{Runs: []domain.StepRun{}}}
+		err := r.Scan(&st.Index, &st.Name, &st.State, &st.Attempts, &st.StartedAt, &st.FinishedAt, &st.Error)
 		return st, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("steps of operation %s: %w", opID, err)
 	}
-	byName := make(map[string]*domain.Step, len(steps))
+	byName := make(map[string]*IndexedStep, len(steps))
 	for i := range steps {
 		byName[steps[i].Name] = &steps[i]
 	}

@@ -63,7 +63,7 @@ func (s *Store) CreateOperation(ctx context.Context, op domain.Operation) (domai
 		if err != nil {
 			return err
 		}
-		return appendEvents(ctx, tx, created.ID, operationEvent())
+		return appendEvents(ctx, tx, created.ID, 0, operationEvent())
 	})
 	if isPgCode(err, pgUniqueViolation) {
 		running, rerr := s.RunningOperation(ctx, op.WorkflowID)
@@ -121,14 +121,15 @@ func (s *Store) FinishOperation(ctx context.Context, id, state, reason string) e
 // records the operation's new state as an event.
 func (s *Store) changeOperation(ctx context.Context, id, what, sql string, args ...any) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := lockOperation(ctx, tx, id); err != nil {
+		seq, err := lockOperation(ctx, tx, id)
+		if err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, sql, args...)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
-		return appendEvents(ctx, tx, id, operationEvent())
+		return appendEvents(ctx, tx, id, seq, operationEvent())
 	})
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", what, id, err)
@@ -155,7 +156,10 @@ func (s *Store) GetOperation(ctx context.Context, id string) (domain.Operation, 
 		}
 		return o, notFound(err, "operation "+id)
 	}
-	o.Steps, err = loadSteps(ctx, s.pool, id, "")
+	steps, err := loadSteps(ctx, s.pool, id, "")
+	for _, st := range steps {
+		o.Steps = append(o.Steps, st.Step)
+	}
 	return o, err
 }
 
