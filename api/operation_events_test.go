@@ -105,4 +105,22 @@ func TestEventStreamKeepsAliveAndResumes(t *testing.T) {
 	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "last_event_id") {
 		t.Errorf("bad last_event_id = %d %s", r.Status, r.Body)
 	}
+
+	// Listing by time: this operation is in its own minute, and a bad time is 400 naming it.
+	since := op.CreatedAt.Add(-time.Minute).UTC().Format(time.RFC3339)
+	var listed struct{ Items []domain.Operation }
+	r = env.Do("GET", "/api/v1/operations?state=Failed&since="+since, env.AdminToken, nil)
+	r.JSON(t, &listed)
+	if r.Status != http.StatusOK || len(listed.Items) != 1 || listed.Items[0].ID != op.ID {
+		t.Errorf("operations since %s = %d %+v", since, r.Status, listed.Items)
+	}
+	r = env.Do("GET", "/api/v1/operations?until="+since, env.AdminToken, nil)
+	r.JSON(t, &listed)
+	if r.Status != http.StatusOK || len(listed.Items) != 0 {
+		t.Errorf("operations until %s = %d %+v", since, r.Status, listed.Items)
+	}
+	r = env.Do("GET", "/api/v1/operations?since=yesterday", env.AdminToken, nil)
+	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"since"`) {
+		t.Errorf("since=yesterday = %d %s", r.Status, r.Body)
+	}
 }

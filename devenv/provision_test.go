@@ -26,8 +26,8 @@ const provisionTimeout = 10 * time.Minute
 // TestDevProvisionsCluster walks the README: in `clusterwright dev`, the README's cluster
 // spec (1 control plane, 2 workers, every add-on) is posted with the dev admin token; its
 // operation succeeds with the cluster Ready, the kubeconfig from the API reaches an API
-// server with 3 Ready nodes, the add-ons came from the dev chart repository, and DELETE
-// removes it all.
+// server with 3 Ready nodes, the add-ons came from the dev chart repository, DELETE
+// removes it all, and the same cluster can be made again.
 func TestDevProvisionsCluster(t *testing.T) {
 	spec := readmeClusterSpec(t)
 	if _, err := kubeproc.Binaries(domain.KubernetesVersions().Default); err != nil {
@@ -100,6 +100,20 @@ func TestDevProvisionsCluster(t *testing.T) {
 			t.Errorf("lease %+v left after delete", l)
 		}
 	}
+
+	// The same cluster again, in the same datacenter: deleting the first one left the
+	// template's disk where it was.
+	if status := dev.call(t, "POST", "/api/v1/clusters", spec, &created); status != http.StatusAccepted {
+		t.Fatalf("POST /api/v1/clusters again = %d: %+v", status, created)
+	}
+	start = time.Now()
+	op = dev.waitOperation(t, created.Operation.ID, provisionTimeout)
+	t.Logf("second provision %s in %s", op.State, time.Since(start).Round(time.Millisecond))
+	if op.State != domain.OpSucceeded {
+		logSteps(t, op)
+		t.Fatalf("second provision of dev-east = %s: %s", op.State, op.Error)
+	}
+	checkReadyNodes(t, dev.kubeClient(t, "dev-east"), 3)
 }
 
 // readmeClusterSpec is the cluster spec of the README's walk-through (the heredoc that
@@ -126,7 +140,8 @@ func readmeClusterSpec(t *testing.T) string {
 	return spec
 }
 
-// waitOperation polls an operation until it ends, failing the test after timeout.
+// waitOperation polls an operation until it ends or awaits a decision, failing the test
+// after timeout.
 func (p *devProcess) waitOperation(t *testing.T, id string, timeout time.Duration) domain.Operation {
 	t.Helper()
 	deadline := time.Now().Add(timeout)

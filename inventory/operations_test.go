@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/inventory"
@@ -109,6 +110,24 @@ func TestListOperationsPagesAndFilters(t *testing.T) {
 	alice, _, err := s.ListOperations(ctx, inventory.OperationFilter{Actor: "alice"}, inventory.Page{})
 	if err != nil || len(alice) != 4 {
 		t.Fatalf("alice's = %d, %v", len(alice), err)
+	}
+	all, _, err := s.ListOperations(ctx, inventory.OperationFilter{}, inventory.Page{})
+	if err != nil || len(all) != 7 {
+		t.Fatalf("all = %d, %v", len(all), err)
+	}
+	// Newest first: a time range around the middle one finds it alone.
+	mid := all[3].CreatedAt
+	window, _, err := s.ListOperations(ctx, inventory.OperationFilter{Since: mid, Until: mid.Add(time.Microsecond)}, inventory.Page{})
+	if err != nil || len(window) != 1 || window[0].ID != all[3].ID {
+		t.Fatalf("operations created in [%s, +1µs) = %+v, %v", mid, window, err)
+	}
+	newer, _, err := s.ListOperations(ctx, inventory.OperationFilter{Since: mid}, inventory.Page{})
+	if err != nil || len(newer) != 4 {
+		t.Fatalf("operations since the middle one = %d, %v", len(newer), err)
+	}
+	older, _, err := s.ListOperations(ctx, inventory.OperationFilter{Until: mid, Actor: "alice"}, inventory.Page{})
+	if err != nil || len(older) != 2 {
+		t.Fatalf("alice's operations before the middle one = %d, %v", len(older), err)
 	}
 	if _, _, err := s.ListOperations(ctx, inventory.OperationFilter{}, inventory.Page{Cursor: "garbage!"}); err == nil {
 		t.Fatal("bad cursor accepted")
