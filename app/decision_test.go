@@ -11,63 +11,15 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/interceptor"
-
-	"github.com/clusterwright/clusterwright/api"
 	"github.com/clusterwright/clusterwright/app/apptest"
 	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/sim"
 	"github.com/clusterwright/clusterwright/workflows"
 )
 
-// startDecisionDatacenter starts Clusterwright on a simulated datacenter whose activities
-// retry quickly (the number of attempts is kept), with the lab registered.
-func startDecisionDatacenter(t *testing.T, net string, faults *sim.Faults) *apptest.Env {
-	t.Helper()
-	env := apptest.StartWith(t, apptest.Options{Datacenter: true, VCenter: sim.VCenterOptions{Faults: faults},
-		Interceptors: []interceptor.WorkerInterceptor{apptest.FastRetries()}})
-	registerLab(t, env, net)
-	return env
-}
-
-// provisionWith posts spec with a failure policy and returns the operation it started.
-func provisionWith(t *testing.T, env *apptest.Env, spec domain.ClusterSpec, policy domain.FailurePolicy) domain.Operation {
-	t.Helper()
-	r := env.Do("POST", "/api/v1/clusters", env.AdminToken, api.ClusterRequest{ClusterSpec: spec, FailurePolicy: policy})
-	if r.Status != http.StatusAccepted {
-		t.Fatalf("POST /clusters: %d %s", r.Status, r.Body)
-	}
-	var reply struct{ Operation domain.Operation }
-	r.JSON(t, &reply)
-	return reply.Operation
-}
-
-// awaitDecision waits until the operation awaits a decision on step and returns it.
-func awaitDecision(t *testing.T, env *apptest.Env, id, step string) domain.Operation {
-	t.Helper()
-	op := env.WaitOperationFor(id, provisionTimeout)
-	if op.State != domain.OpAwaitingDecision || op.Decision == nil || op.Decision.Step != step {
-		t.Fatalf("operation = %s (%s), decision %+v; want AwaitingDecision on %s; steps %+v", op.State, op.Error, op.Decision, step, op.Steps)
-	}
-	if op.Decision.Reason == "" || !op.Decision.Deadline.After(op.Decision.Since) {
-		t.Errorf("decision = %+v", op.Decision)
-	}
-	return op
-}
-
 // retryOperation posts a retry and returns the reply.
 func retryOperation(env *apptest.Env, id, token string) apptest.Response {
 	return env.Do("POST", "/api/v1/operations/"+id+"/retry", token, nil)
-}
-
-// stepOf returns the named step of an operation.
-func stepOf(t *testing.T, op domain.Operation, name string) domain.Step {
-	t.Helper()
-	i := slices.IndexFunc(op.Steps, func(s domain.Step) bool { return s.Name == name })
-	if i < 0 {
-		t.Fatalf("operation has no step %s: %+v", name, op.Steps)
-	}
-	return op.Steps[i]
 }
 
 // TestProvisionRetriedFromFailedStep fails every clone of the third VM: the provision
@@ -79,32 +31,33 @@ func stepOf(t *testing.T, op domain.Operation, name string) domain.Step {
 // one with who retried, and there is one VM per node. An event stream dropped midway and
 // resumed with Last-Event-ID yields exactly the events of an unbroken one.
 func TestProvisionRetriedFromFailedStep(t *testing.T) {
+	t.Parallel() // its own datacenter, Temporal and database
 	faults := sim.NewFaults()
-	spec := clusterSpec("retried", 1, 2)
+	spec := apptest.ClusterSpec("retried", 1, 2)
 	third := domain.PlanNodes(spec)[2].Name
 	if err := faults.Add(sim.Fault{Kind: sim.KindVSphereClone, VM: third}); err != nil {
 		t.Fatal(err)
 	}
-	env := startDecisionDatacenter(t, "71", faults)
-	op := startProvision(t, env, spec)
+	env := apptest.StartDecisionDatacenter(t, "71", faults)
+	op := apptest.StartProvision(t, env, spec)
 	whole := followEvents(t, env, op.ID, 0)   // read to the end in one go
 	dropped := followEvents(t, env, op.ID, 5) // dropped after 5 events, then resumed
 
 	if r := retryOperation(env, op.ID, env.AdminToken); r.Status != http.StatusConflict || !strings.Contains(string(r.Body), "not-awaiting-decision") {
 		t.Errorf("retry of a running operation = %d %s, want 409 not-awaiting-decision", r.Status, r.Body)
 	}
-	waiting := awaitDecision(t, env, op.ID, workflows.StepCreateWorkers)
+	waiting := apptest.AwaitDecision(t, env, op.ID, workflows.StepCreateWorkers)
 	for _, s := range []string{workflows.StepPreflight, workflows.StepAllocateAddresses, workflows.StepPrepareBootstrap,
 		workflows.StepCreateControlPlane, workflows.StepWaitAPIServer} {
-		if st := stepOf(t, waiting, s); st.State != domain.StepSucceeded {
+		if st := apptest.StepOf(t, waiting, s); st.State != domain.StepSucceeded {
 			t.Errorf("step %s = %s before the failed step", s, st.State)
 		}
 	}
-	failed := stepOf(t, waiting, workflows.StepCreateWorkers)
+	failed := apptest.StepOf(t, waiting, workflows.StepCreateWorkers)
 	if failed.State != domain.StepFailed || len(failed.Runs) != 1 || len(failed.Runs[0].Attempts) < 2 || failed.Error == "" {
 		t.Fatalf("failed step = %+v", failed)
 	}
-	c := getCluster(t, env, "retried")
+	c := apptest.GetCluster(t, env, "retried")
 	if c.Operation == nil || c.Operation.ID != op.ID || c.Operation.State != domain.OpAwaitingDecision ||
 		c.Operation.Decision == nil || c.Operation.Decision.Step != workflows.StepCreateWorkers || c.Operation.Decision.Reason == "" {
 		t.Errorf("the cluster does not say which operation waits, where and why: %+v", c.Operation)
@@ -137,17 +90,17 @@ func TestProvisionRetriedFromFailedStep(t *testing.T) {
 	if r := retryOperation(env, op.ID, operator); r.Status != http.StatusConflict {
 		t.Errorf("second retry = %d %s, want 409", r.Status, r.Body)
 	}
-	done := env.WaitOperationFor(op.ID, provisionTimeout)
+	done := env.WaitOperationFor(op.ID, apptest.ProvisionTimeout)
 	if done.State != domain.OpSucceeded {
 		t.Fatalf("retried provision = %s: %s; steps %+v", done.State, done.Error, done.Steps)
 	}
 	for _, s := range []string{workflows.StepPreflight, workflows.StepAllocateAddresses, workflows.StepPrepareBootstrap,
 		workflows.StepCreateControlPlane, workflows.StepWaitAPIServer} {
-		if st := stepOf(t, done, s); len(st.Runs) != 1 || st.Attempts != 1 {
+		if st := apptest.StepOf(t, done, s); len(st.Runs) != 1 || st.Attempts != 1 {
 			t.Errorf("step %s ran %d times with %d attempts, want once", s, len(st.Runs), st.Attempts)
 		}
 	}
-	workers := stepOf(t, done, workflows.StepCreateWorkers)
+	workers := apptest.StepOf(t, done, workflows.StepCreateWorkers)
 	if len(workers.Runs) != 2 {
 		t.Fatalf("create-workers runs = %+v", workers.Runs)
 	}
@@ -163,7 +116,7 @@ func TestProvisionRetriedFromFailedStep(t *testing.T) {
 	if second.State != domain.StepSucceeded || second.Actor != "olga" || second.StartedAt.Before(*first.FinishedAt) {
 		t.Errorf("retried run = %+v", second)
 	}
-	c = getCluster(t, env, "retried")
+	c = apptest.GetCluster(t, env, "retried")
 	if c.Phase != domain.PhaseReady || c.Operation != nil || len(c.Nodes) != 3 {
 		t.Errorf("cluster after the retry = %s, operation %+v, %d nodes", c.Phase, c.Operation, len(c.Nodes))
 	}
@@ -187,29 +140,30 @@ func TestProvisionRetriedFromFailedStep(t *testing.T) {
 // is 409; with a decision timeout of seconds it compensates by itself and says so; asked
 // to compensate at once, it does not wait. A failure no retry can fix never waits.
 func TestDecisionCancelAndTimeout(t *testing.T) {
+	t.Parallel() // its own datacenter, Temporal and database
 	faults := sim.NewFaults()
-	env := startDecisionDatacenter(t, "72", faults)
+	env := apptest.StartDecisionDatacenter(t, "72", faults)
 	for _, name := range []string{"canceled", "timedout", "hasty"} {
-		cp := domain.PlanNodes(clusterSpec(name, 1, 0))[0].Name
+		cp := domain.PlanNodes(apptest.ClusterSpec(name, 1, 0))[0].Name
 		if err := faults.Add(sim.Fault{Kind: sim.KindVSphereClone, VM: cp}); err != nil {
 			t.Fatal(err)
 		}
 	}
 
-	op := provisionWith(t, env, clusterSpec("canceled", 1, 0), domain.FailurePolicy{})
-	awaitDecision(t, env, op.ID, workflows.StepCreateControlPlane)
+	op := apptest.ProvisionWith(t, env, apptest.ClusterSpec("canceled", 1, 0), domain.FailurePolicy{})
+	apptest.AwaitDecision(t, env, op.ID, workflows.StepCreateControlPlane)
 	if r := env.Do("POST", "/api/v1/operations/"+op.ID+"/cancel", env.AdminToken, nil); r.Status != http.StatusAccepted {
 		t.Fatalf("cancel: %d %s", r.Status, r.Body)
 	}
 	op = env.WaitOperationEnd(op.ID, time.Minute)
-	if op.State != domain.OpCanceled || stepStates(op)[workflows.StepCompensateVMs] != domain.StepSucceeded {
+	if op.State != domain.OpCanceled || apptest.StepStates(op)[workflows.StepCompensateVMs] != domain.StepSucceeded {
 		t.Fatalf("canceled while waiting = %s; steps %+v", op.State, op.Steps)
 	}
-	c := getCluster(t, env, "canceled")
+	c := apptest.GetCluster(t, env, "canceled")
 	if c.Phase != domain.PhaseFailed || c.Operation != nil {
 		t.Errorf("cluster = %s, operation %+v", c.Phase, c.Operation)
 	}
-	checkNothingLeft(t, env, c.ID)
+	apptest.CheckNothingLeft(t, env, c.ID)
 	if r := retryOperation(env, op.ID, env.AdminToken); r.Status != http.StatusConflict {
 		t.Errorf("retry of a compensated operation = %d %s", r.Status, r.Body)
 	}
@@ -217,25 +171,25 @@ func TestDecisionCancelAndTimeout(t *testing.T) {
 		t.Errorf("the refused retry changed the operation: %s at %s, was %s", after.State, after.UpdatedAt, op.UpdatedAt)
 	}
 
-	op = provisionWith(t, env, clusterSpec("timedout", 1, 0), domain.FailurePolicy{DecisionTimeout: "3s"})
+	op = apptest.ProvisionWith(t, env, apptest.ClusterSpec("timedout", 1, 0), domain.FailurePolicy{DecisionTimeout: "3s"})
 	if op.DecisionTimeout != "3s" || op.OnFailure != domain.OnFailureWait {
 		t.Errorf("policy of the operation = %+v", op.FailurePolicy)
 	}
-	awaitDecision(t, env, op.ID, workflows.StepCreateControlPlane)
+	apptest.AwaitDecision(t, env, op.ID, workflows.StepCreateControlPlane)
 	op = env.WaitOperationEnd(op.ID, time.Minute)
 	if op.State != domain.OpFailed || !strings.Contains(op.Error, "no decision") {
 		t.Fatalf("undecided = %s: %q", op.State, op.Error)
 	}
-	checkNothingLeft(t, env, getCluster(t, env, "timedout").ID)
+	apptest.CheckNothingLeft(t, env, apptest.GetCluster(t, env, "timedout").ID)
 
-	op = provisionWith(t, env, clusterSpec("hasty", 1, 0), domain.FailurePolicy{OnFailure: domain.OnFailureCompensate})
+	op = apptest.ProvisionWith(t, env, apptest.ClusterSpec("hasty", 1, 0), domain.FailurePolicy{OnFailure: domain.OnFailureCompensate})
 	op = env.WaitOperation(op.ID)
-	if op.State != domain.OpFailed || stepStates(op)[workflows.StepCompensateVMs] != domain.StepSucceeded {
+	if op.State != domain.OpFailed || apptest.StepStates(op)[workflows.StepCompensateVMs] != domain.StepSucceeded {
 		t.Fatalf("compensate at once = %s; steps %+v", op.State, op.Steps)
 	}
 
 	// A wrong template hardware version is refused by preflight: no wait, whatever the policy.
-	bad := clusterSpec("refused", 1, 0)
+	bad := apptest.ClusterSpec("refused", 1, 0)
 	bad.Placement.Template = "no-such-template"
 	if r := env.Do("POST", "/api/v1/clusters", env.AdminToken, bad); r.Status != http.StatusUnprocessableEntity {
 		t.Errorf("unknown template = %d", r.Status)
@@ -294,7 +248,7 @@ type sseEvent struct{ id, event, data string }
 
 // readEvents reads one connection of the event stream, after event last.
 func readEvents(env *apptest.Env, id, last string, dropAfter int, each func(sseEvent)) (ended bool, err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*provisionTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*apptest.ProvisionTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "GET", env.URL+"/api/v1/operations/"+id+"/events", nil)
 	if err != nil {

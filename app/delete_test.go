@@ -21,24 +21,25 @@ import (
 // fails at its VM step and leaves the cluster Failed; once vCenter lets go, a second
 // delete finishes the job with no VM, lease or secret left.
 func TestDeleteIsSafeToRerun(t *testing.T) {
+	t.Parallel() // its own datacenter, Temporal and database
 	faults := sim.NewFaults()
-	env := startDatacenter(t, "66", faults)
-	spec := clusterSpec("eps", 1, 1)
+	env := apptest.StartDatacenter(t, "66", faults)
+	spec := apptest.ClusterSpec("eps", 1, 1)
 	spec.Addons.KubeSphere = nil
-	if op := env.WaitOperationFor(startProvision(t, env, spec).ID, provisionTimeout); op.State != domain.OpSucceeded {
+	if op := env.WaitOperationFor(apptest.StartProvision(t, env, spec).ID, apptest.ProvisionTimeout); op.State != domain.OpSucceeded {
 		t.Fatalf("provision = %s: %s", op.State, op.Error)
 	}
-	c := getCluster(t, env, "eps")
+	c := apptest.GetCluster(t, env, "eps")
 	destroyByHand(t, env, c.ID, "eps-default-0")
 	if err := faults.Add(sim.Fault{Kind: sim.KindVSphereDestroy, VM: "eps-cp-0", Times: 100}); err != nil {
 		t.Fatal(err)
 	}
 
 	op := deleteCluster(t, env, "eps?on_failure=compensate")
-	if op.State != domain.OpFailed || stepStates(op)[workflows.StepDeleteVMs] != domain.StepFailed {
+	if op.State != domain.OpFailed || apptest.StepStates(op)[workflows.StepDeleteVMs] != domain.StepFailed {
 		t.Fatalf("first delete = %s, steps %+v; want it failed at %s", op.State, op.Steps, workflows.StepDeleteVMs)
 	}
-	if c := getCluster(t, env, "eps"); c.Phase != domain.PhaseFailed || c.PhaseReason == "" {
+	if c := apptest.GetCluster(t, env, "eps"); c.Phase != domain.PhaseFailed || c.PhaseReason == "" {
 		t.Errorf("after the failed delete: phase %s (%q)", c.Phase, c.PhaseReason)
 	}
 
@@ -46,7 +47,7 @@ func TestDeleteIsSafeToRerun(t *testing.T) {
 	if op := deleteCluster(t, env, "eps"); op.State != domain.OpSucceeded {
 		t.Fatalf("second delete = %s: %s; steps %+v", op.State, op.Error, op.Steps)
 	}
-	checkNothingLeft(t, env, c.ID)
+	apptest.CheckNothingLeft(t, env, c.ID)
 }
 
 // deleteCluster deletes a cluster through the API and waits for the operation; name may
@@ -67,13 +68,13 @@ func destroyByHand(t *testing.T, env *apptest.Env, clusterID, name string) {
 	t.Helper()
 	ctx := context.Background()
 	u := env.VCenter.URL()
-	u.User = urlUser(env)
+	u.User = apptest.URLUser(env)
 	c, err := govmomi.NewClient(ctx, u, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Logout(ctx)
-	for _, info := range clusterVMs(t, env, clusterID) {
+	for _, info := range apptest.ClusterVMs(t, env, clusterID) {
 		if info.Name != name {
 			continue
 		}

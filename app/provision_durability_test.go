@@ -48,13 +48,14 @@ func (s *slowActivity) ExecuteActivity(ctx context.Context, in *interceptor.Exec
 // one started, as when the worker process is killed and restarted — and the cluster
 // still ends Ready with exactly one VM per node.
 func TestProvisionSurvivesWorkerLossAtEveryStep(t *testing.T) {
+	t.Parallel() // its own datacenter, Temporal and database
 	env := apptest.StartWith(t, apptest.Options{Datacenter: true, Interceptors: []interceptor.WorkerInterceptor{&slowActivities{delay: time.Second}}})
-	registerLab(t, env, "63")
-	spec := clusterSpec("gamma", 1, 1)
-	op := startProvision(t, env, spec)
+	apptest.RegisterLab(t, env, "63")
+	spec := apptest.ClusterSpec("gamma", 1, 1)
+	op := apptest.StartProvision(t, env, spec)
 
 	killed := map[string]bool{}
-	deadline := time.Now().Add(provisionTimeout)
+	deadline := time.Now().Add(apptest.ProvisionTimeout)
 	for {
 		var cur domain.Operation
 		env.Do("GET", "/api/v1/operations/"+op.ID, env.AdminToken, nil).JSON(t, &cur)
@@ -63,7 +64,7 @@ func TestProvisionSurvivesWorkerLossAtEveryStep(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("provision still %s after %s: %+v", cur.State, provisionTimeout, cur.Steps)
+			t.Fatalf("provision still %s after %s: %+v", cur.State, apptest.ProvisionTimeout, cur.Steps)
 		}
 		for _, s := range cur.Steps {
 			if s.State == domain.StepRunning && !killed[s.Name] {
@@ -83,11 +84,11 @@ func TestProvisionSurvivesWorkerLossAtEveryStep(t *testing.T) {
 			t.Errorf("the worker was never lost in step %s", s.Name)
 		}
 	}
-	c := getCluster(t, env, "gamma")
+	c := apptest.GetCluster(t, env, "gamma")
 	if c.Phase != domain.PhaseReady {
 		t.Fatalf("phase %s (%s)", c.Phase, c.PhaseReason)
 	}
-	vms := clusterVMs(t, env, c.ID)
+	vms := apptest.ClusterVMs(t, env, c.ID)
 	names := map[string]int{}
 	for _, vm := range vms {
 		names[vm.Name]++
@@ -95,5 +96,5 @@ func TestProvisionSurvivesWorkerLossAtEveryStep(t *testing.T) {
 	if len(vms) != 2 || names["gamma-cp-0"] != 1 || names["gamma-default-0"] != 1 {
 		t.Errorf("VMs after the losses: %+v", vms)
 	}
-	checkNodes(t, kubeClient(t, env, "gamma"), 2)
+	checkNodes(t, apptest.KubeClient(t, env, "gamma"), 2)
 }

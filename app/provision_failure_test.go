@@ -21,18 +21,19 @@ import (
 // the VMs that were made and releases every lease and secret, and the cluster ends
 // Failed with the reason.
 func TestProvisionCloneFaultCompensates(t *testing.T) {
+	t.Parallel() // its own datacenter, Temporal and database
 	faults := sim.NewFaults()
-	spec := clusterSpec("beta", 1, 2)
+	spec := apptest.ClusterSpec("beta", 1, 2)
 	third := domain.PlanNodes(spec)[2].Name
 	if err := faults.Add(sim.Fault{Kind: sim.KindVSphereClone, VM: third}); err != nil {
 		t.Fatal(err)
 	}
-	env := startDatacenter(t, "62", faults)
-	op := env.WaitOperationFor(provisionWith(t, env, spec, domain.FailurePolicy{OnFailure: domain.OnFailureCompensate}).ID, provisionTimeout)
+	env := apptest.StartDatacenter(t, "62", faults)
+	op := env.WaitOperationFor(apptest.ProvisionWith(t, env, spec, domain.FailurePolicy{OnFailure: domain.OnFailureCompensate}).ID, apptest.ProvisionTimeout)
 	if op.State != domain.OpFailed {
 		t.Fatalf("provision = %s, want Failed; steps %+v", op.State, op.Steps)
 	}
-	states := stepStates(op)
+	states := apptest.StepStates(op)
 	if states[workflows.StepCreateWorkers] != domain.StepFailed {
 		t.Errorf("step %s = %q; steps %+v", workflows.StepCreateWorkers, states[workflows.StepCreateWorkers], op.Steps)
 	}
@@ -44,11 +45,11 @@ func TestProvisionCloneFaultCompensates(t *testing.T) {
 	if i := slices.IndexFunc(op.Steps, func(s domain.Step) bool { return s.Name == workflows.StepCreateWorkers }); i < 0 || op.Steps[i].Error == "" {
 		t.Errorf("the failed step does not say why: %+v", op.Steps)
 	}
-	c := getCluster(t, env, "beta")
+	c := apptest.GetCluster(t, env, "beta")
 	if c.Phase != domain.PhaseFailed || c.PhaseReason == "" {
 		t.Errorf("cluster phase %s (%q), want Failed with a reason", c.Phase, c.PhaseReason)
 	}
-	checkNothingLeft(t, env, c.ID)
+	apptest.CheckNothingLeft(t, env, c.ID)
 	// The failed cluster can be deleted, which frees its name.
 	r := env.Do("DELETE", "/api/v1/clusters/beta", env.AdminToken, nil)
 	var del struct{ Operation domain.Operation }
@@ -61,14 +62,15 @@ func TestProvisionCloneFaultCompensates(t *testing.T) {
 // TestProvisionCancelCompensates cancels a provision while its workers are being made:
 // the operation ends Canceled and the compensation leaves no VM and no lease.
 func TestProvisionCancelCompensates(t *testing.T) {
+	t.Parallel() // its own datacenter, Temporal and database
 	env := apptest.StartWith(t, apptest.Options{Datacenter: true, Interceptors: []interceptor.WorkerInterceptor{&slowActivities{delay: 500 * time.Millisecond}}})
-	registerLab(t, env, "64")
-	op := startProvision(t, env, clusterSpec("delta", 1, 2))
-	deadline := time.Now().Add(provisionTimeout)
+	apptest.RegisterLab(t, env, "64")
+	op := apptest.StartProvision(t, env, apptest.ClusterSpec("delta", 1, 2))
+	deadline := time.Now().Add(apptest.ProvisionTimeout)
 	for {
 		var cur domain.Operation
 		env.Do("GET", "/api/v1/operations/"+op.ID, env.AdminToken, nil).JSON(t, &cur)
-		if stepStates(cur)[workflows.StepCreateWorkers] == domain.StepRunning {
+		if apptest.StepStates(cur)[workflows.StepCreateWorkers] == domain.StepRunning {
 			break
 		}
 		if cur.State != domain.OpRunning && cur.State != domain.OpPending || time.Now().After(deadline) {
@@ -79,21 +81,21 @@ func TestProvisionCancelCompensates(t *testing.T) {
 	if r := env.Do("POST", "/api/v1/operations/"+op.ID+"/cancel", env.AdminToken, nil); r.Status != http.StatusAccepted {
 		t.Fatalf("cancel: %d %s", r.Status, r.Body)
 	}
-	op = env.WaitOperationFor(op.ID, provisionTimeout)
+	op = env.WaitOperationFor(op.ID, apptest.ProvisionTimeout)
 	if op.State != domain.OpCanceled {
 		t.Fatalf("operation = %s, want Canceled; steps %+v", op.State, op.Steps)
 	}
-	if s := stepStates(op)[workflows.StepCompensateVMs]; s != domain.StepSucceeded {
+	if s := apptest.StepStates(op)[workflows.StepCompensateVMs]; s != domain.StepSucceeded {
 		t.Errorf("compensation %s = %q", workflows.StepCompensateVMs, s)
 	}
-	c := getCluster(t, env, "delta")
+	c := apptest.GetCluster(t, env, "delta")
 	if c.Phase != domain.PhaseFailed {
 		t.Errorf("phase %s", c.Phase)
 	}
-	if vms := clusterVMs(t, env, c.ID); len(vms) != 0 {
+	if vms := apptest.ClusterVMs(t, env, c.ID); len(vms) != 0 {
 		t.Errorf("VMs left: %+v", vms)
 	}
-	if n := leasesOf(t, env, c.ID); n != 0 {
+	if n := apptest.LeasesOf(t, env, c.ID); n != 0 {
 		t.Errorf("%d leases left", n)
 	}
 }
@@ -104,10 +106,10 @@ func TestProvisionCancelCompensates(t *testing.T) {
 func TestProvisionCancelWaitsForRunningSteps(t *testing.T) {
 	slow := &slowActivities{only: map[string]time.Duration{"AllocateAddresses": 3 * time.Second, "PrepareBootstrap": 3 * time.Second}}
 	env := apptest.StartWith(t, apptest.Options{Interceptors: []interceptor.WorkerInterceptor{slow}})
-	registerLab(t, env, "68")
+	apptest.RegisterLab(t, env, "68")
 	for i, step := range []string{workflows.StepAllocateAddresses, workflows.StepPrepareBootstrap} {
-		spec := clusterSpec("zeta"+string(rune('a'+i)), 1, 1)
-		op := startProvision(t, env, spec)
+		spec := apptest.ClusterSpec("zeta"+string(rune('a'+i)), 1, 1)
+		op := apptest.StartProvision(t, env, spec)
 		for {
 			var cur domain.Operation
 			env.Do("GET", "/api/v1/operations/"+op.ID, env.AdminToken, nil).JSON(t, &cur)
@@ -127,8 +129,8 @@ func TestProvisionCancelWaitsForRunningSteps(t *testing.T) {
 			t.Fatalf("%s: operation %s", step, op.State)
 		}
 		time.Sleep(4 * time.Second) // longer than the slowed activity: a straggler would have written by now
-		c := getCluster(t, env, spec.Name)
-		if n := leasesOf(t, env, c.ID); n != 0 {
+		c := apptest.GetCluster(t, env, spec.Name)
+		if n := apptest.LeasesOf(t, env, c.ID); n != 0 {
 			t.Errorf("canceled in %s: %d leases left", step, n)
 		}
 		if names, err := env.App.Store.ClusterSecretNames(context.Background(), c.ID); err != nil || len(names) != 0 {

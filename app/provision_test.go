@@ -28,17 +28,18 @@ import (
 // Helm releases, VMs with the CSI prerequisites and no userdata left — and deletes it,
 // leaving no VM, lease or secret.
 func TestProvisionAndDelete(t *testing.T) {
-	env := startDatacenter(t, "61", nil)
-	spec := clusterSpec("alpha", 1, 2)
-	op := startProvision(t, env, spec)
+	t.Parallel() // its own datacenter, Temporal and database
+	env := apptest.StartDatacenter(t, "61", nil)
+	spec := apptest.ClusterSpec("alpha", 1, 2)
+	op := apptest.StartProvision(t, env, spec)
 	if got := env.Do("POST", "/api/v1/clusters", env.AdminToken, spec); got.Status != http.StatusConflict {
 		t.Errorf("second POST of the same cluster = %d, want 409", got.Status)
 	}
-	op = env.WaitOperationFor(op.ID, provisionTimeout)
+	op = env.WaitOperationFor(op.ID, apptest.ProvisionTimeout)
 	if op.State != domain.OpSucceeded {
 		t.Fatalf("provision = %s: %s; steps %+v", op.State, op.Error, op.Steps)
 	}
-	c := getCluster(t, env, "alpha")
+	c := apptest.GetCluster(t, env, "alpha")
 	if c.Phase != domain.PhaseReady || c.ControlPlaneEndpoint == "" || len(c.Nodes) != 3 || len(c.Addons) != 4 {
 		t.Fatalf("cluster = %+v", c)
 	}
@@ -53,7 +54,7 @@ func TestProvisionAndDelete(t *testing.T) {
 		}
 	}
 
-	cs := kubeClient(t, env, "alpha")
+	cs := apptest.KubeClient(t, env, "alpha")
 	checkNodes(t, cs, 3)
 	checkAddonObjects(t, cs)
 	checkVMs(t, env, c.ID, 3)
@@ -78,7 +79,7 @@ func TestProvisionAndDelete(t *testing.T) {
 		t.Fatalf("delete = %+v", delOp)
 	}
 	env.CheckReplay("delete", delOp)
-	checkNothingLeft(t, env, c.ID)
+	apptest.CheckNothingLeft(t, env, c.ID)
 	if r := env.Do("GET", "/api/v1/clusters/alpha", env.AdminToken, nil); r.Status != http.StatusNotFound {
 		t.Errorf("GET deleted cluster = %d", r.Status)
 	}
@@ -176,13 +177,13 @@ func checkAddonObjects(t *testing.T, cs kubernetes.Interface) {
 // bootstrap userdata (which carries CA keys) is gone from its guestinfo.
 func checkVMs(t *testing.T, env *apptest.Env, clusterID string, n int) {
 	t.Helper()
-	vms := clusterVMs(t, env, clusterID)
+	vms := apptest.ClusterVMs(t, env, clusterID)
 	if len(vms) != n {
 		t.Fatalf("%d VMs, want %d: %+v", len(vms), n, vms)
 	}
 	ctx := context.Background()
 	u := env.VCenter.URL()
-	u.User = urlUser(env)
+	u.User = apptest.URLUser(env)
 	c, err := govmomi.NewClient(ctx, u, true)
 	if err != nil {
 		t.Fatal(err)
@@ -233,20 +234,21 @@ func checkKubeconfigAudited(t *testing.T, env *apptest.Env) {
 // third control planes join one at a time, each in its own step, and every node ends
 // Ready.
 func TestProvisionThreeControlPlanes(t *testing.T) {
-	env := startDatacenter(t, "65", nil)
-	spec := clusterSpec("ha", 3, 1)
+	t.Parallel() // its own datacenter, Temporal and database
+	env := apptest.StartDatacenter(t, "65", nil)
+	spec := apptest.ClusterSpec("ha", 3, 1)
 	spec.Addons.KubeSphere = nil
-	op := env.WaitOperationFor(startProvision(t, env, spec).ID, provisionTimeout)
+	op := env.WaitOperationFor(apptest.StartProvision(t, env, spec).ID, apptest.ProvisionTimeout)
 	if op.State != domain.OpSucceeded {
 		t.Fatalf("provision = %s: %s; steps %+v", op.State, op.Error, op.Steps)
 	}
-	states := stepStates(op)
+	states := apptest.StepStates(op)
 	for _, s := range []string{workflows.StepJoinControlPlane + "-1", workflows.StepJoinControlPlane + "-2"} {
 		if states[s] != domain.StepSucceeded {
 			t.Errorf("step %s = %q", s, states[s])
 		}
 	}
-	c := getCluster(t, env, "ha")
+	c := apptest.GetCluster(t, env, "ha")
 	roles := map[string]int{}
 	for _, n := range c.Nodes {
 		roles[n.Role]++
@@ -254,6 +256,6 @@ func TestProvisionThreeControlPlanes(t *testing.T) {
 	if c.Phase != domain.PhaseReady || roles[domain.RoleNameControlPlane] != 3 || roles[domain.RoleNameWorker] != 1 || len(c.Addons) != 3 {
 		t.Fatalf("cluster = %+v", c)
 	}
-	checkNodes(t, kubeClient(t, env, "ha"), 4)
+	checkNodes(t, apptest.KubeClient(t, env, "ha"), 4)
 	checkVMs(t, env, c.ID, 4)
 }

@@ -3,6 +3,7 @@ package app_test
 import (
 	"testing"
 
+	"github.com/clusterwright/clusterwright/app/apptest"
 	"github.com/clusterwright/clusterwright/domain"
 )
 
@@ -12,17 +13,18 @@ import (
 // each delete. Every other test gets a fresh vCenter, so a delete that harms what the
 // next provision needs (the template's disk) would go unnoticed there.
 func TestCreateDeleteCreateAgain(t *testing.T) {
-	env := startDatacenter(t, "69", nil)
+	t.Parallel() // its own datacenter, Temporal and database
+	env := apptest.StartDatacenter(t, "69", nil)
 	var ids []string
 	for _, name := range []string{"again", "again", "other"} {
 		// The smallest cluster with a worker; only the add-ons every cluster has.
-		spec := clusterSpec(name, 1, 1)
+		spec := apptest.ClusterSpec(name, 1, 1)
 		spec.Addons.KubeSphere = nil
 		spec.Addons.Antrea.Multicluster = false
-		if op := env.WaitOperationFor(startProvision(t, env, spec).ID, provisionTimeout); op.State != domain.OpSucceeded {
+		if op := env.WaitOperationFor(apptest.StartProvision(t, env, spec).ID, apptest.ProvisionTimeout); op.State != domain.OpSucceeded {
 			t.Fatalf("provision %s after %d deletes = %s: %s; steps %+v", name, len(ids), op.State, op.Error, op.Steps)
 		}
-		c := getCluster(t, env, name)
+		c := apptest.GetCluster(t, env, name)
 		if c.Phase != domain.PhaseReady || len(c.Nodes) != 2 {
 			t.Fatalf("cluster %s after %d deletes: phase %s, %d nodes", name, len(ids), c.Phase, len(c.Nodes))
 		}
@@ -41,6 +43,6 @@ func TestCreateDeleteCreateAgain(t *testing.T) {
 		if op := deleteCluster(t, env, name); op.State != domain.OpSucceeded {
 			t.Fatalf("delete %s = %s: %s; steps %+v", name, op.State, op.Error, op.Steps)
 		}
-		checkNothingLeft(t, env, c.ID)
+		apptest.CheckNothingLeft(t, env, c.ID)
 	}
 }

@@ -24,16 +24,17 @@ import (
 // driver, and deletes the cluster with delete_volumes=true: the
 // delete-volumes step succeeds and no disk is left in vCenter.
 func TestDeleteVolumes(t *testing.T) {
-	env := startDatacenter(t, "67", nil)
-	spec := clusterSpec("vols", 1, 1)
+	t.Parallel() // its own datacenter, Temporal and database
+	env := apptest.StartDatacenter(t, "67", nil)
+	spec := apptest.ClusterSpec("vols", 1, 1)
 	spec.Addons.KubeSphere = nil
 	began := time.Now()
-	if op := env.WaitOperationFor(startProvision(t, env, spec).ID, provisionTimeout); op.State != domain.OpSucceeded {
+	if op := env.WaitOperationFor(apptest.StartProvision(t, env, spec).ID, apptest.ProvisionTimeout); op.State != domain.OpSucceeded {
 		t.Fatalf("provision = %s: %s", op.State, op.Error)
 	}
 	t.Logf("cluster Ready in %s", time.Since(began).Round(time.Millisecond))
-	c := getCluster(t, env, "vols")
-	kube := kubeClient(t, env, "vols")
+	c := apptest.GetCluster(t, env, "vols")
+	kube := apptest.KubeClient(t, env, "vols")
 	ctx := t.Context()
 
 	pvc := &corev1.PersistentVolumeClaim{
@@ -75,7 +76,7 @@ func TestDeleteVolumes(t *testing.T) {
 	if op.State != domain.OpSucceeded {
 		t.Fatalf("delete = %s: %s; steps %+v", op.State, op.Error, op.Steps)
 	}
-	if s := stepStates(op)[workflows.StepDeleteVolumes]; s != domain.StepSucceeded {
+	if s := apptest.StepStates(op)[workflows.StepDeleteVolumes]; s != domain.StepSucceeded {
 		t.Errorf("step %s is %q, want %s; steps %+v", workflows.StepDeleteVolumes, s, domain.StepSucceeded, op.Steps)
 	}
 	for _, s := range op.Steps {
@@ -86,7 +87,7 @@ func TestDeleteVolumes(t *testing.T) {
 	if disks := vcenterDisks(t, env); len(disks) != 0 {
 		t.Errorf("disks left in vCenter: %+v", disks)
 	}
-	if vms := clusterVMs(t, env, c.ID); len(vms) != 0 {
+	if vms := apptest.ClusterVMs(t, env, c.ID); len(vms) != 0 {
 		t.Errorf("VMs left: %+v", vms)
 	}
 }
@@ -110,7 +111,7 @@ func vcenterDisks(t *testing.T, env *apptest.Env) []csi.Disk {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	u := env.VCenter.URL()
-	u.User = urlUser(env)
+	u.User = apptest.URLUser(env)
 	c, err := govmomi.NewClient(ctx, u, true)
 	if err != nil {
 		t.Fatalf("govmomi login: %v", err)
