@@ -41,7 +41,8 @@ type DatacenterOptions struct {
 	// Faults, if set, is consulted by the vCenter (see VCenterOptions.Faults)
 	// and by the nodes: KindNodeBoot makes a node never boot (no guest
 	// address ever appears), KindControlPlaneDie kills a node's control
-	// plane once it has started at boot.
+	// plane once it has started at boot, KindNodePowerCut makes a power-off
+	// a cut (the kubelet does not report its Node NotReady).
 	Faults *Faults
 	// Logger receives the datacenter's and the nodes' logs; nil means slog.Default().
 	Logger *slog.Logger
@@ -580,12 +581,20 @@ func (d *Datacenter) newNode(rec *vmRecord, vm mo.VirtualMachine, extra map[stri
 	})
 }
 
-// powerOff stops the VM's node. It runs in the VM's worker.
+// powerOff stops the VM's node: a guest shutdown, or a power cut when a
+// KindNodePowerCut fault says so. It runs in the VM's worker.
 func (d *Datacenter) powerOff(rec *vmRecord) {
-	if n := d.nodeOf(rec); n != nil {
-		n.PowerOff()
-		d.seats.release(n)
+	n := d.nodeOf(rec)
+	if n == nil {
+		return
 	}
+	if d.opts.Faults.Hit(KindNodePowerCut, rec.name) {
+		d.log.Warn("fault node.powercut: the VM's power is cut, the guest does not shut down", "vm", rec.name)
+		n.CutPower()
+	} else {
+		n.PowerOff()
+	}
+	d.seats.release(n)
 }
 
 // Instance implements node.Cloud: it finds a VM by BIOS UUID or name.

@@ -27,13 +27,19 @@ const (
 	KindSSHExec = "ssh.exec"
 	// KindControlPlaneDie kills a simulated control plane.
 	KindControlPlaneDie = "controlplane.die"
+	// KindNodePowerCut makes the power-off of a node's VM a cut rather
+	// than a guest shutdown, as vSphere's PowerOffVM_Task or a failed host
+	// is: the kubelet stops without reporting its Node NotReady, so the
+	// control plane's node lifecycle controller notices only after its
+	// node-monitor grace period (the Node's Ready condition turns Unknown).
+	KindNodePowerCut = "node.powercut"
 )
 
 // FaultKinds returns every fault kind, in a stable order.
 func FaultKinds() []string {
 	return []string{
 		KindVSphereClone, KindVSpherePowerOn, KindVSphereReconfigure, KindVSphereDestroy,
-		KindNodeBoot, KindSSHExec, KindControlPlaneDie,
+		KindNodeBoot, KindSSHExec, KindControlPlaneDie, KindNodePowerCut,
 	}
 }
 

@@ -31,6 +31,10 @@ var (
 	ErrUnsupported = errors.New("not supported")
 	// ErrGuestInfo: the guestinfo of a VM could not be obtained.
 	ErrGuestInfo = errors.New("guestinfo unavailable")
+	// ErrNotEnoughHosts: the compute cluster has fewer usable ESXi hosts
+	// (connected, not in maintenance mode, reaching the VMs' datastores)
+	// than VMs to keep apart.
+	ErrNotEnoughHosts = errors.New("not enough ESXi hosts to keep the VMs apart")
 )
 
 // Temporal error types of the VM activities, besides those of activities.go.
@@ -46,6 +50,7 @@ const (
 	ErrTypeVMPoweredOff      = "VMPoweredOff"
 	ErrTypeUnsupported       = "Unsupported"
 	ErrTypeGuestInfo         = "GuestInfoUnavailable"
+	ErrTypeNotEnoughHosts    = "NotEnoughHosts"
 )
 
 // vmActivityError turns an error of a VM function into what the activity
@@ -83,6 +88,8 @@ func vmActivityError(err error, secrets GuestInfoValues) error {
 		return nonRetryable(ErrVMPoweredOff, ErrTypeVMPoweredOff)
 	case errors.Is(err, ErrUnsupported):
 		return nonRetryable(ErrUnsupported, ErrTypeUnsupported)
+	case errors.Is(err, ErrNotEnoughHosts):
+		return nonRetryable(ErrNotEnoughHosts, ErrTypeNotEnoughHosts)
 	}
 	if f := vimFault(err); f != nil {
 		name := faultType(f)

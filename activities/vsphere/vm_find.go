@@ -64,6 +64,10 @@ type vmRecord struct {
 	ip         string
 	custom     []types.BaseCustomFieldValue
 	marker     string // the extraConfig marker
+	// host and datastores (runtime.host, datastore) are read only by
+	// retrieveRecordsWith callers that ask for placementProps.
+	host       types.ManagedObjectReference
+	datastores []types.ManagedObjectReference
 }
 
 func (r vmRecord) owner(f markerField) string {
@@ -90,12 +94,23 @@ var recordProps = []string{"name", "config.template", "config.uuid", "config.ver
 // request (vCenter may page a large result; the pages are fetched). Should
 // the server refuse the keyed marker path, the whole extraConfig is read.
 func retrieveRecords(ctx context.Context, c *vim25.Client, obj types.ObjectSpec) ([]vmRecord, error) {
+	return retrieveRecordsWith(ctx, c, []types.ObjectSpec{obj}, nil)
+}
+
+// placementProps are the properties that say where a VM runs: its host and
+// the datastores of its files.
+var placementProps = []string{"runtime.host", "datastore"}
+
+// retrieveRecordsWith is retrieveRecords for several object specs, reading
+// the extra properties too (see placementProps).
+func retrieveRecordsWith(ctx context.Context, c *vim25.Client, objs []types.ObjectSpec, extra []string) ([]vmRecord, error) {
 	pc := property.DefaultCollector(c)
 	retrieve := func(marker string) (*types.RetrievePropertiesResponse, error) {
+		paths := append(slices.Concat(recordProps, extra), marker)
 		return pc.RetrieveProperties(ctx, types.RetrieveProperties{
 			SpecSet: []types.PropertyFilterSpec{{
-				ObjectSet: []types.ObjectSpec{obj},
-				PropSet:   []types.PropertySpec{{Type: "VirtualMachine", PathSet: append(slices.Clone(recordProps), marker)}},
+				ObjectSet: objs,
+				PropSet:   []types.PropertySpec{{Type: "VirtualMachine", PathSet: paths}},
 			}},
 		})
 	}
@@ -139,6 +154,11 @@ func toRecord(oc types.ObjectContent) vmRecord {
 		case "config.extraConfig":
 			opts, _ := as[types.ArrayOfOptionValue](p.Val)
 			r.marker, _ = extraConfigValue(opts.OptionValue, MarkerKey)
+		case "runtime.host":
+			r.host, _ = as[types.ManagedObjectReference](p.Val)
+		case "datastore":
+			refs, _ := as[types.ArrayOfManagedObjectReference](p.Val)
+			r.datastores = refs.ManagedObjectReference
 		}
 	}
 	return r

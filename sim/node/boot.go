@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/clusterwright/clusterwright/cloudinit"
@@ -23,6 +24,8 @@ type run struct {
 	ctx    context.Context // ends at power-off
 	cancel context.CancelFunc
 	done   chan struct{} // closed once everything of the boot has stopped
+	// cut makes the power-off a power cut: the kubelet does not report.
+	cut atomic.Bool
 
 	mu      sync.Mutex
 	cp      *kubeproc.ControlPlane
@@ -214,7 +217,10 @@ func (n *Node) stopServices(r *run) {
 	if cloud != nil {
 		cloud.stop()
 	}
-	if k != nil {
+	switch {
+	case k != nil && r.cut.Load():
+		k.halt()
+	case k != nil:
 		k.stop()
 	}
 	if cp != nil {

@@ -108,6 +108,13 @@ func (k *kubelet) stop() {
 	}
 }
 
+// halt stops the kubelet as a power cut does: the loops stop and nothing
+// more is reported.
+func (k *kubelet) halt() {
+	k.cancel()
+	<-k.done
+}
+
 // run registers the Node and keeps it alive until ctx ends.
 func (k *kubelet) run(ctx context.Context) {
 	defer close(k.done)

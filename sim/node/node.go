@@ -199,6 +199,21 @@ func (n *Node) PowerOff() {
 	n.powerOff()
 }
 
+// CutPower stops the node as a power cut does (vSphere's PowerOffVM_Task,
+// a failed host): like PowerOff, except that the kubelet stops without a
+// last status report, so its Node stays Ready until the control plane's
+// node lifecycle controller notices the silence.
+func (n *Node) CutPower() {
+	n.power.Lock()
+	defer n.power.Unlock()
+	n.mu.Lock()
+	if n.run != nil {
+		n.run.cut.Store(true)
+	}
+	n.mu.Unlock()
+	n.powerOff()
+}
+
 // powerOff is PowerOff; the caller holds n.power.
 func (n *Node) powerOff() {
 	n.mu.Lock()
