@@ -37,6 +37,18 @@ type Config struct {
 	// DevFaults, set by `clusterwright dev` only, serves /dev/faults: the simulator's
 	// fault rules, changed at run time.
 	DevFaults DevFaults
+	// ClusterSetWorkflows are the workflows of the ClusterSet operations.
+	ClusterSetWorkflows ClusterSetWorkflows
+}
+
+// ClusterSetWorkflows are the workflow functions (or registered names) that the ClusterSet
+// routes start through operations.Service, e.g. workflows.FormClusterSet. A route whose
+// workflow is nil answers 503: the operation is not available on this server.
+type ClusterSetWorkflows struct {
+	Form    any // takes workflows.FormClusterSetInput
+	Join    any // takes workflows.JoinClusterSetInput
+	Leave   any // takes workflows.LeaveClusterSetInput
+	Disband any // takes workflows.DisbandClusterSetInput
 }
 
 // API serves the REST API.
@@ -54,6 +66,8 @@ type API struct {
 	eventKeepAlive time.Duration
 	// devFaults is nil outside dev mode.
 	devFaults DevFaults
+	// clusterSets are the workflows of the ClusterSet operations.
+	clusterSets ClusterSetWorkflows
 }
 
 // New returns the API for cfg.
@@ -67,6 +81,6 @@ func New(cfg Config) *API {
 	return &API{
 		store: cfg.Store, ops: cfg.Operations, temporal: cfg.Temporal, check: cfg.CheckVCenter,
 		metrics: cfg.Metrics, logger: cfg.Logger, portal: cfg.Portal, decisionTimeout: cfg.DecisionTimeout,
-		eventKeepAlive: cfg.EventKeepAlive, devFaults: cfg.DevFaults,
+		eventKeepAlive: cfg.EventKeepAlive, devFaults: cfg.DevFaults, clusterSets: cfg.ClusterSetWorkflows,
 	}
 }

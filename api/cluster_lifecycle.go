@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -35,12 +36,7 @@ func (a *API) createCluster(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if err := a.store.PreflightCluster(ctx, spec); err != nil {
-		if v, ok := domain.AsValidation(err); ok {
-			a.unprocessable(w, r, v.Fields...)
-			return
-		}
-		a.fail(w, r, err)
+	if !a.preflight(w, r, a.store.PreflightCluster(ctx, spec)) {
 		return
 	}
 	c, err := a.store.CreateCluster(ctx, spec, actorName(ctx))
@@ -80,6 +76,10 @@ func (a *API) deleteCluster(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	if err := a.checkLeaderDelete(ctx, c); err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	started, err := a.startClusterOperation(ctx, domain.OpDeleteCluster, c, policy, workflows.DeleteCluster, func(opID string) any {
 		return workflows.DeleteClusterInput{OperationID: opID, ClusterID: c.ID, VCenterID: c.VCenterID, DeleteVolumes: deleteVolumes, Policy: policy}
 	})
@@ -88,6 +88,28 @@ func (a *API) deleteCluster(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.accepted(w, started)
+}
+
+// checkLeaderDelete refuses (domain.ErrConflict) the deletion of a cluster that leads a
+// ClusterSet with other members: the set must be disbanded first. A member's deletion
+// leaves its set first.
+func (a *API) checkLeaderDelete(ctx context.Context, c domain.Cluster) error {
+	ref := c.ClusterSet
+	if ref == nil || !ref.Leader {
+		return nil
+	}
+	set, err := a.store.GetClusterSet(ctx, ref.Name)
+	if isNotFound(err) {
+		return nil // disbanded meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	if others := len(set.Members) - 1; others > 0 {
+		return fmt.Errorf("cluster %s leads clusterset %s, which has %d other members; disband the set first (DELETE /api/v1/clustersets/%s): %w",
+			c.Name, set.Name, others, set.Name, domain.ErrConflict)
+	}
+	return nil
 }
 
 // getKubeconfig returns the cluster's admin kubeconfig; the read is audited. Provisioning

@@ -526,66 +526,74 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 	schemas := oasMap(oasMap(doc["components"])["schemas"])
 
 	replies := map[string]any{
-		"Problem":         Problem{},
-		"FieldError":      domain.FieldError{},
-		"APIToken":        domain.APIToken{},
-		"TokenCreated":    TokenCreated{},
-		"Whoami":          Whoami{},
-		"TokenList":       List[domain.APIToken]{},
-		"VCenter":         domain.VCenter{},
-		"VCenterCreated":  VCenterCreated{},
-		"VCenterList":     List[domain.VCenter]{},
-		"Inventory":       domain.Inventory{},
-		"InventoryObject": domain.InventoryObject{},
-		"DatastoreInfo":   domain.DatastoreInfo{},
-		"TemplateInfo":    domain.TemplateInfo{},
-		"NetworkInfo":     domain.NetworkInfo{},
-		"ComputeInfo":     domain.ComputeInfo{},
-		"IPPool":          domain.IPPool{},
-		"IPLease":         domain.IPLease{},
-		"IPPoolList":      List[domain.IPPool]{},
-		"VersionList":     domain.VersionList{},
-		"ClusterSpec":     domain.ClusterSpec{},
-		"Placement":       domain.Placement{},
-		"NodeShape":       domain.NodeShape{},
-		"WorkerPool":      domain.WorkerPool{},
-		"NetworkSpec":     domain.NetworkSpec{},
-		"AddonsSpec":      domain.AddonsSpec{},
-		"AntreaSpec":      domain.AntreaSpec{},
-		"CSISpec":         domain.CSISpec{},
-		"KubeSphereSpec":  domain.KubeSphereSpec{},
-		"Cluster":         domain.Cluster{},
-		"Node":            domain.Node{},
-		"Addon":           domain.Addon{},
-		"ClusterList":     List[domain.Cluster]{},
-		"Target":          domain.Target{},
-		"Operation":       domain.Operation{},
-		"Step":            domain.Step{},
-		"StepRun":         domain.StepRun{},
-		"StepAttempt":     domain.StepAttempt{},
-		"Decision":        domain.Decision{},
-		"ActiveOperation": domain.ActiveOperation{},
-		"OperationReply":  OperationReply{},
-		"OperationList":   List[domain.Operation]{},
-		"AuditEvent":      domain.AuditEvent{},
-		"AuditList":       List[domain.AuditEvent]{},
-		"DevFaultList":    DevFaultList{},
-		"DevFault":        DevFault{},
+		"Problem":          Problem{},
+		"FieldError":       domain.FieldError{},
+		"APIToken":         domain.APIToken{},
+		"TokenCreated":     TokenCreated{},
+		"Whoami":           Whoami{},
+		"TokenList":        List[domain.APIToken]{},
+		"VCenter":          domain.VCenter{},
+		"VCenterCreated":   VCenterCreated{},
+		"VCenterList":      List[domain.VCenter]{},
+		"Inventory":        domain.Inventory{},
+		"InventoryObject":  domain.InventoryObject{},
+		"DatastoreInfo":    domain.DatastoreInfo{},
+		"TemplateInfo":     domain.TemplateInfo{},
+		"NetworkInfo":      domain.NetworkInfo{},
+		"ComputeInfo":      domain.ComputeInfo{},
+		"IPPool":           domain.IPPool{},
+		"IPLease":          domain.IPLease{},
+		"IPPoolList":       List[domain.IPPool]{},
+		"VersionList":      domain.VersionList{},
+		"ClusterSpec":      domain.ClusterSpec{},
+		"Placement":        domain.Placement{},
+		"NodeShape":        domain.NodeShape{},
+		"WorkerPool":       domain.WorkerPool{},
+		"NetworkSpec":      domain.NetworkSpec{},
+		"AddonsSpec":       domain.AddonsSpec{},
+		"AntreaSpec":       domain.AntreaSpec{},
+		"CSISpec":          domain.CSISpec{},
+		"KubeSphereSpec":   domain.KubeSphereSpec{},
+		"Cluster":          domain.Cluster{},
+		"Node":             domain.Node{},
+		"Addon":            domain.Addon{},
+		"ClusterList":      List[domain.Cluster]{},
+		"Target":           domain.Target{},
+		"Operation":        domain.Operation{},
+		"Step":             domain.Step{},
+		"StepRun":          domain.StepRun{},
+		"StepAttempt":      domain.StepAttempt{},
+		"Decision":         domain.Decision{},
+		"ActiveOperation":  domain.ActiveOperation{},
+		"OperationReply":   OperationReply{},
+		"OperationList":    List[domain.Operation]{},
+		"AuditEvent":       domain.AuditEvent{},
+		"AuditList":        List[domain.AuditEvent]{},
+		"DevFaultList":     DevFaultList{},
+		"DevFault":         DevFault{},
+		"ClusterSetRef":    domain.ClusterSetRef{},
+		"ClusterSetSpec":   domain.ClusterSetSpec{},
+		"ClusterSet":       domain.ClusterSet{},
+		"ClusterSetMember": domain.ClusterSetMember{},
+		"MemberGateway":    domain.MemberGateway{},
+		"ClusterSetList":   List[domain.ClusterSet]{},
 	}
 	requests := map[string]any{
-		"DevFaultInput":     DevFault{},
-		"TokenInput":        domain.TokenInput{},
-		"VCenterInput":      domain.VCenterInput{},
-		"IPPoolInput":       domain.IPPoolInput{},
-		"ClusterSpecInput":  ClusterRequest{},
-		"PlacementInput":    domain.Placement{},
-		"ControlPlaneInput": domain.NodeShape{},
-		"WorkerPoolInput":   domain.WorkerPool{},
-		"NetworkSpecInput":  domain.NetworkSpec{},
-		"AddonsSpecInput":   domain.AddonsSpec{},
-		"AntreaInput":       domain.AntreaSpec{},
-		"CSIInput":          domain.CSISpec{},
-		"KubeSphereInput":   domain.KubeSphereSpec{},
+		"DevFaultInput":       DevFault{},
+		"TokenInput":          domain.TokenInput{},
+		"VCenterInput":        domain.VCenterInput{},
+		"IPPoolInput":         domain.IPPoolInput{},
+		"ClusterSpecInput":    ClusterRequest{},
+		"PlacementInput":      domain.Placement{},
+		"ControlPlaneInput":   domain.NodeShape{},
+		"WorkerPoolInput":     domain.WorkerPool{},
+		"NetworkSpecInput":    domain.NetworkSpec{},
+		"AddonsSpecInput":     domain.AddonsSpec{},
+		"AntreaInput":         domain.AntreaSpec{},
+		"CSIInput":            domain.CSISpec{},
+		"KubeSphereInput":     domain.KubeSphereSpec{},
+		"ClusterSetInput":     ClusterSetRequest{},
+		"ClusterSetJoinInput": ClusterSetJoinRequest{},
 	}
 	check := func(name string, v any, reply bool) {
 		s := oasMap(schemas[name])
@@ -662,12 +670,23 @@ func TestContractEnums(t *testing.T) {
 		"OperationState": domain.OperationStates,
 		"StepState": {domain.StepPending, domain.StepRunning, domain.StepSucceeded, domain.StepFailed,
 			domain.StepCanceled, domain.StepSkipped},
-		"AuditOutcome": {domain.OutcomeSuccess, domain.OutcomeFailure, domain.OutcomeDenied},
+		"AuditOutcome":          {domain.OutcomeSuccess, domain.OutcomeFailure, domain.OutcomeDenied},
+		"ClusterSetPhase":       domain.ClusterSetPhases,
+		"ClusterSetMemberState": domain.MemberStates,
 	}
 	for name, values := range want {
 		got := enum(oasMap(schemas[name]))
 		if !slices.Equal(oasSorted(got), oasSorted(values)) {
 			t.Errorf("schema %s enum = %v, the server uses %v", name, got, values)
+		}
+	}
+	for _, name := range []string{"ClusterSetInput", "ClusterSetSpec"} {
+		props := oasMap(oasMap(schemas[name])["properties"])
+		if got := enum(oasMap(props["gateway_ip_precedence"])); !slices.Equal(got, []string{domain.GatewayIPPrivate, domain.GatewayIPPublic}) {
+			t.Errorf("%s.gateway_ip_precedence enum = %v", name, got)
+		}
+		if got := enum(oasMap(props["endpoint_ip_type"])); !slices.Equal(got, []string{domain.EndpointIPTypeCluster, domain.EndpointIPTypePod}) {
+			t.Errorf("%s.endpoint_ip_type enum = %v", name, got)
 		}
 	}
 	kinds := enum(oasMap(oasMap(oasMap(schemas["InventoryObject"])["properties"])["kind"]))
@@ -774,6 +793,27 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 			{Name: "dev-east-default-0", Role: "worker", Pool: "default"}},
 		Addons:    []domain.Addon{{Name: "antrea", ChartVersion: "2.4.0", Status: "deployed"}},
 		Operation: &domain.ActiveOperation{ID: waiting.ID, Kind: domain.OpDeleteCluster, State: waiting.State, Decision: waiting.Decision}}
+	member := cluster
+	member.Operation, member.ClusterSet = nil, &domain.ClusterSetRef{Name: "lab", Leader: true}
+	setSpec := domain.ClusterSetSpec{Name: "lab", Leader: "dev-east", Members: []string{"dev-west"},
+		Gateways:            map[string]domain.NodeList{"dev-west": {"dev-west-md-default-0", "dev-west-md-default-1"}},
+		GatewayIPPrecedence: domain.GatewayIPPrivate, EndpointIPType: domain.EndpointIPTypeCluster}
+	clusterSet := domain.ClusterSet{ID: "3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c", Name: "lab", Leader: "dev-east", Spec: setSpec,
+		Phase: domain.ClusterSetDegraded, PhaseReason: "dev-west is not ready", CreatedBy: "op", CreatedAt: now, UpdatedAt: later,
+		Operation: &domain.ActiveOperation{ID: running.ID, Kind: domain.OpJoinClusterSet, State: domain.OpRunning},
+		Members: []domain.ClusterSetMember{
+			{Cluster: "dev-east", ClusterID: "c1", Leader: true, State: domain.MemberJoined, UpdatedAt: now,
+				ClusterSetMemberStatus: domain.ClusterSetMemberStatus{Ready: true,
+					Gateway: domain.MemberGateway{Active: "dev-east-md-default-0", Candidates: []string{"dev-east-md-default-0", "dev-east-md-default-1"}},
+					Imports: []string{"dev-west"}}},
+			{Cluster: "dev-west", ClusterID: "c3", State: domain.MemberJoining, UpdatedAt: now,
+				ClusterSetMemberStatus: domain.ClusterSetMemberStatus{Message: "waiting for the member controller",
+					Gateway: domain.MemberGateway{Candidates: []string{}}, Imports: []string{}}},
+		}}
+	newSet := domain.ClusterSet{ID: clusterSet.ID, Name: "solo", Leader: "dev-east", Phase: domain.ClusterSetPending, CreatedAt: now, UpdatedAt: now,
+		Spec: domain.ClusterSetSpec{Name: "solo", Leader: "dev-east", Members: []string{}, GatewayIPPrecedence: "public", EndpointIPType: "PodIP"},
+		Members: []domain.ClusterSetMember{{Cluster: "dev-east", ClusterID: "c1", Leader: true, State: domain.MemberJoining, UpdatedAt: now,
+			ClusterSetMemberStatus: domain.ClusterSetMemberStatus{Gateway: domain.MemberGateway{Candidates: []string{}}, Imports: []string{}}}}}
 	pending := domain.Cluster{ID: "c2", Name: "new", Spec: noPools, Phase: domain.PhasePending, Nodes: []domain.Node{}, Addons: []domain.Addon{}}
 	pool := domain.IPPool{ID: "p1", Name: "lab", CIDR: "10.0.0.0/24", RangeStart: "10.0.0.10", RangeEnd: "10.0.0.99",
 		Gateway: "10.0.0.1", DNS: []string{"10.0.0.2"}, Size: 90, Free: 89, CreatedAt: now,
@@ -827,6 +867,10 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		{"Cluster", cluster},
 		{"Cluster", pending},
 		{"ClusterList", list([]domain.Cluster{cluster, pending}, "eyJuIjoiZGV2In0")},
+		{"Cluster", member},
+		{"ClusterSet", clusterSet},
+		{"ClusterSet", newSet},
+		{"ClusterSetList", list([]domain.ClusterSet{clusterSet, newSet}, "")},
 		{"Operation", running},
 		{"Operation", done},
 		{"Operation", waiting},
@@ -876,7 +920,37 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 			t.Errorf("request %d does not match schema %s: %v", i, r.schema, err)
 		}
 	}
-	for _, name := range []string{"TokenInput", "VCenterInput", "IPPoolInput", "ClusterSpecInput", "DevFaultInput"} {
+	// Gateways may be a node name or an array of node names, as the decoder takes them.
+	for _, body := range []string{
+		`{"name": "lab", "leader": "east"}`,
+		`{"name": "lab", "leader": "east", "members": ["west"], "gateways": {"east": "east-cp-0", "west": ["west-md-0", "west-md-1"]},
+		  "gateway_ip_precedence": "public", "endpoint_ip_type": "PodIP", "on_failure": "compensate", "decision_timeout": "1h"}`,
+	} {
+		var req ClusterSetRequest
+		if err := json.Unmarshal([]byte(body), &req); err != nil {
+			t.Errorf("the decoder rejects %s: %v", body, err)
+		}
+		var m map[string]any
+		_ = json.Unmarshal([]byte(body), &m)
+		if err := validate("ClusterSetInput", m, openapi3.VisitAsRequest()); err != nil {
+			t.Errorf("ClusterSetInput rejects %s: %v", body, err)
+		}
+	}
+	for _, body := range []string{`{"cluster": "north"}`, `{"cluster": "north", "gateways": "north-cp-0"}`, `{"cluster": "north", "gateways": ["a", "b"], "on_failure": "wait"}`} {
+		var req ClusterSetJoinRequest
+		if err := json.Unmarshal([]byte(body), &req); err != nil {
+			t.Errorf("the decoder rejects %s: %v", body, err)
+		}
+		var m map[string]any
+		_ = json.Unmarshal([]byte(body), &m)
+		if err := validate("ClusterSetJoinInput", m, openapi3.VisitAsRequest()); err != nil {
+			t.Errorf("ClusterSetJoinInput rejects %s: %v", body, err)
+		}
+	}
+	if err := validate("ClusterSetInput", map[string]any{"name": "lab", "leader": "east", "gateways": map[string]any{"east": 5}}, openapi3.VisitAsRequest()); err == nil {
+		t.Error("ClusterSetInput accepts a gateway that is a number; the decoder rejects it")
+	}
+	for _, name := range []string{"TokenInput", "VCenterInput", "IPPoolInput", "ClusterSpecInput", "DevFaultInput", "ClusterSetInput", "ClusterSetJoinInput"} {
 		if err := validate(name, map[string]any{"name": "x", "surprise": 1}, openapi3.VisitAsRequest()); err == nil {
 			t.Errorf("schema %s accepts an unknown field; the decoder rejects it", name)
 		}

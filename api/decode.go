@@ -7,7 +7,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
+	"unicode"
 
 	"github.com/clusterwright/clusterwright/domain"
 )
@@ -50,8 +52,10 @@ func bodyError(err error) domain.FieldError {
 	var syntaxErr *json.SyntaxError
 	var maxErr *http.MaxBytesError
 	switch {
+	case errors.As(err, &typeErr) && typeErr.Type == reflect.TypeFor[domain.NodeList]():
+		return domain.FieldError{Field: jsonPath(typeErr.Field), Message: "must be a node name or an array of node names"}
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
+		field := jsonPath(typeErr.Field)
 		if field == "" {
 			field = "body"
 		}
@@ -69,6 +73,17 @@ func bodyError(err error) domain.FieldError {
 		return domain.FieldError{Field: name, Message: "is not a known field"}
 	}
 	return domain.FieldError{Field: "body", Message: "is not a valid JSON object"}
+}
+
+// jsonPath is the JSON path of a decoding error's field without the Go names of the
+// embedded structs it passed (e.g. "ClusterSpec.network.pod_cidr" is "network.pod_cidr"):
+// every JSON name of this API is lower case.
+func jsonPath(field string) string {
+	parts := strings.Split(field, ".")
+	for len(parts) > 0 && parts[0] != "" && unicode.IsUpper(rune(parts[0][0])) {
+		parts = parts[1:]
+	}
+	return strings.Join(parts, ".")
 }
 
 func jsonKind(goKind string) string {

@@ -46,6 +46,13 @@ func (a *API) routes() []route {
 		{"DELETE", "/api/v1/clusters/{name}", domain.RoleOperator, "cluster.delete", a.withCluster(a.deleteCluster)},
 		{"GET", "/api/v1/clusters/{name}/kubeconfig", domain.RoleAdmin, "cluster.kubeconfig", a.withCluster(a.getKubeconfig)},
 
+		{"GET", "/api/v1/clustersets", domain.RoleViewer, "", a.listClusterSets},
+		{"POST", "/api/v1/clustersets", domain.RoleOperator, "clusterset.create", a.createClusterSet},
+		{"GET", "/api/v1/clustersets/{name}", domain.RoleViewer, "", a.withClusterSet(a.getClusterSet)},
+		{"DELETE", "/api/v1/clustersets/{name}", domain.RoleOperator, "clusterset.disband", a.withClusterSet(a.disbandClusterSet)},
+		{"POST", "/api/v1/clustersets/{name}/members", domain.RoleOperator, "clusterset.join", a.withClusterSet(a.joinClusterSet)},
+		{"DELETE", "/api/v1/clustersets/{name}/members/{cluster}", domain.RoleOperator, "clusterset.leave", a.withClusterSet(a.leaveClusterSet)},
+
 		{"GET", "/api/v1/operations", domain.RoleViewer, "", a.listOperations},
 		{"GET", "/api/v1/operations/{id}", domain.RoleViewer, "", a.withOperation(a.getOperation)},
 		{"GET", "/api/v1/operations/{id}/events", domain.RoleViewer, "", a.withOperation(a.operationEvents)},

@@ -36,6 +36,9 @@ func TestBadInputNamesFieldsAndWritesNothing(t *testing.T) {
 		{"ippool outside", "/api/v1/ippools", domain.IPPoolInput{Name: "p", CIDR: "10.0.0.0/24", RangeStart: "10.0.1.1",
 			RangeEnd: "10.0.0.9", Gateway: "10.0.9.1", DNS: []string{"8.8.8.8", "dns.example"}},
 			[]string{"dns[1]", "gateway", "range_end", "range_start"}},
+		// Fields of the embedded spec are named by their JSON path alone.
+		{"cluster wrong nested type", "/api/v1/clusters", `{"name":"a","network":{"pod_cidr":5}}`, []string{"network.pod_cidr"}},
+		{"clusterset wrong type", "/api/v1/clustersets", `{"name":"a","leader":"b","members":"c"}`, []string{"members"}},
 		{"ippool host bits", "/api/v1/ippools", domain.IPPoolInput{Name: "p", CIDR: "10.0.0.1/24", RangeStart: "10.0.0.10", RangeEnd: "10.0.0.20"}, []string{"cidr"}},
 	}
 	for _, c := range cases {

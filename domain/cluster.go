@@ -98,9 +98,11 @@ type Cluster struct {
 	CertificateExpiry    *time.Time  `json:"certificate_expiry,omitempty"`
 	// Operation is the operation the cluster is busy with, if any, and what it waits for.
 	Operation *ActiveOperation `json:"operation,omitempty"`
-	CreatedBy string           `json:"created_by,omitempty"`
-	CreatedAt time.Time        `json:"created_at"`
-	UpdatedAt time.Time        `json:"updated_at"`
+	// ClusterSet is the Antrea Multi-cluster ClusterSet the cluster is in, if any.
+	ClusterSet *ClusterSetRef `json:"clusterset,omitempty"`
+	CreatedBy  string         `json:"created_by,omitempty"`
+	CreatedAt  time.Time      `json:"created_at"`
+	UpdatedAt  time.Time      `json:"updated_at"`
 }
 
 // ActiveOperation is the operation a cluster is busy with: when it is AwaitingDecision,

@@ -10,6 +10,11 @@ const (
 	OpSyncInventory    = "vcenter.sync"
 	OpProvisionCluster = "cluster.provision"
 	OpDeleteCluster    = "cluster.delete"
+
+	OpFormClusterSet    = "clusterset.form"
+	OpJoinClusterSet    = "clusterset.join"
+	OpLeaveClusterSet   = "clusterset.leave"
+	OpDisbandClusterSet = "clusterset.disband"
 )
 
 // Operation states. An operation whose step failed after its automatic retries waits in

@@ -73,8 +73,8 @@ func (s *Store) GetCluster(ctx context.Context, name string) (domain.Cluster, er
 	return list[0], err
 }
 
-// attachNodes fills the Nodes, Addons and active Operation of every cluster, one query
-// each.
+// attachNodes fills the Nodes, Addons, active Operation and ClusterSet of every cluster,
+// one query each.
 func (s *Store) attachNodes(ctx context.Context, clusters []domain.Cluster) error {
 	if len(clusters) == 0 {
 		return nil
@@ -122,7 +122,10 @@ func (s *Store) attachNodes(ctx context.Context, clusters []domain.Cluster) erro
 	if err := arows.Err(); err != nil {
 		return err
 	}
-	return s.attachActiveOperations(ctx, ids, byID)
+	if err := s.attachActiveOperations(ctx, ids, byID); err != nil {
+		return err
+	}
+	return s.attachClusterSets(ctx, ids, byID)
 }
 
 // attachActiveOperations sets each cluster's active operation, if it has one.

@@ -8,3 +8,7 @@ func VCenterWorkflowID(vcenterID string) string { return "vcenter/" + vcenterID 
 
 // ClusterWorkflowID is the workflow id of mutating operations on a cluster: one at a time.
 func ClusterWorkflowID(clusterID string) string { return "cluster/" + clusterID }
+
+// ClusterSetWorkflowID is the workflow id of mutating operations on a ClusterSet (form,
+// join, leave, disband): one at a time.
+func ClusterSetWorkflowID(clusterSetID string) string { return "clusterset/" + clusterSetID }
