@@ -53,7 +53,9 @@ func (c *Controller) readClusterSet(ctx context.Context, namespace string) (*clu
 }
 
 // memberProblem says what keeps a member's ClusterSet from working, naming
-// the field, or "".
+// the field, or "". A member ClusterSet naming its own cluster as leader is
+// fine: the leader cluster joins its own ClusterSet as a member too, as
+// Antrea's quick start sets it up.
 func (cs *clusterSet) memberProblem() string {
 	leaders, _, _ := unstructured.NestedSlice(cs.obj.Object, "spec", "leaders")
 	switch {
@@ -69,8 +71,6 @@ func (cs *clusterSet) memberProblem() string {
 		return "spec.leaders[0].secret is required"
 	case cs.leaderNamespace == "":
 		return "spec.namespace (the leader cluster's Namespace) is required"
-	case cs.leaderID == cs.clusterID:
-		return fmt.Sprintf("spec.clusterID %q is the leader's own ClusterID", cs.clusterID)
 	}
 	return ""
 }

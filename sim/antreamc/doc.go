@@ -32,7 +32,9 @@
 // Node's address chosen by gatewayIPPrecedence, internalIP), exported to the
 // leader as ResourceExport <clusterID>-clusterinfo (kind ClusterInfo); the
 // leader's ClusterInfo ResourceImports of other members become
-// ClusterInfoImports <peer>-clusterinfo in the member's namespace.
+// ClusterInfoImports <peer>-clusterinfo in the member's namespace. The
+// leader cluster may be a member of its own ClusterSet (its member
+// ClusterSet names itself as the leader), as Antrea's quick start sets it up.
 //
 // # Leader
 //

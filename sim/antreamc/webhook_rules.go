@@ -115,7 +115,12 @@ func (w *webhook) validateNewAnnounce(ctx context.Context, obj map[string]any) v
 	case str(obj, "metadata", "name") != memberAnnouncePrefix+id:
 		return deny("MemberClusterAnnounce name must be %q", memberAnnouncePrefix+id)
 	}
-	others := []string{cs.clusterID}
+	// The leader cluster may announce itself: it is a member of its own
+	// ClusterSet too. Any other ClusterID must not pair with the leader's.
+	var others []string
+	if id != cs.clusterID {
+		others = append(others, cs.clusterID)
+	}
 	list, err := w.c.dyn.Resource(memberClusterAnnounceGVR).Namespace(w.ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return deny("list MemberClusterAnnounces: %v", err)
