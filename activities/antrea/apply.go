@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
 )
 
 // fieldManager owns the fields Clusterwright applies (server-side apply):
@@ -50,6 +51,11 @@ var controllerKinds = []kind{
 // applyCR applies a multicluster.crd.antrea.io object.
 func (c *clients) applyCR(ctx context.Context, gvr schema.GroupVersionResource, obj *unstructured.Unstructured) error {
 	_, err := c.dyn.Resource(gvr).Namespace(obj.GetNamespace()).Apply(ctx, obj.GetName(), obj, applyOptions)
+	if apierrors.IsNotFound(err) {
+		// Apply creates what is missing: the kind itself is.
+		return nonRetryable(ErrTypeNoMulticlusterCRDs, "cluster %s does not serve %s %s: Antrea's multi-cluster CRDs are not installed",
+			c.cluster, gvr.GroupResource(), gvr.Version)
+	}
 	if err != nil {
 		return fmt.Errorf("apply %s %s/%s in cluster %s: %w", obj.GetKind(), obj.GetNamespace(), obj.GetName(), c.cluster, err)
 	}
@@ -111,12 +117,8 @@ func (c *clients) list(ctx context.Context, k kind, namespace, sel string) ([]un
 	return list.Items, nil
 }
 
-func (c *clients) resource(k kind, namespace string) interface {
-	List(ctx context.Context, opts metav1.ListOptions) (*unstructured.UnstructuredList, error)
-	Delete(ctx context.Context, name string, opts metav1.DeleteOptions, subresources ...string) error
-	Get(ctx context.Context, name string, opts metav1.GetOptions, subresources ...string) (*unstructured.Unstructured, error)
-	Patch(ctx context.Context, name string, pt types.PatchType, data []byte, opts metav1.PatchOptions, subresources ...string) (*unstructured.Unstructured, error)
-} {
+// resource is the client of a kind, in namespace when it is namespaced.
+func (c *clients) resource(k kind, namespace string) dynamic.ResourceInterface {
 	if k.namespaced {
 		return c.dyn.Resource(k.gvr).Namespace(namespace)
 	}

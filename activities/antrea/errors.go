@@ -9,7 +9,6 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 )
 
 // Temporal error types of the activities. Those marked not retryable are
@@ -72,8 +71,6 @@ func classify(err error) error {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeForbidden, nil)
 	case apierrors.IsInvalid(err), apierrors.IsBadRequest(err):
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeRejected, nil)
-	case meta.IsNoMatchError(err):
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNoMulticlusterCRDs, nil)
 	}
 	return err
 }
