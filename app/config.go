@@ -32,6 +32,9 @@ type Config struct {
 	ChartMirror string
 	// KubeSphereImageRegistry is the mirror KubeSphere's images come from.
 	KubeSphereImageRegistry string
+	// AntreaImageRegistry is the registry the Antrea multi-cluster
+	// controller's image comes from; empty means upstream (Docker Hub).
+	AntreaImageRegistry string
 	// VCenterTaskLimit bounds the concurrent tasks per vCenter of this
 	// worker (clone, power, reconfigure, delete); default 8.
 	VCenterTaskLimit string
@@ -62,6 +65,7 @@ func (c *Config) Settings() []Setting {
 		{"state-dir", "CLUSTERWRIGHT_STATE_DIR", ".clusterwright", "dev mode: where the private Postgres, Temporal database, keys and env file live", &c.StateDir},
 		{"chart-mirror", "CLUSTERWRIGHT_CHART_MIRROR", "", "add-on charts from this mirror instead of upstream: an http(s) chart repository, oci:// path or directory (KubeSphere needs one; dev: the simulator's charts)", &c.ChartMirror},
 		{"kubesphere-image-registry", "CLUSTERWRIGHT_KUBESPHERE_IMAGE_REGISTRY", "", "registry mirror of KubeSphere's images", &c.KubeSphereImageRegistry},
+		{"antrea-image-registry", "CLUSTERWRIGHT_ANTREA_IMAGE_REGISTRY", "", "registry mirror of the Antrea multi-cluster controller's image (empty: upstream)", &c.AntreaImageRegistry},
 		{"vcenter-task-limit", "CLUSTERWRIGHT_VCENTER_TASK_LIMIT", "8", "concurrent vCenter tasks per vCenter and worker", &c.VCenterTaskLimit},
 		{"cache-dir", "CLUSTERWRIGHT_CACHE_DIR", "", "Helm chart and discovery caches (default: the user cache directory)", &c.CacheDir},
 		{"decision-timeout", "CLUSTERWRIGHT_DECISION_TIMEOUT", "24h", "how long an operation whose step failed waits for a retry or cancel before it compensates, unless the request says (1s to 720h)", &c.DecisionTimeout},

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/clusterwright/clusterwright/activities/addons"
+	"github.com/clusterwright/clusterwright/activities/antrea"
 	invacts "github.com/clusterwright/clusterwright/activities/inventory"
 	"github.com/clusterwright/clusterwright/activities/kube"
 	"github.com/clusterwright/clusterwright/activities/vsphere"
@@ -53,7 +54,24 @@ func Register(r worker.Registry, a *App) error {
 		Clusters:                clusterAccess{boot},
 		KubeSphereImageRegistry: a.Config.KubeSphereImageRegistry,
 	})
+	r.RegisterActivity(&antrea.Activities{
+		Clusters:      antreaAccess{boot},
+		ImageRegistry: a.Config.AntreaImageRegistry,
+		Logger:        a.Logger,
+	})
 	return nil
+}
+
+// antreaAccess gives the ClusterSet activities what they read of a cluster.
+type antreaAccess struct{ *bootstrap.Source }
+
+// ControlPlaneEndpoint returns the cluster's API endpoint (host:port).
+func (c antreaAccess) ControlPlaneEndpoint(ctx context.Context, clusterID string) (string, error) {
+	cl, err := c.Store.GetClusterByID(ctx, clusterID)
+	if err != nil {
+		return "", err
+	}
+	return cl.ControlPlaneEndpoint, nil
 }
 
 // clusterAccess gives the add-on activities what they read of a cluster.

@@ -22,8 +22,8 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "serve [flags]", "run the API and a worker", []string{"listen", "database-url", "temporal-address", "temporal-namespace", "secret-key", "secret-key-file", "log-level", "log-format"}, runServe},
-		{"worker", "worker [flags]", "run a worker only", []string{"database-url", "temporal-address", "temporal-namespace", "secret-key", "secret-key-file", "log-level", "log-format"}, runWorker},
+		{"serve", "serve [flags]", "run the API and a worker", []string{"listen", "database-url", "temporal-address", "temporal-namespace", "secret-key", "secret-key-file", "log-level", "log-format", "antrea-image-registry"}, runServe},
+		{"worker", "worker [flags]", "run a worker only", []string{"database-url", "temporal-address", "temporal-namespace", "secret-key", "secret-key-file", "log-level", "log-format", "antrea-image-registry"}, runWorker},
 		{"migrate", "migrate [flags] [up|down N|version]", "apply, roll back or show database migrations", []string{"database-url", "log-level", "log-format"}, runMigrate},
 		{"dev", "dev [flags]", "run everything on this machine: embedded Temporal, private Postgres, simulated vCenter", []string{"listen", "database-url", "temporal-address", "secret-key", "secret-key-file", "log-level", "log-format", "state-dir"}, runDev},
 		{"vcsim", "vcsim [--listen ADDR] [--username U] [--password P]", "run a standalone simulated vCenter and print how to reach it", nil, runVCSim},

@@ -31,7 +31,7 @@ func TestHelpListsCommandsAndSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"serve", "worker", "migrate", "dev", "token create", "vcsim",
-		"DATABASE_URL", "TEMPORAL_ADDRESS", "CLUSTERWRIGHT_SECRET_KEY", "CLUSTERWRIGHT_LISTEN", "CLUSTERWRIGHT_LOG_FORMAT", "--state-dir"} {
+		"DATABASE_URL", "TEMPORAL_ADDRESS", "CLUSTERWRIGHT_SECRET_KEY", "CLUSTERWRIGHT_LISTEN", "CLUSTERWRIGHT_LOG_FORMAT", "--state-dir", "--antrea-image-registry"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("help lacks %q", want)
 		}

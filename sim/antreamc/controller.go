@@ -90,6 +90,10 @@ func Start(cfg *rest.Config, opts Options) (*Controller, error) {
 	opts = opts.withDefaults()
 	cfg = rest.CopyConfig(cfg)
 	cfg.Timeout = opts.Heartbeat
+	// controller-runtime's client rate, as the real controller has: a
+	// cluster that is leader and member runs both on this client, and the
+	// leader's webhook answers the API server with it too.
+	cfg.QPS, cfg.Burst = 20, 30
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("antreamc: kubernetes client: %w", err)
