@@ -23,6 +23,7 @@ import (
 	"github.com/clusterwright/clusterwright/steptrack"
 	"github.com/clusterwright/clusterwright/temporalrt"
 	"github.com/clusterwright/clusterwright/web"
+	"github.com/clusterwright/clusterwright/workflows"
 )
 
 // App is one Clusterwright process's shared parts: one store, one Temporal client, one
@@ -129,6 +130,8 @@ func (a *App) APIConfig() api.Config {
 		Store: a.Store, Operations: a.Operations(), Temporal: a.Temporal,
 		CheckVCenter: vsphere.CheckCredentials, Metrics: a.Metrics, Logger: a.Logger, Portal: web.Handler(),
 		DecisionTimeout: timeout,
+		ClusterSetWorkflows: api.ClusterSetWorkflows{Form: workflows.FormClusterSet, Join: workflows.JoinClusterSet,
+			Leave: workflows.LeaveClusterSet, Disband: workflows.DisbandClusterSet},
 	}
 }
 

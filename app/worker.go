@@ -47,6 +47,7 @@ func Register(r worker.Registry, a *App) error {
 
 	r.RegisterActivity(&invacts.Activities{Store: a.Store})
 	r.RegisterActivity(&invacts.ClusterActivities{Store: a.Store, Bootstrap: boot})
+	r.RegisterActivity(&invacts.ClusterSetActivities{Store: a.Store})
 	r.RegisterActivity(&vsphere.Activities{Sessions: a.Sessions, Store: a.Store, Budget: a.Budget, GuestInfo: boot})
 	r.RegisterActivity(&kube.Activities{Clusters: boot})
 	r.RegisterActivity(&addons.Activities{

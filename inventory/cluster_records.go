@@ -184,3 +184,29 @@ func (s *Store) UpsertAddon(ctx context.Context, clusterID string, a domain.Addo
 	}
 	return nil
 }
+
+// EnableAntreaMulticluster records that a cluster's Antrea runs the Multicluster feature
+// gate with gateways (addons.antrea.multicluster), as a ClusterSet needs; the add-on's
+// next install uses it. It reports whether the spec changed.
+func (s *Store) EnableAntreaMulticluster(ctx context.Context, id string) (bool, error) {
+	changed := false
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var spec domain.ClusterSpec
+		if err := tx.QueryRow(ctx, `SELECT spec FROM clusters WHERE id = $1 FOR UPDATE`, id).Scan(&spec); err != nil {
+			return notFound(err, "cluster "+id)
+		}
+		if spec.Addons.Antrea != nil && spec.Addons.Antrea.Multicluster {
+			return nil
+		}
+		if spec.Addons.Antrea == nil {
+			spec.Addons.Antrea = &domain.AntreaSpec{}
+		}
+		spec.Addons.Antrea.Multicluster, changed = true, true
+		_, err := tx.Exec(ctx, `UPDATE clusters SET spec = $2, updated_at = now() WHERE id = $1`, id, spec)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("enable Antrea multicluster on cluster %s: %w", id, err)
+	}
+	return changed, nil
+}

@@ -20,6 +20,8 @@ const (
 	KindVSphereReconfigure = "vsphere.reconfigure"
 	// KindVSphereDestroy fails VirtualMachine.Destroy_Task.
 	KindVSphereDestroy = "vsphere.destroy"
+	// KindVSphereRelocate fails VirtualMachine.RelocateVM_Task (a vMotion) of the VM.
+	KindVSphereRelocate = "vsphere.relocate"
 	// KindNodeBoot fails the simulated boot (cloud-init and kubeadm) of a
 	// node whose VM was powered on.
 	KindNodeBoot = "node.boot"
@@ -38,7 +40,7 @@ const (
 // FaultKinds returns every fault kind, in a stable order.
 func FaultKinds() []string {
 	return []string{
-		KindVSphereClone, KindVSpherePowerOn, KindVSphereReconfigure, KindVSphereDestroy,
+		KindVSphereClone, KindVSpherePowerOn, KindVSphereReconfigure, KindVSphereDestroy, KindVSphereRelocate,
 		KindNodeBoot, KindSSHExec, KindControlPlaneDie, KindNodePowerCut,
 	}
 }

@@ -57,6 +57,18 @@ var vsphereCalls = map[string]vsphereCall{
 			}
 		},
 	},
+	"RelocateVM_Task": {
+		kind: KindVSphereRelocate,
+		task: "relocateVm",
+		// The vMotion is refused: the target host cannot run the VM (as vCenter says when,
+		// say, the host lost access to a network the VM uses).
+		fault: func(vm vmFacts, _ types.ManagedObjectReference) *types.LocalizedMethodFault {
+			return &types.LocalizedMethodFault{
+				Fault:            &types.MigrationFault{},
+				LocalizedMessage: fmt.Sprintf("The migration of %s was refused by the destination host", vm.name),
+			}
+		},
+	},
 	"ReconfigVM_Task": {
 		kind: KindVSphereReconfigure,
 		task: "reconfigVm",
@@ -198,6 +210,11 @@ func (c *failingCall) PowerOnVMTask(ctx *simulator.Context, _ *types.PowerOnVM_T
 // ReconfigVMTask fails VirtualMachine.ReconfigVM_Task.
 func (c *failingCall) ReconfigVMTask(ctx *simulator.Context, _ *types.ReconfigVM_Task) soap.HasFault {
 	return &methods.ReconfigVM_TaskBody{Res: &types.ReconfigVM_TaskResponse{Returnval: c.failTask(ctx)}}
+}
+
+// RelocateVMTask fails VirtualMachine.RelocateVM_Task (a vMotion).
+func (c *failingCall) RelocateVMTask(ctx *simulator.Context, _ *types.RelocateVM_Task) soap.HasFault {
+	return &methods.RelocateVM_TaskBody{Res: &types.RelocateVM_TaskResponse{Returnval: c.failTask(ctx)}}
 }
 
 // DestroyTask fails ManagedEntity.Destroy_Task of a VirtualMachine.

@@ -3,6 +3,8 @@ package workflows
 import (
 	"go.temporal.io/sdk/workflow"
 
+	invacts "github.com/clusterwright/clusterwright/activities/inventory"
+
 	"github.com/clusterwright/clusterwright/domain"
 )
 
@@ -21,6 +23,7 @@ type DeleteClusterInput struct {
 
 // Step names of DeleteCluster.
 const (
+	StepLeaveClusterSet  = "leave-clusterset"
 	StepDeleteVolumes    = "delete-volumes"
 	StepDeleteVMs        = "delete-vms"
 	StepReleaseAddresses = "release-addresses"
@@ -66,6 +69,11 @@ func (w *deleteCluster) delete(ctx workflow.Context) error {
 	if err := setPhase(ctx, w.in.ClusterID, domain.PhaseDeleting, ""); err != nil {
 		return err
 	}
+	if workflow.GetVersion(ctx, changeDeleteLeavesClusterSet, workflow.DefaultVersion, 1) >= 1 {
+		if err := w.leaveClusterSet(ctx); err != nil {
+			return err
+		}
+	}
 	if w.in.DeleteVolumes {
 		if err := w.op.step(ctx, StepDeleteVolumes, func(ctx workflow.Context) error {
 			return workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.DeleteVolumes, w.in.ClusterID).Get(ctx, nil)
@@ -86,4 +94,31 @@ func (w *deleteCluster) delete(ctx workflow.Context) error {
 		}},
 	}
 	return w.op.steps(ctx, steps)
+}
+
+// leaveClusterSet takes the cluster out of its ClusterSet first, when it is in one: a
+// member leaves it; a leader (the API refuses to delete one that has members) disbands
+// it.
+func (w *deleteCluster) leaveClusterSet(ctx workflow.Context) error {
+	var m invacts.ClusterMembership
+	if err := workflow.ExecuteActivity(with(ctx, recordOptions), setRecords.ClusterSetOfCluster, w.in.ClusterID).Get(ctx, &m); err != nil {
+		return err
+	}
+	if m.SetID == "" {
+		return nil
+	}
+	return w.op.step(ctx, StepLeaveClusterSet, func(ctx workflow.Context) error {
+		set := &clusterSetOp{op: w.op, setID: m.SetID}
+		if err := set.read(ctx); err != nil {
+			return err
+		}
+		c, err := set.cluster(w.in.ClusterID)
+		if err != nil {
+			return err
+		}
+		if err := set.leaveCluster(ctx, c); err != nil || !m.Leader {
+			return err
+		}
+		return set.disbandLeader(ctx)
+	})
 }

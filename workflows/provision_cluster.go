@@ -253,13 +253,19 @@ func (w *provisionCluster) waitNodes(ctx workflow.Context, names []string, in ku
 // installAddon installs an add-on (an up-to-date one is kept), waits for its objects
 // when asked, and records it.
 func (w *provisionCluster) installAddon(ctx workflow.Context, addon string, wait bool) error {
+	return installAddon(ctx, w.in.ClusterID, addon, wait)
+}
+
+// installAddon installs or upgrades an add-on of a cluster from its recorded spec (an
+// up-to-date release is kept), waits for its objects when asked, and records it.
+func installAddon(ctx workflow.Context, clusterID, addon string, wait bool) error {
 	var st addons.Status
-	req := addons.AddonRequest{ClusterID: w.in.ClusterID, Addon: addon, Wait: wait}
+	req := addons.AddonRequest{ClusterID: clusterID, Addon: addon, Wait: wait}
 	if err := workflow.ExecuteActivity(with(ctx, addonOptions), addonActs.InstallAddon, req).Get(ctx, &st); err != nil {
 		return err
 	}
 	return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.RecordAddon, invacts.AddonUpdate{
-		ClusterID: w.in.ClusterID, Chart: st.Chart,
+		ClusterID: clusterID, Chart: st.Chart,
 		Addon: domain.Addon{Name: addon, ChartVersion: st.ChartVersion, Status: st.Status},
 	}).Get(ctx, nil)
 }

@@ -12,7 +12,8 @@ import (
 // All lists every workflow a Clusterwright worker runs: app.Register registers them, and
 // the replay tests replay their recorded histories.
 func All() []any {
-	return []any{SyncInventory, ProvisionCluster, DeleteCluster}
+	return []any{SyncInventory, ProvisionCluster, DeleteCluster,
+		FormClusterSet, JoinClusterSet, LeaveClusterSet, DisbandClusterSet}
 }
 
 // NewReplayer returns a replayer of recorded workflow histories with every workflow

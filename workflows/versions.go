@@ -7,4 +7,7 @@ const (
 	// a decision (retry, cancel, or the decision timeout) instead of ending the
 	// operation at once.
 	changeDecisionOnFailure = "decision-on-failure"
+	// changeDeleteLeavesClusterSet: DeleteCluster first takes the cluster out of its
+	// ClusterSet (a member leaves, a leader alone disbands it).
+	changeDeleteLeavesClusterSet = "delete-leaves-clusterset"
 )

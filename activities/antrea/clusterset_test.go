@@ -16,8 +16,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/clusterwright/clusterwright/activities/antrea"
+	"github.com/clusterwright/clusterwright/activities/antrea/antreatest"
 )
 
 const set = "cs-test"
@@ -46,7 +48,7 @@ func TestClusterSet(t *testing.T) {
 	}
 	lead, east, west := byName["cs-lead"], byName["cs-east"], byName["cs-west"]
 	all := []*testCluster{lead, east, west}
-	before := map[string]map[string]string{}
+	before := map[string]antreatest.Snapshot{}
 	for _, c := range all {
 		before[c.ref.Name] = snapshot(t, c)
 	}
@@ -82,7 +84,7 @@ func TestClusterSet(t *testing.T) {
 
 	t.Run("repeating every activity writes nothing", func(t *testing.T) {
 		e.t = t
-		was := map[string]map[string]string{}
+		was := map[string]antreatest.Snapshot{}
 		for _, c := range all {
 			was[c.ref.Name] = versions(t, c)
 		}
@@ -418,7 +420,7 @@ func assertWiring(t *testing.T, lead *testCluster, members []*testCluster) {
 			t.Errorf("%s's token copy: type %s, %d keys, same token and CA as issued: %v, %v; %v", c.ref.Name, copied.Type, len(copied.Data),
 				string(copied.Data["token"]) == string(issued.Data["token"]), string(copied.Data["ca.crt"]) == string(issued.Data["ca.crt"]), err)
 		}
-		cs, err := c.dyn.Resource(gvr("multicluster.crd.antrea.io", "v1alpha2", "clustersets")).Namespace(antrea.MemberNamespace).Get(ctx, set, metav1.GetOptions{})
+		cs, err := c.dyn.Resource(antreatest.MulticlusterKinds()[0].GVR).Namespace(antrea.MemberNamespace).Get(ctx, set, metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -445,10 +447,10 @@ func assertNotOnLeader(t *testing.T, lead, c *testCluster) {
 	t.Helper()
 	assertNotAnnounced(t, lead, c)
 	sel := antrea.LabelMember + "=" + c.ref.Name
-	for _, k := range snapshotKinds[1:7] {
-		items, err := listKind(t.Context(), lead, k, sel)
+	for _, k := range antreatest.Kinds[1:7] {
+		items, err := antreatest.List(t.Context(), lead.dyn, k, sel)
 		if err != nil || len(items) > 0 {
-			t.Errorf("leader's %s of %s: %d, %v", k.gvr.Resource, c.ref.Name, len(items), err)
+			t.Errorf("leader's %s of %s: %d, %v", k.GVR.Resource, c.ref.Name, len(items), err)
 		}
 	}
 }
@@ -463,7 +465,7 @@ func assertNotAnnounced(t *testing.T, lead, c *testCluster) {
 		{"resourceexports", c.ref.Name + "-clusterinfo"},
 		{"resourceimports", c.ref.Name + "-clusterinfo"},
 	} {
-		_, err := lead.dyn.Resource(gvr("multicluster.crd.antrea.io", "v1alpha1", o.resource)).Namespace(antrea.LeaderNamespace).Get(ctx, o.name, metav1.GetOptions{})
+		_, err := lead.dyn.Resource(schema.GroupVersionResource{Group: "multicluster.crd.antrea.io", Version: "v1alpha1", Resource: o.resource}).Namespace(antrea.LeaderNamespace).Get(ctx, o.name, metav1.GetOptions{})
 		if !apierrors.IsNotFound(err) {
 			t.Errorf("leader's %s %s: %v, want none", o.resource, o.name, err)
 		}
