@@ -38,7 +38,14 @@ type fakeAPI struct {
 	onRetry  func(f *fakeAPI) (status int, body any) // called with mu held
 	faults   []string
 	devMode  bool
-	lists    map[string]string // reply of GET path (a list), by path
+	lists    map[string]string    // reply of GET path (a list), by path
+	scripted map[string]fakeReply // replies by "METHOD path", before any other route
+}
+
+// fakeReply is a scripted reply: its status and JSON body (a problem when status >= 400).
+type fakeReply struct {
+	status int
+	body   any
 }
 
 type fakeEvent struct {
@@ -53,6 +60,7 @@ type fakeRequest struct {
 
 func newFakeAPI(t *testing.T) *fakeAPI {
 	f := &fakeAPI{t: t, changed: make(chan struct{}), devMode: true, lists: map[string]string{},
+		scripted: map[string]fakeReply{},
 		op: map[string]any{"id": opID, "kind": "cluster.provision", "state": "Pending", "steps": []any{},
 			"target": map[string]any{"kind": "cluster", "id": "c1", "name": "beta"}}}
 	mux := http.NewServeMux()
@@ -72,6 +80,19 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		f.mu.Unlock()
 		if r.Header.Get("Authorization") != "Bearer "+fakeToken {
 			problem(w, http.StatusUnauthorized, "missing or unknown token", nil)
+			return
+		}
+		f.mu.Lock()
+		scripted, ok := f.scripted[r.Method+" "+r.URL.Path]
+		f.mu.Unlock()
+		if ok {
+			if scripted.status >= 400 {
+				w.Header().Set("Content-Type", "application/problem+json")
+				w.WriteHeader(scripted.status)
+				json.NewEncoder(w).Encode(scripted.body)
+				return
+			}
+			reply(w, scripted.status, scripted.body)
 			return
 		}
 		mux.ServeHTTP(w, r)
@@ -299,6 +320,13 @@ func (f *fakeAPI) create(w http.ResponseWriter, r *http.Request) {
 	default:
 		problem(w, http.StatusNotFound, "no such endpoint", nil)
 	}
+}
+
+// script makes the fake answer method path with status and body.
+func (f *fakeAPI) script(method, path string, status int, body any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.scripted[method+" "+path] = fakeReply{status, body}
 }
 
 // requestsTo are the recorded requests with method and path.

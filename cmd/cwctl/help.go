@@ -60,10 +60,10 @@ func synopsis(c *cobra.Command) string {
 	var flags []*pflag.Flag
 	c.Flags().VisitAll(func(f *pflag.Flag) { flags = append(flags, f) })
 	rank := func(f *pflag.Flag) int {
-		switch f.Name {
-		case "filename":
+		switch {
+		case f.Name == "filename" || required(f):
 			return 0
-		case "output":
+		case f.Name == "output":
 			return 2
 		}
 		return 1
@@ -75,7 +75,13 @@ func synopsis(c *cobra.Command) string {
 	return strings.Join(parts, " ")
 }
 
-// flagSynopsis is "-f FILE" (required), "[--wait]", "[-o table|json|yaml]" or "[--kind KIND]".
+// required reports whether cobra requires the flag (MarkFlagRequired).
+func required(f *pflag.Flag) bool {
+	return len(f.Annotations[cobra.BashCompOneRequiredFlag]) > 0
+}
+
+// flagSynopsis is "-f FILE" or "--cluster CLUSTER" (required), "[--wait]",
+// "[-o table|json|yaml]", "[--kind KIND]" or "[--gateway NODE ...]" (repeatable).
 func flagSynopsis(f *pflag.Flag) string {
 	dash := "--" + f.Name
 	if f.Shorthand != "" {
@@ -88,8 +94,12 @@ func flagSynopsis(f *pflag.Flag) string {
 		return "[" + dash + " " + strings.Join(outputFormats, "|") + "]"
 	}
 	name, _ := pflag.UnquoteUsage(f)
-	if f.Name == "filename" { // every -f FILE is required
-		return dash + " " + strings.ToUpper(name)
+	arg := dash + " " + strings.ToUpper(name)
+	if f.Name == "filename" || required(f) { // every -f FILE is required
+		return arg
 	}
-	return "[" + dash + " " + strings.ToUpper(name) + "]"
+	if strings.HasSuffix(f.Value.Type(), "Array") || strings.HasSuffix(f.Value.Type(), "Slice") {
+		arg += " ..."
+	}
+	return "[" + arg + "]"
 }

@@ -1,6 +1,7 @@
 // Command cwctl is the command-line client of the Clusterwright REST API: vCenters, IP
-// pools, clusters, operations (live steps, retry and cancel of a waiting operation), the
-// audit log and, against `clusterwright dev`, run-time faults. Run `cwctl help`.
+// pools, clusters, ClusterSets, operations (live steps, retry and cancel of a waiting
+// operation), the audit log and, against `clusterwright dev`, run-time faults. Run
+// `cwctl help`.
 package main
 
 import (

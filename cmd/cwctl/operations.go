@@ -86,10 +86,11 @@ func listOperationsCommand(s *session) *cobra.Command {
 	f.StringVar(&actor, "actor", "", "only operations started by `ACTOR` (a token's name)")
 	f.StringVar(&since, "since", "", "only operations created at or after `TIME` (RFC 3339)")
 	f.StringVar(&until, "until", "", "only operations created before `TIME` (RFC 3339)")
-	cmd.RegisterFlagCompletionFunc("cluster", s.completeNames(client.Path("clusters")))
+	cmd.RegisterFlagCompletionFunc("cluster", s.completeFlagNames(client.Path("clusters")))
 	cmd.RegisterFlagCompletionFunc("state", cobra.FixedCompletions(domain.OperationStates, cobra.ShellCompDirectiveNoFileComp))
 	cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(
-		[]string{domain.OpProvisionCluster, domain.OpDeleteCluster, domain.OpSyncInventory}, cobra.ShellCompDirectiveNoFileComp))
+		[]string{domain.OpProvisionCluster, domain.OpDeleteCluster, domain.OpSyncInventory, domain.OpFormClusterSet,
+			domain.OpJoinClusterSet, domain.OpLeaveClusterSet, domain.OpDisbandClusterSet}, cobra.ShellCompDirectiveNoFileComp))
 	return s.printing(cmd)
 }
 
@@ -116,11 +117,9 @@ func printOperation(s *session, op domain.Operation) {
 	fields(s.stdout, "id", op.ID, "kind", op.Kind, "target", op.Target.Kind+"/"+op.Target.Name, "state", op.State,
 		"error", op.Error, "actor", op.Actor, "request id", op.RequestID, "on failure", onFailure,
 		"created", timestamp(op.CreatedAt), "finished", timestampOf(op.FinishedAt))
-	if d := op.Decision; d != nil {
+	if op.Decision != nil {
 		fmt.Fprintln(s.stdout)
-		fields(s.stdout, "waiting on step", d.Step, "because", d.Reason, "since", timestamp(d.Since),
-			"deadline", timestamp(d.Deadline)+" (then it compensates by itself)",
-			"retry the step", "cwctl ops retry "+op.ID+" --wait", "or cancel", "cwctl ops cancel "+op.ID)
+		printDecision(s, op.ID, op.Decision)
 	}
 	fmt.Fprintln(s.stdout)
 	t := newTable(s.stdout, "STEP", "STATE", "ATTEMPTS", "RUNS", "STARTED", "FINISHED", "ERROR")
@@ -149,6 +148,14 @@ func printOperation(s *session, op domain.Operation) {
 		}
 	}
 	t.flush()
+}
+
+// printDecision shows the decision operation id waits for: which step, why, until when,
+// and the commands that decide.
+func printDecision(s *session, id string, d *domain.Decision) {
+	fields(s.stdout, "waiting on step", d.Step, "because", d.Reason, "since", timestamp(d.Since),
+		"deadline", timestamp(d.Deadline)+" (then it compensates by itself)",
+		"retry the step", "cwctl ops retry "+id+" --wait", "or cancel", "cwctl ops cancel "+id)
 }
 
 func retryOperationCommand(s *session) *cobra.Command {

@@ -28,6 +28,7 @@ func newRoot(s *session) *cobra.Command {
 		ippoolsCommand(s),
 		versionsCommand(s),
 		clustersCommand(s),
+		clusterSetsCommand(s),
 		opsCommand(s),
 		auditCommand(s),
 		devCommand(s),
