@@ -235,7 +235,7 @@ func (w *clusterSetOp) joinCluster(ctx workflow.Context, c invacts.SetCluster) e
 func (w *clusterSetOp) keepGatewaysApart(ctx workflow.Context, c invacts.SetCluster) error {
 	names := w.candidates[c.Name]
 	if len(names) < 2 {
-		return nil
+		return skip("one gateway candidate: nothing to keep apart")
 	}
 	group := vsphere.VMGroup{VCenterID: c.VCenterID, ClusterID: c.ID, Placement: c.Placement}
 	for _, n := range names {

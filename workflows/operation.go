@@ -132,7 +132,11 @@ func (o *operation) run(ctx workflow.Context, name string, run int, actor string
 	}
 	err := fn(steptrack.WithStep(ctx, steptrack.Ref{OperationID: o.id, Step: name, Run: run}))
 	state, reason := domain.StepSucceeded, ""
-	if err != nil {
+	var skipped *skippedStep
+	switch {
+	case errors.As(err, &skipped):
+		state, reason, err = domain.StepSkipped, skipped.why, nil
+	case err != nil:
 		state, reason = stateOf(err), message(err)
 	}
 	// Record the outcome even when the workflow is being canceled.
@@ -201,6 +205,14 @@ func (o *operation) waitsAfter(ctx workflow.Context, err error) bool {
 	// Operations that started before decisions existed compensate at once, as they did.
 	return workflow.GetVersion(ctx, changeDecisionOnFailure, workflow.DefaultVersion, 1) >= 1
 }
+
+// skip is what a step returns when it has nothing to do: it is recorded Skipped, saying
+// why, and the operation goes on.
+func skip(why string) error { return &skippedStep{why: why} }
+
+type skippedStep struct{ why string }
+
+func (s *skippedStep) Error() string { return "skipped: " + s.why }
 
 // namedStep is a step to run with operation.steps.
 type namedStep struct {

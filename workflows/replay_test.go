@@ -19,7 +19,7 @@ const historyDir = "testdata/histories"
 // wantHistories are the histories every release must replay: one per workflow type and
 // path that issues its own commands.
 var wantHistories = []string{
-	"provision-succeeded", "provision-retried", "delete", "sync",
+	"provision-succeeded", "provision-retried", "delete", "sync", "clusterset-form", "clusterset-disband",
 }
 
 // TestReplayRecordedHistories replays every recorded history against this code. A change
