@@ -12,6 +12,7 @@ import (
 	"github.com/clusterwright/clusterwright/activities/antrea"
 	invacts "github.com/clusterwright/clusterwright/activities/inventory"
 	"github.com/clusterwright/clusterwright/activities/kube"
+	"github.com/clusterwright/clusterwright/activities/kubesphere"
 	"github.com/clusterwright/clusterwright/activities/vsphere"
 	"github.com/clusterwright/clusterwright/bootstrap"
 	"github.com/clusterwright/clusterwright/steptrack"
@@ -60,10 +61,12 @@ func Register(r worker.Registry, a *App) error {
 		ImageRegistry: a.Config.AntreaImageRegistry,
 		Logger:        a.Logger,
 	})
+	r.RegisterActivity(&kubesphere.Activities{Clusters: antreaAccess{boot}, Logger: a.Logger})
 	return nil
 }
 
-// antreaAccess gives the ClusterSet activities what they read of a cluster.
+// antreaAccess gives the ClusterSet and KubeSphere member activities what
+// they read of a cluster.
 type antreaAccess struct{ *bootstrap.Source }
 
 // ControlPlaneEndpoint returns the cluster's API endpoint (host:port).
