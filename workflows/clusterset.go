@@ -11,6 +11,7 @@ import (
 	"github.com/clusterwright/clusterwright/activities/addons"
 	"github.com/clusterwright/clusterwright/activities/antrea"
 	invacts "github.com/clusterwright/clusterwright/activities/inventory"
+	"github.com/clusterwright/clusterwright/activities/kubesphere"
 	"github.com/clusterwright/clusterwright/activities/vsphere"
 	"github.com/clusterwright/clusterwright/domain"
 )
@@ -23,6 +24,7 @@ const (
 	StepJoinMember         = "join"
 	StepGatewaysApart      = "keep-gateways-apart"
 	StepWaitClusterSet     = "wait-clusterset"
+	StepRegisterKubeSphere = "register-in-kubesphere"
 	StepRecordClusterSet   = "record-clusterset"
 	StepLeaveMember        = "leave"
 	StepDisbandLeader      = "disband-leader"
@@ -35,12 +37,20 @@ const (
 var (
 	antreaActs *antrea.Activities
 	setRecords *invacts.ClusterSetActivities
+	ksActs     *kubesphere.Activities
 )
 
 // antreaOptions: a change on a cluster's API server and the wait for its controllers.
 var antreaOptions = workflow.ActivityOptions{
 	StartToCloseTimeout: 10 * time.Minute,
 	HeartbeatTimeout:    4 * antrea.HeartbeatInterval,
+	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute, MaximumAttempts: 5},
+}
+
+// kubesphereOptions: a registration with a KubeSphere host, with its waits.
+var kubesphereOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 5 * time.Minute,
+	HeartbeatTimeout:    4 * kubesphere.HeartbeatInterval,
 	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute, MaximumAttempts: 5},
 }
 
@@ -126,7 +136,8 @@ func (w *clusterSetOp) form(ctx workflow.Context) error {
 	for _, c := range w.plan.Clusters {
 		steps = append(steps, w.joinSteps(c)...)
 	}
-	steps = append(steps, namedStep{StepWaitClusterSet, w.waitAndRecord})
+	steps = append(steps, namedStep{StepWaitClusterSet, w.waitAndRecord},
+		namedStep{StepRegisterKubeSphere, func(ctx workflow.Context) error { return w.registerInKubeSphere(ctx, w.plan.Clusters) }})
 	return w.op.steps(ctx, steps)
 }
 
@@ -139,7 +150,8 @@ func (w *clusterSetOp) join(ctx workflow.Context) error {
 		return err
 	}
 	steps := append(w.enableMulticluster([]invacts.SetCluster{c}), w.joinSteps(c)...)
-	steps = append(steps, namedStep{StepWaitClusterSet, w.waitAndRecord})
+	steps = append(steps, namedStep{StepWaitClusterSet, w.waitAndRecord},
+		namedStep{StepRegisterKubeSphere, func(ctx workflow.Context) error { return w.registerInKubeSphere(ctx, []invacts.SetCluster{c}) }})
 	return w.op.steps(ctx, steps)
 }
 
@@ -275,6 +287,11 @@ func (w *clusterSetOp) waitAndRecord(ctx workflow.Context) error {
 // leaveCluster takes a cluster out of the set on its clusters, removes its DRS rule and,
 // for a member other than the leader, its record.
 func (w *clusterSetOp) leaveCluster(ctx workflow.Context, c invacts.SetCluster) error {
+	if c.Name != w.plan.Leader {
+		if err := w.unregisterFromKubeSphere(ctx, c); err != nil {
+			return err
+		}
+	}
 	req := antrea.LeaveRequest{Set: w.plan.Name, Leader: w.leader(), Member: antrea.Cluster{ID: c.ID, Name: c.Name}}
 	if err := workflow.ExecuteActivity(with(ctx, antreaOptions), antreaActs.LeaveMember, req).Get(ctx, nil); err != nil {
 		return err
@@ -288,6 +305,49 @@ func (w *clusterSetOp) leaveCluster(ctx workflow.Context, c invacts.SetCluster) 
 	}
 	return workflow.ExecuteActivity(with(ctx, recordOptions), setRecords.RemoveMember,
 		invacts.MemberRef{SetID: w.setID, ClusterID: c.ID}).Get(ctx, nil)
+}
+
+// registerInKubeSphere registers the clusters (but the leader) as members of the
+// leader's KubeSphere, when the leader is a KubeSphere host; a cluster that is a host
+// itself is left out.
+func (w *clusterSetOp) registerInKubeSphere(ctx workflow.Context, clusters []invacts.SetCluster) error {
+	actx := with(ctx, kubesphereOptions)
+	leader := w.leader()
+	host := kubesphere.Cluster{ID: leader.ID, Name: leader.Name}
+	var isHost bool
+	if err := workflow.ExecuteActivity(actx, ksActs.IsKubeSphereHost, host).Get(ctx, &isHost); err != nil {
+		return err
+	}
+	if !isHost {
+		return skip("the leader " + leader.Name + " is not a KubeSphere host")
+	}
+	for _, c := range clusters {
+		if c.Name == w.plan.Leader {
+			continue
+		}
+		member := kubesphere.Cluster{ID: c.ID, Name: c.Name}
+		if err := workflow.ExecuteActivity(actx, ksActs.IsKubeSphereHost, member).Get(ctx, &isHost); err != nil || isHost {
+			continue // a host is managed from itself; one that cannot say stays out as well
+		}
+		if err := workflow.ExecuteActivity(actx, ksActs.RegisterMember, kubesphere.MemberRequest{Host: host, Member: member}).Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unregisterFromKubeSphere removes a member's registration with the leader's KubeSphere,
+// if the leader is a host (there is nothing to remove otherwise).
+func (w *clusterSetOp) unregisterFromKubeSphere(ctx workflow.Context, c invacts.SetCluster) error {
+	actx := with(ctx, kubesphereOptions)
+	leader := w.leader()
+	host := kubesphere.Cluster{ID: leader.ID, Name: leader.Name}
+	var isHost bool
+	if err := workflow.ExecuteActivity(actx, ksActs.IsKubeSphereHost, host).Get(ctx, &isHost); err != nil || !isHost {
+		return err
+	}
+	return workflow.ExecuteActivity(actx, ksActs.UnregisterMember,
+		kubesphere.MemberRequest{Host: host, Member: kubesphere.Cluster{ID: c.ID, Name: c.Name}}).Get(ctx, nil)
 }
 
 // disbandLeader removes the leader's side of the set and the set's record.

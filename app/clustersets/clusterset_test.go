@@ -38,6 +38,7 @@ import (
 const setTimeout = 6 * time.Minute
 
 var (
+	kubesphereClusters = schema.GroupVersionResource{Group: "cluster.kubesphere.io", Version: "v1alpha1", Resource: "clusters"}
 	clusterSets        = schema.GroupVersionResource{Group: "multicluster.crd.antrea.io", Version: "v1alpha2", Resource: "clustersets"}
 	clusterInfoImports = schema.GroupVersionResource{Group: "multicluster.crd.antrea.io", Version: "v1alpha1", Resource: "clusterinfoimports"}
 )
@@ -107,6 +108,9 @@ func TestClusterSetLifecycle(t *testing.T) {
 			t.Errorf("lead's clusterset = %+v", c.ClusterSet)
 		}
 		logSteps(t, op)
+		if got := l.kubesphereMembers(t); !slices.Equal(got, []string{"east", "west"}) {
+			t.Errorf("KubeSphere Clusters on the leader = %v, want east and west", got)
+		}
 		l.env.CheckReplay("clusterset-form", op)
 	})
 
@@ -125,6 +129,9 @@ func TestClusterSetLifecycle(t *testing.T) {
 		l.sameAs(t, "east", before["east"])
 		if names := l.memberNames(t); !slices.Equal(names, []string{"lead", "west"}) {
 			t.Errorf("members after the leave: %v", names)
+		}
+		if got := l.kubesphereMembers(t); !slices.Equal(got, []string{"west"}) {
+			t.Errorf("KubeSphere Clusters on the leader after east left = %v", got)
 		}
 		l.checkNoRule(t, "east")
 	})
@@ -172,6 +179,9 @@ func TestClusterSetLifecycle(t *testing.T) {
 			l.sameAs(t, c, snap)
 			l.checkNoRule(t, c)
 		}
+		if got := l.kubesphereMembers(t); len(got) != 0 {
+			t.Errorf("KubeSphere Clusters on the leader after the disband = %v", got)
+		}
 		if c := apptest.GetCluster(t, l.env, "west"); c.ClusterSet != nil || !c.Spec.Addons.Antrea.Multicluster {
 			t.Errorf("west after the disband: clusterset %+v, spec's Antrea %+v", c.ClusterSet, c.Spec.Addons.Antrea)
 		}
@@ -188,8 +198,10 @@ func startLab(t *testing.T) *lab {
 	l := &lab{env: env, faults: faults, kube: map[string]kubernetes.Interface{}, dyn: map[string]dynamic.Interface{}}
 	var ops []domain.Operation
 	for i, name := range []string{"lead", "east", "west"} {
-		spec := apptest.ClusterSpec(name, 1, 2)
-		spec.Addons.KubeSphere = nil
+		spec := apptest.ClusterSpec(name, 1, 2) // lead is a KubeSphere host
+		if name != "lead" {
+			spec.Addons.KubeSphere = nil
+		}
 		spec.Network.PodCIDR = []string{"10.10.0.0/16", "10.11.0.0/16", "10.12.0.0/16"}[i]
 		spec.Network.ServiceCIDR = []string{"10.96.0.0/16", "10.97.0.0/16", "10.98.0.0/16"}[i]
 		spec.Addons.Antrea.Multicluster = name != "west"
@@ -457,4 +469,21 @@ func logSteps(t *testing.T, op domain.Operation) {
 		fmt.Fprintf(&b, "\n  %-32s %6.1fs", "total", op.FinishedAt.Sub(op.CreatedAt).Seconds())
 	}
 	t.Logf("%s steps:%s", op.Kind, b.String())
+}
+
+// kubesphereMembers lists the member clusters registered with the leader's KubeSphere by
+// Clusterwright.
+func (l *lab) kubesphereMembers(t *testing.T) []string {
+	t.Helper()
+	list, err := l.dyn["lead"].Resource(kubesphereClusters).List(context.Background(),
+		metav1.ListOptions{LabelSelector: "app.kubernetes.io/managed-by=clusterwright"})
+	if err != nil {
+		t.Fatalf("KubeSphere Clusters on the leader: %v", err)
+	}
+	var names []string
+	for _, c := range list.Items {
+		names = append(names, c.GetName())
+	}
+	sort.Strings(names)
+	return names
 }
