@@ -25,6 +25,7 @@ import (
 	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/inventory/inventorytest"
 	"github.com/clusterwright/clusterwright/sim"
+	"github.com/clusterwright/clusterwright/sim/antreamc"
 	"github.com/clusterwright/clusterwright/sim/chartrepo"
 )
 
@@ -47,6 +48,9 @@ type Options struct {
 	// of a plain vCenter, with VCenter as its vCenter's options, and serves the
 	// simulator's add-on charts as the chart mirror.
 	Datacenter bool
+	// Multicluster times the datacenter's simulated Antrea multi-cluster controllers
+	// (see sim.DatacenterOptions.Multicluster); the zero value is the real controller's.
+	Multicluster antreamc.Options
 	// Config, if set, changes the configuration before the app opens.
 	Config func(*app.Config)
 	// Interceptors are extra worker interceptors (see app.App.Interceptors).
@@ -108,7 +112,8 @@ func StartWith(t *testing.T, opts Options) *Env {
 		t.Fatalf("admin token: %v", err)
 	}
 	if opts.Datacenter {
-		dc, err := sim.StartDatacenter(ctx, sim.DatacenterOptions{VCenter: opts.VCenter, StateDir: t.TempDir(), Logger: logger})
+		dc, err := sim.StartDatacenter(ctx, sim.DatacenterOptions{VCenter: opts.VCenter, StateDir: t.TempDir(), Logger: logger,
+			Multicluster: opts.Multicluster})
 		if err != nil {
 			t.Fatalf("start the simulated datacenter: %v", err)
 		}

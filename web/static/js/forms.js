@@ -188,7 +188,8 @@ export function toggleForm(label, form) {
     class: 'primary',
     onclick: () => {
       form.hidden = !form.hidden;
-      if (!form.hidden) form.querySelector('input').focus();
+      const first = form.querySelector('input, select');
+      if (!form.hidden && first) first.focus();
     },
   }, label);
 }

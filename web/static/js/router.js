@@ -8,6 +8,7 @@ import { problemBox } from './forms.js';
 import { onNavigate, parseHash, signOut } from './nav.js';
 import { auditView } from './pages/audit.js';
 import { clusterView, clustersView } from './pages/clusters.js';
+import { clusterSetView, clusterSetsView } from './pages/clustersets.js';
 import { ippoolView, ippoolsView } from './pages/ippools.js';
 import { operationView } from './pages/operation.js';
 import { operationsView } from './pages/operations.js';
@@ -22,6 +23,8 @@ const ROUTES = [
   { pattern: /^\/ippools\/([^/]+)$/, view: ippoolView, nav: 'ippools' },
   { pattern: /^\/clusters$/, view: clustersView, nav: 'clusters' },
   { pattern: /^\/clusters\/([^/]+)$/, view: clusterView, nav: 'clusters' },
+  { pattern: /^\/clustersets$/, view: clusterSetsView, nav: 'clustersets' },
+  { pattern: /^\/clustersets\/([^/]+)$/, view: clusterSetView, nav: 'clustersets' },
   { pattern: /^\/operations$/, view: operationsView, nav: 'operations' },
   { pattern: /^\/operations\/([^/]+)$/, view: operationView, nav: 'operations' },
   { pattern: /^\/audit$/, view: auditView, nav: 'audit' },

@@ -1,6 +1,7 @@
 // Who the signed-in token belongs to, from GET /api/v1/whoami ({name, role}). The portal
 // uses the role only to hide what the server would refuse anyway (a viewer's Retry and
-// Cancel); when the call fails the portal shows everything and lets the server decide.
+// Cancel, ClusterSet actions); when the call fails the portal shows everything and lets
+// the server decide.
 import { get, token } from './api.js';
 
 let cached = null; // {token, promise} of the last lookup
@@ -13,8 +14,12 @@ export function whoami() {
   return cached.promise;
 }
 
-/** mayDecide says whether a caller may retry or cancel operations: anyone but a viewer,
- *  and anyone at all when the role is unknown (the server refuses what is not allowed). */
-export function mayDecide(me) {
+/** mayOperate says whether a caller may start or decide operations (operators and
+ *  admins): anyone but a viewer, and anyone at all when the role is unknown (the server
+ *  refuses what is not allowed). */
+export function mayOperate(me) {
   return !me || !me.role || me.role !== 'viewer';
 }
+
+/** mayDecide says whether a caller may retry or cancel operations. */
+export const mayDecide = mayOperate;

@@ -1,5 +1,5 @@
 // Clusters: every cluster with its phase and nodes, filterable and paginated; one cluster's
-// phase, placement, nodes and add-ons, with its lifecycle actions: delete (confirmed in a
+// phase, placement, nodes, add-ons and ClusterSet, with its lifecycle actions: delete (confirmed in a
 // dialog) and the admin kubeconfig.
 import { API_BASE, ApiError, authHeaders, del, enc, errorFrom, get } from '../api.js';
 import { badge, el, facts, link, orDash, page, replace, table, timeEl } from '../dom.js';
@@ -32,6 +32,7 @@ export async function clustersView(ctx) {
       { title: 'Phase', cell: (c) => [badge(c.phase), c.phase_reason && el('div', { class: 'muted' }, c.phase_reason)] },
       { title: 'Kubernetes', cell: (c) => orDash(c.spec && c.spec.kubernetes_version) },
       { title: 'Nodes ready', class: 'num', cell: (c) => nodeCount(c.nodes) },
+      { title: 'ClusterSet', cell: (c) => (c.clusterset ? link('/clustersets/' + enc(c.clusterset.name), c.clusterset.name) : '—') },
       { title: 'Created', cell: (c) => timeEl(c.created_at) },
     ], reply.items, 'No cluster matches.'),
     pager('/clusters', params, reply.next_cursor));
@@ -72,6 +73,8 @@ export async function clusterView(ctx, name) {
       ['vCenter', link('/vcenters/' + enc(c.vcenter), c.vcenter)],
       ['Kubernetes', spec.kubernetes_version],
       ['API endpoint', c.control_plane_endpoint && el('code', {}, c.control_plane_endpoint)],
+      ['ClusterSet', c.clusterset && [link('/clustersets/' + enc(c.clusterset.name), c.clusterset.name),
+        c.clusterset.leader ? ' (leader)' : ' (member)']],
       ['Certificates expire', timeEl(c.certificate_expiry)],
       ['Created', [timeEl(c.created_at), c.created_by && ` by ${c.created_by}`]],
       ['Updated', timeEl(c.updated_at)],

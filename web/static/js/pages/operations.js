@@ -7,7 +7,8 @@ import { filterForm, listQuery, pager, selectFilter, textFilter } from '../lists
 import { refresh } from '../nav.js';
 
 const OPERATION_STATES = ['Pending', 'Running', 'AwaitingDecision', 'Succeeded', 'Failed', 'Canceled'];
-const OPERATION_KINDS = ['vcenter.sync', 'cluster.provision', 'cluster.delete'];
+const OPERATION_KINDS = ['vcenter.sync', 'cluster.provision', 'cluster.delete',
+  'clusterset.form', 'clusterset.join', 'clusterset.leave', 'clusterset.disband'];
 
 export async function operationsView(ctx) {
   const params = ctx.params;
@@ -44,5 +45,6 @@ export function targetLink(target) {
   const text = `${target.kind} ${target.name}`;
   if (target.kind === 'vcenter') return link('/vcenters/' + enc(target.name), text);
   if (target.kind === 'cluster') return link('/clusters/' + enc(target.name), text);
+  if (target.kind === 'clusterset') return link('/clustersets/' + enc(target.name), text);
   return text;
 }
