@@ -81,7 +81,25 @@ type CSISpec struct {
 type KubeSphereSpec struct {
 	Enabled bool   `json:"enabled"`
 	Role    string `json:"role,omitempty"` // host or member
+	// Host names the KubeSphere host cluster that a member registers with; required
+	// when Role is member, and only then.
+	Host string `json:"host,omitempty"`
 }
+
+// KubeSphereHost returns the name of the KubeSphere host the spec's cluster is
+// provisioned as a member of, or "" when it is none.
+func (s ClusterSpec) KubeSphereHost() string {
+	if ks := s.Addons.KubeSphere; ks != nil && ks.Enabled && ks.Role == KubeSphereMember {
+		return ks.Host
+	}
+	return ""
+}
+
+// KubeSphere multi-cluster roles.
+const (
+	KubeSphereHost   = "host"
+	KubeSphereMember = "member"
+)
 
 // Cluster is a cluster as the inventory records it and the API returns it.
 type Cluster struct {

@@ -54,8 +54,8 @@ func (s *ClusterSpec) Defaults() {
 		yes := true
 		s.Addons.VSphereCSI.DefaultClass = &yes
 	}
-	if s.Addons.KubeSphere != nil && s.Addons.KubeSphere.Enabled && s.Addons.KubeSphere.Role == "" {
-		s.Addons.KubeSphere.Role = "host"
+	if ks := s.Addons.KubeSphere; ks != nil && ks.Enabled && ks.Role == "" {
+		ks.Role = KubeSphereHost
 	}
 }
 
@@ -98,7 +98,7 @@ func (s *ClusterSpec) Validate() error {
 		v.Add("name", "is too long: node names (%s) must fit 63 characters", VMName(s.Name, ControlPlanePool, 0))
 	}
 	s.Network.validate(&v)
-	s.Addons.validate(&v)
+	s.Addons.validate(&v, s.Name)
 	return v.Err()
 }
 
@@ -173,7 +173,7 @@ func parseCIDR(s string) (netip.Prefix, string) {
 	return p, ""
 }
 
-func (a AddonsSpec) validate(v *ValidationError) {
+func (a AddonsSpec) validate(v *ValidationError, name string) {
 	if a.Antrea != nil {
 		switch a.Antrea.TrafficEncryption {
 		case "", "none", "ipsec", "wireguard":
@@ -181,12 +181,31 @@ func (a AddonsSpec) validate(v *ValidationError) {
 			v.Add("addons.antrea.traffic_encryption", "must be none, ipsec or wireguard")
 		}
 	}
-	if a.KubeSphere != nil {
-		switch a.KubeSphere.Role {
-		case "", "host", "member":
-		default:
-			v.Add("addons.kubesphere.role", "must be host or member")
+	if ks := a.KubeSphere; ks != nil {
+		ks.validate(v, name)
+	}
+}
+
+// validate checks the KubeSphere role and, for a member, the host it registers with.
+func (ks *KubeSphereSpec) validate(v *ValidationError, cluster string) {
+	switch ks.Role {
+	case "", KubeSphereHost:
+		if ks.Host != "" {
+			v.Add("addons.kubesphere.host", "is only for role member; a host is its own host")
 		}
+	case KubeSphereMember:
+		switch {
+		case !ks.Enabled:
+			v.Add("addons.kubesphere.enabled", "must be true for role member: a member runs KubeSphere core too")
+		case ks.Host == "":
+			v.Add("addons.kubesphere.host", "is required for role member: name the KubeSphere host cluster")
+		case ks.Host == cluster:
+			v.Add("addons.kubesphere.host", "cannot be the cluster itself")
+		default:
+			checkName(v, "addons.kubesphere.host", ks.Host)
+		}
+	default:
+		v.Add("addons.kubesphere.role", "must be host or member")
 	}
 }
 

@@ -41,6 +41,13 @@ func TestClusterSpecDefaultsAndGood(t *testing.T) {
 	if err := g.Validate(); err != nil {
 		t.Fatalf("good spec: %v", err)
 	}
+	if g.KubeSphereHost() != "" {
+		t.Errorf("a spec without KubeSphere has host %q", g.KubeSphereHost())
+	}
+	g.Addons.KubeSphere = &KubeSphereSpec{Enabled: true, Role: KubeSphereMember, Host: "hub"}
+	if err := g.Validate(); err != nil || g.KubeSphereHost() != "hub" {
+		t.Fatalf("a KubeSphere member of hub: host %q, %v", g.KubeSphereHost(), err)
+	}
 }
 
 func TestClusterSpecRules(t *testing.T) {
@@ -66,6 +73,21 @@ func TestClusterSpecRules(t *testing.T) {
 			s.Addons.Antrea.TrafficEncryption = "rot13"
 			s.Addons.KubeSphere = &KubeSphereSpec{Enabled: true, Role: "boss"}
 		}, []string{"addons.antrea.traffic_encryption", "addons.kubesphere.role"}},
+		"kubesphere member without host": {func(s *ClusterSpec) {
+			s.Addons.KubeSphere = &KubeSphereSpec{Enabled: true, Role: KubeSphereMember}
+		}, []string{"addons.kubesphere.host"}},
+		"kubesphere member of itself": {func(s *ClusterSpec) {
+			s.Addons.KubeSphere = &KubeSphereSpec{Enabled: true, Role: KubeSphereMember, Host: s.Name}
+		}, []string{"addons.kubesphere.host"}},
+		"kubesphere member disabled": {func(s *ClusterSpec) {
+			s.Addons.KubeSphere = &KubeSphereSpec{Role: KubeSphereMember, Host: "hub"}
+		}, []string{"addons.kubesphere.enabled"}},
+		"kubesphere host naming a host": {func(s *ClusterSpec) {
+			s.Addons.KubeSphere = &KubeSphereSpec{Enabled: true, Host: "hub"}
+		}, []string{"addons.kubesphere.host"}},
+		"kubesphere host not a name": {func(s *ClusterSpec) {
+			s.Addons.KubeSphere = &KubeSphereSpec{Enabled: true, Role: KubeSphereMember, Host: "Hub\x00"}
+		}, []string{"addons.kubesphere.host"}},
 		"long name": {func(s *ClusterSpec) { s.Name = "a23456789012345678901234567890123456789012345678901234567890" },
 			[]string{"name", "worker_pools[0].name"}},
 	} {

@@ -29,6 +29,18 @@ type PreflightFacts struct {
 
 	// IPPool is the pool named by network.ip_pool.
 	IPPool *IPPoolFacts
+
+	// KubeSphereHost is the live cluster named by addons.kubesphere.host, when the
+	// spec makes a KubeSphere member; Problems names a host that does not exist.
+	KubeSphereHost *KubeSphereHostFacts
+}
+
+// KubeSphereHostFacts are what preflight knows of the KubeSphere host a member
+// registers with: its phase and its own KubeSphere role ("" without KubeSphere).
+type KubeSphereHostFacts struct {
+	Name  string
+	Phase string
+	Role  string
 }
 
 // IPPoolFacts are the numbers of an IP pool that preflight needs.
@@ -93,6 +105,9 @@ func CheckPreflight(spec ClusterSpec, facts PreflightFacts) *ValidationError {
 	if pool := facts.IPPool; pool != nil {
 		checkIPPool(v, spec, *pool)
 	}
+	if host := facts.KubeSphereHost; host != nil {
+		checkKubeSphereHost(v, *host)
+	}
 	if len(v.Fields) == 0 {
 		return nil
 	}
@@ -100,6 +115,17 @@ func CheckPreflight(spec ClusterSpec, facts PreflightFacts) *ValidationError {
 }
 
 const fieldTemplate = "placement.template"
+
+// checkKubeSphereHost checks that a member's KubeSphere host is a Ready KubeSphere host.
+func checkKubeSphereHost(v *ValidationError, host KubeSphereHostFacts) {
+	const field = "addons.kubesphere.host"
+	switch {
+	case host.Role != KubeSphereHost:
+		v.Add(field, "cluster %s is not a KubeSphere host (its spec must enable KubeSphere with role host)", host.Name)
+	case host.Phase != PhaseReady:
+		v.Add(field, "KubeSphere host %s is %s, not Ready", host.Name, host.Phase)
+	}
+}
 
 func checkTemplate(v *ValidationError, name string, t TemplateInfo, maxHardware int) {
 	switch {

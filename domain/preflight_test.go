@@ -73,6 +73,15 @@ func TestCheckPreflight(t *testing.T) {
 		"pool overlaps pod and service CIDRs": {func(s *ClusterSpec, f *PreflightFacts) {
 			f.IPPool.CIDR = "10.0.0.0/8"
 		}, []string{"network.pod_cidr", "network.service_cidr"}, "overlaps the node addresses"},
+		"a Ready KubeSphere host": {func(_ *ClusterSpec, f *PreflightFacts) {
+			f.KubeSphereHost = &KubeSphereHostFacts{Name: "hub", Phase: PhaseReady, Role: KubeSphereHost}
+		}, nil, ""},
+		"a KubeSphere host not Ready": {func(_ *ClusterSpec, f *PreflightFacts) {
+			f.KubeSphereHost = &KubeSphereHostFacts{Name: "hub", Phase: PhaseProvisioning, Role: KubeSphereHost}
+		}, []string{"addons.kubesphere.host"}, "KubeSphere host hub is Provisioning, not Ready"},
+		"a KubeSphere member as host": {func(_ *ClusterSpec, f *PreflightFacts) {
+			f.KubeSphereHost = &KubeSphereHostFacts{Name: "hub", Phase: PhaseReady, Role: KubeSphereMember}
+		}, []string{"addons.kubesphere.host"}, "cluster hub is not a KubeSphere host"},
 		"everything at once": {func(_ *ClusterSpec, f *PreflightFacts) {
 			f.Template.HardwareVersion, f.MaxHardwareVersion = 10, 13
 			f.Datastore.FreeBytes = 0

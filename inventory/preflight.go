@@ -46,7 +46,32 @@ func (s *Store) PreflightFacts(ctx context.Context, spec domain.ClusterSpec) (do
 	default:
 		facts.IPPool = &domain.IPPoolFacts{CIDR: pool.CIDR, Free: pool.Free}
 	}
+	if host := spec.KubeSphereHost(); host != "" {
+		if err := s.kubesphereHostFacts(ctx, host, &facts); err != nil {
+			return facts, err
+		}
+	}
 	return facts, nil
+}
+
+// kubesphereHostFacts records the phase and KubeSphere role of the live cluster named
+// host, or the problem that there is none.
+func (s *Store) kubesphereHostFacts(ctx context.Context, host string, facts *domain.PreflightFacts) error {
+	c, err := s.GetCluster(ctx, host)
+	if errors.Is(err, domain.ErrNotFound) {
+		facts.Problems = append(facts.Problems, domain.FieldError{Field: "addons.kubesphere.host",
+			Message: fmt.Sprintf("cluster %q does not exist", host)})
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("preflight: kubesphere host %s: %w", host, err)
+	}
+	f := &domain.KubeSphereHostFacts{Name: c.Name, Phase: c.Phase}
+	if ks := c.Spec.Addons.KubeSphere; ks != nil && ks.Enabled {
+		f.Role = ks.Role
+	}
+	facts.KubeSphereHost = f
+	return nil
 }
 
 // placementFacts records the template and datastore of the spec's placement, or the

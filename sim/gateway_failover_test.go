@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/clusterwright/clusterwright/activities/antrea"
 	"github.com/clusterwright/clusterwright/activities/vsphere"
 	"github.com/clusterwright/clusterwright/cloudinit"
 	"github.com/clusterwright/clusterwright/domain"
@@ -172,6 +174,56 @@ func TestGatewayFailover(t *testing.T) {
 		t.Logf("guest shutdown of %s: Node %s after %s, Gateway on %s after %s",
 			w1, notReady.Status, lost.Round(time.Millisecond), w0, time.Since(began).Round(time.Millisecond))
 	})
+
+	// A Day-2 operation about to remove the active gateway's node (scale
+	// down, replace, drain) first has a replacement candidate annotated and
+	// the leaving node's annotation removed, with Clusterwright's activity:
+	// the Gateway moves before the node goes.
+	t.Run("a leaving node hands its candidacy over", func(t *testing.T) {
+		powerOnVM(t, vc, vms[w1].Moref)
+		if err := nodetest.WaitReady(t.Context(), cl.kube, 2*time.Minute, dcVersion, w1); err != nil {
+			t.Fatal(err)
+		}
+		acts := &antrea.Activities{Clusters: kubeconfigFile(cl.kubeconfig)}
+		began := time.Now()
+		got, err := acts.AnnotateGateways(t.Context(), antrea.GatewaysRequest{
+			Set: clusterSetName, Cluster: antrea.Cluster{ID: name, Name: name}, Exclude: []string{w0}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{cp0, w1}; !slices.Equal(got.Candidates, want) {
+			t.Errorf("candidates with %s leaving = %v, want %v", w0, got.Candidates, want)
+		}
+		var active string
+		waitFor(t, 30*time.Second, "Gateway moved off "+w0, func(ctx context.Context) (bool, error) {
+			gws, err := gatewayNames(ctx, cl)
+			if len(gws) == 1 && slices.Contains(got.Candidates, gws[0]) {
+				active = gws[0]
+				return true, nil
+			}
+			return false, fmt.Errorf("Gateways %v (%v), want one of %v", gws, err, got.Candidates)
+		})
+		n, err := cl.kube.CoreV1().Nodes().Get(t.Context(), w0, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, ok := n.Annotations[antrea.GatewayAnnotation]; ok {
+			t.Errorf("leaving Node %s still annotated %s=%s", w0, antrea.GatewayAnnotation, v)
+		}
+		t.Logf("%s leaving: candidates %v, Gateway on %s after %s", w0, got.Candidates, active, time.Since(began).Round(time.Millisecond))
+	})
+}
+
+// kubeconfigFile gives the antrea activities a cluster's admin kubeconfig
+// from a file, whatever cluster they ask for.
+type kubeconfigFile string
+
+func (f kubeconfigFile) AdminKubeconfig(context.Context, string) ([]byte, error) {
+	return os.ReadFile(string(f))
+}
+
+func (f kubeconfigFile) ControlPlaneEndpoint(context.Context, string) (string, error) {
+	return "", errors.New("no endpoint: only the gateway activities use this access")
 }
 
 // simPlacement is the placement of the simulated vCenter's defaults.

@@ -194,13 +194,14 @@ func TestPortalClusterLifecycle(t *testing.T) {
 	}
 
 	// A bad spec: each message shows next to its input, and nothing is created.
-	fillSpec(t, ctx, "web-bad", map[string]string{"control_plane.cpus": "1", "worker_pools[0].replicas": "501"})
+	fillSpec(t, ctx, "web-bad", map[string]string{"control_plane.cpus": "1", "worker_pools[0].replicas": "501", "addons.kubesphere.role": "member"})
 	run(t, ctx, "submit the bad spec",
 		chromedp.Click(chromedp.CSS(`form.cluster-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-field="control_plane.cpus"].invalid`)))
-	var cpuMsg, replicasMsg, summary string
+	var cpuMsg, replicasMsg, summary, kubesphereMsg string
 	run(t, ctx, "read the field errors",
 		into(&cpuMsg, chromedp.Text(chromedp.CSS(errorOf("control_plane.cpus")))),
+		into(&kubesphereMsg, chromedp.Text(chromedp.CSS(errorOf("addons.kubesphere.enabled")))),
 		into(&replicasMsg, chromedp.Text(chromedp.CSS(errorOf("worker_pools[0].replicas")))),
 		into(&summary, chromedp.Text(chromedp.CSS(`form.cluster-form .form-error`))))
 	if !strings.Contains(cpuMsg, "at least 2") {
@@ -208,6 +209,9 @@ func TestPortalClusterLifecycle(t *testing.T) {
 	}
 	if !strings.Contains(replicasMsg, "500") {
 		t.Errorf("message at the worker pool's replicas = %q, want the 0 to 500 range", replicasMsg)
+	}
+	if !strings.Contains(kubesphereMsg, "must be true for role member") {
+		t.Errorf("message at KubeSphere's checkbox = %q, want that a member runs KubeSphere", kubesphereMsg)
 	}
 	if !strings.Contains(summary, "correct the marked fields") {
 		t.Errorf("form summary = %q, want it to point at the marked fields", summary)
@@ -223,7 +227,7 @@ func TestPortalClusterLifecycle(t *testing.T) {
 	saveScreenshot(t, "new-cluster-form.png", shot)
 
 	// A valid spec: the provisioning operation's live view opens.
-	fillSpec(t, ctx, "web-good", nil)
+	fillSpec(t, ctx, "web-good", map[string]string{"addons.kubesphere.role": "host"})
 	var heading, kind string
 	run(t, ctx, "submit the valid spec",
 		chromedp.Click(chromedp.CSS(`form.cluster-form button[type=submit]`)),

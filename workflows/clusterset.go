@@ -337,10 +337,14 @@ func (w *clusterSetOp) registerInKubeSphere(ctx workflow.Context, clusters []inv
 }
 
 // unregisterFromKubeSphere removes a member's registration with the leader's KubeSphere,
-// if the leader is a host (there is nothing to remove otherwise).
+// if the leader is a host (there is nothing to remove otherwise). A cluster provisioned
+// as a KubeSphere member of the leader stays registered: that is its own spec's.
 func (w *clusterSetOp) unregisterFromKubeSphere(ctx workflow.Context, c invacts.SetCluster) error {
 	actx := with(ctx, kubesphereOptions)
 	leader := w.leader()
+	if c.KubeSphereHost == leader.Name {
+		return nil
+	}
 	host := kubesphere.Cluster{ID: leader.ID, Name: leader.Name}
 	var isHost bool
 	if err := workflow.ExecuteActivity(actx, ksActs.IsKubeSphereHost, host).Get(ctx, &isHost); err != nil || !isHost {

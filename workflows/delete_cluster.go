@@ -74,6 +74,11 @@ func (w *deleteCluster) delete(ctx workflow.Context) error {
 			return err
 		}
 	}
+	if workflow.GetVersion(ctx, changeKubeSphereMember, workflow.DefaultVersion, 1) >= 1 {
+		if err := w.unregisterFromKubeSphereHost(ctx); err != nil {
+			return err
+		}
+	}
 	if w.in.DeleteVolumes {
 		if err := w.op.step(ctx, StepDeleteVolumes, func(ctx workflow.Context) error {
 			return workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.DeleteVolumes, w.in.ClusterID).Get(ctx, nil)

@@ -126,6 +126,11 @@ func (w *provisionCluster) provision(ctx workflow.Context) error {
 		return w.waitNodes(ctx, w.names(), kube.WaitNodesInput{})
 	}})
 	steps = append(steps, w.addonSteps()...)
+	if w.in.Spec.KubeSphereHost() != "" && workflow.GetVersion(ctx, changeKubeSphereMember, workflow.DefaultVersion, 1) >= 1 {
+		steps = append(steps, namedStep{StepRegisterKubeSphere, func(ctx workflow.Context) error {
+			return registerWithKubeSphereHost(ctx, w.in.ClusterID)
+		}})
+	}
 	steps = append(steps,
 		namedStep{StepRecordNodes, w.recordNodes},
 		namedStep{StepClearBootstrapData, w.clearBootstrapData})

@@ -10,4 +10,9 @@ const (
 	// changeDeleteLeavesClusterSet: DeleteCluster first takes the cluster out of its
 	// ClusterSet (a member leaves, a leader alone disbands it).
 	changeDeleteLeavesClusterSet = "delete-leaves-clusterset"
+	// changeKubeSphereMember: a cluster whose spec makes it a KubeSphere member of a
+	// host registers with the host at the end of its provision (step
+	// register-in-kubesphere) and is removed from it first when it is deleted (step
+	// unregister-from-kubesphere).
+	changeKubeSphereMember = "kubesphere-member"
 )

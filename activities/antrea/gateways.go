@@ -27,6 +27,11 @@ type GatewaysRequest struct {
 	// Count is how many candidates to choose when Nodes is empty; default
 	// DefaultGatewayCandidates.
 	Count int `json:"count,omitempty"`
+	// Exclude are Nodes about to leave the cluster (scaled down, replaced,
+	// drained for an upgrade): they lose the gateway annotation, whoever set
+	// it, and a replacement candidate takes each one's place, so that Antrea
+	// moves an active Gateway off them before they go.
+	Exclude []string `json:"exclude,omitempty"`
 }
 
 // GatewaysResult lists a member's gateway candidates.
@@ -38,9 +43,10 @@ type GatewaysResult struct {
 // AnnotateGateways annotates a member's gateway candidates
 // (multicluster.antrea.io/gateway=true): the Nodes named, or else Count
 // Ready Nodes: those already candidates first, then workers by name, then
-// control planes. Nodes Clusterwright annotated earlier that are no longer
-// candidates lose the annotation; annotations it did not make are left
-// alone. Repeating it changes nothing.
+// control planes. Excluded Nodes are never candidates: a named one is
+// replaced by a chosen one. Nodes Clusterwright annotated earlier that are
+// no longer candidates lose the annotation; annotations it did not make are
+// left alone, but on excluded Nodes. Repeating it changes nothing.
 func (a *Activities) AnnotateGateways(ctx context.Context, req GatewaysRequest) (GatewaysResult, error) {
 	if err := checkSet(req.Set); err != nil {
 		return GatewaysResult{}, err
@@ -53,26 +59,21 @@ func (a *Activities) AnnotateGateways(ctx context.Context, req GatewaysRequest) 
 	if err != nil {
 		return GatewaysResult{}, classify(fmt.Errorf("list Nodes of cluster %s: %w", c.cluster, err))
 	}
-	want := req.Nodes
-	if len(want) == 0 {
-		count := req.Count
-		if count <= 0 {
-			count = DefaultGatewayCandidates
-		}
-		want = chooseCandidates(list.Items, count)
-		if len(want) == 0 {
-			return GatewaysResult{}, fmt.Errorf("cluster %s has no Ready Node to be a gateway", c.cluster)
-		}
-	}
-	for _, name := range want {
+	for _, name := range req.Nodes {
 		if !slices.ContainsFunc(list.Items, func(n corev1.Node) bool { return n.Name == name }) {
 			return GatewaysResult{}, nonRetryable(ErrTypeUnknownNode, "gateway node %s is not a node of cluster %s", name, c.cluster)
 		}
+	}
+	want := wantedCandidates(list.Items, req)
+	if len(want) == 0 {
+		return GatewaysResult{}, fmt.Errorf("cluster %s has no Ready Node to be a gateway", c.cluster)
 	}
 	for _, n := range list.Items {
 		_, annotated := n.Annotations[GatewayAnnotation]
 		ours := n.Annotations[GatewayOfAnnotation] == req.Set
 		switch candidate := slices.Contains(want, n.Name); {
+		case slices.Contains(req.Exclude, n.Name) && annotated:
+			err = c.patchGateway(ctx, n.Name, map[string]any{GatewayAnnotation: nil, GatewayOfAnnotation: nil})
 		case candidate && !annotated:
 			err = c.patchGateway(ctx, n.Name, map[string]any{GatewayAnnotation: "true", GatewayOfAnnotation: req.Set})
 		case !candidate && ours:
@@ -85,6 +86,28 @@ func (a *Activities) AnnotateGateways(ctx context.Context, req GatewaysRequest) 
 	out := slices.Clone(want)
 	slices.Sort(out)
 	return GatewaysResult{Candidates: out}, nil
+}
+
+// wantedCandidates are the candidates a request asks for: the Nodes named
+// but the excluded ones, topped up with chosen ones to as many as were named;
+// or, when none are named, Count chosen ones (default
+// DefaultGatewayCandidates).
+func wantedCandidates(nodes []corev1.Node, req GatewaysRequest) []string {
+	count := req.Count
+	if count <= 0 {
+		count = DefaultGatewayCandidates
+	}
+	if len(req.Nodes) > 0 {
+		count = len(req.Nodes)
+	}
+	want := slices.DeleteFunc(slices.Clone(req.Nodes), func(n string) bool { return slices.Contains(req.Exclude, n) })
+	if len(want) == count {
+		return want
+	}
+	others := slices.DeleteFunc(slices.Clone(nodes), func(n corev1.Node) bool {
+		return slices.Contains(want, n.Name) || slices.Contains(req.Exclude, n.Name)
+	})
+	return append(want, chooseCandidates(others, count-len(want))...)
 }
 
 // chooseCandidates picks count Ready Nodes: those already annotated as

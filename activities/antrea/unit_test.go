@@ -54,6 +54,31 @@ func TestChooseCandidates(t *testing.T) {
 	}
 }
 
+func TestWantedCandidates(t *testing.T) {
+	nodes := []corev1.Node{
+		node("cp-0", true, true, nil),
+		node("w-0", true, false, map[string]string{GatewayAnnotation: "true"}),
+		node("w-1", true, false, map[string]string{GatewayAnnotation: "true"}),
+		node("w-2", true, false, nil),
+	}
+	for _, c := range []struct {
+		name string
+		req  GatewaysRequest
+		want []string
+	}{
+		{"chosen: the annotated ones", GatewaysRequest{}, []string{"w-0", "w-1"}},
+		{"chosen, one leaving: a worker takes its place", GatewaysRequest{Exclude: []string{"w-0"}}, []string{"w-1", "w-2"}},
+		{"chosen, all workers leaving: the control plane", GatewaysRequest{Exclude: []string{"w-0", "w-1", "w-2"}}, []string{"cp-0"}},
+		{"named", GatewaysRequest{Nodes: []string{"w-2", "cp-0"}}, []string{"w-2", "cp-0"}},
+		{"named, one leaving: topped up", GatewaysRequest{Nodes: []string{"w-2", "w-0"}, Exclude: []string{"w-0"}}, []string{"w-2", "w-1"}},
+		{"more than there are", GatewaysRequest{Count: 9, Exclude: []string{"w-1"}}, []string{"w-0", "w-2", "cp-0"}},
+	} {
+		if got := wantedCandidates(nodes, c.req); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
 func TestMemberConfig(t *testing.T) {
 	cfg, err := MemberConfig{PodCIDRs: []string{"10.244.0.0/16"}, ServiceCIDR: "10.96.0.0/12"}.normalize()
 	if err != nil {

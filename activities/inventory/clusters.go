@@ -157,3 +157,35 @@ func (a *ClusterActivities) cluster(ctx context.Context, clusterID string) (doma
 	}
 	return c, err
 }
+
+// KubeSphereMembership is the KubeSphere host a cluster was provisioned as a member of.
+type KubeSphereMembership struct {
+	// Member is the cluster's name.
+	Member string `json:"member"`
+	// Host is the host's name from the member's spec; "" when the spec names none.
+	Host string `json:"host,omitempty"`
+	// HostID is the live host's inventory id; "" when no live cluster has that name.
+	HostID string `json:"host_id,omitempty"`
+}
+
+// KubeSphereHostOf returns the KubeSphere host that the cluster's spec makes it a
+// member of, and the host's id while it lives.
+func (a *ClusterActivities) KubeSphereHostOf(ctx context.Context, clusterID string) (KubeSphereMembership, error) {
+	c, err := a.cluster(ctx, clusterID)
+	if err != nil {
+		return KubeSphereMembership{}, err
+	}
+	m := KubeSphereMembership{Member: c.Name, Host: c.Spec.KubeSphereHost()}
+	if m.Host == "" {
+		return m, nil
+	}
+	host, err := a.Store.GetCluster(ctx, m.Host)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return m, nil
+	case err != nil:
+		return m, fmt.Errorf("kubesphere host %s of cluster %s: %w", m.Host, c.Name, err)
+	}
+	m.HostID = host.ID
+	return m, nil
+}

@@ -46,6 +46,9 @@ type SetCluster struct {
 	Multicluster bool `json:"multicluster"`
 	// Gateways are the gateway candidates the request named; empty: chosen.
 	Gateways []string `json:"gateways,omitempty"`
+	// KubeSphereHost is the KubeSphere host the cluster was provisioned as a member
+	// of, if any: that registration outlives the cluster's time in the set.
+	KubeSphereHost string `json:"kubesphere_host,omitempty"`
 }
 
 // Cluster returns the set's cluster named name.
@@ -77,8 +80,9 @@ func (a *ClusterSetActivities) LoadClusterSet(ctx context.Context, setID string)
 		plan.Clusters = append(plan.Clusters, SetCluster{
 			ID: c.ID, Name: c.Name, State: m.State, VCenterID: c.VCenterID, Placement: c.Spec.Placement,
 			PodCIDR: c.Spec.Network.PodCIDR, ServiceCIDR: c.Spec.Network.ServiceCIDR,
-			Multicluster: c.Spec.Addons.Antrea != nil && c.Spec.Addons.Antrea.Multicluster,
-			Gateways:     set.Spec.Gateways[c.Name],
+			Multicluster:   c.Spec.Addons.Antrea != nil && c.Spec.Addons.Antrea.Multicluster,
+			Gateways:       set.Spec.Gateways[c.Name],
+			KubeSphereHost: c.Spec.KubeSphereHost(),
 		})
 	}
 	return plan, nil

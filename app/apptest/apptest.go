@@ -27,6 +27,7 @@ import (
 	"github.com/clusterwright/clusterwright/sim"
 	"github.com/clusterwright/clusterwright/sim/antreamc"
 	"github.com/clusterwright/clusterwright/sim/chartrepo"
+	"github.com/clusterwright/clusterwright/sim/kubeproc"
 )
 
 // Env is a running Clusterwright.
@@ -78,6 +79,13 @@ func StartWith(t *testing.T, opts Options) *Env {
 		SecretKey:         base64.StdEncoding.EncodeToString(key),
 	}
 	if opts.Datacenter {
+		// The simulated nodes run the control-plane binaries of `make kubebin`: without
+		// them every provision would only wait for a decision, so fail now and say so.
+		for _, v := range domain.KubernetesVersions().Versions {
+			if _, err := kubeproc.Binaries(v); err != nil {
+				t.Fatal(err)
+			}
+		}
 		charts := t.TempDir()
 		if err := chartrepo.WriteDir(charts); err != nil {
 			t.Fatalf("write the simulator's charts: %v", err)

@@ -71,6 +71,7 @@ func getCluster(ctx context.Context, s *session, args []string) error {
 		"kubernetes", c.Spec.KubernetesVersion, "endpoint", c.ControlPlaneEndpoint,
 		"placement", c.Spec.Placement.Datacenter+"/"+c.Spec.Placement.ComputeCluster+" on "+c.Spec.Placement.Datastore,
 		"network", fmt.Sprintf("pool %s, pods %s, services %s", c.Spec.Network.IPPool, c.Spec.Network.PodCIDR, c.Spec.Network.ServiceCIDR),
+		"kubesphere", kubesphereRole(c.Spec), "clusterset", clusterSetRole(c.ClusterSet),
 		"certificates expire", timestampOf(c.CertificateExpiry), "created", timestamp(c.CreatedAt)+" by "+c.CreatedBy)
 	if len(c.Nodes) > 0 {
 		fmt.Fprintln(s.stdout)
@@ -89,6 +90,31 @@ func getCluster(ctx context.Context, s *session, args []string) error {
 		t.flush()
 	}
 	return nil
+}
+
+// kubesphereRole says what KubeSphere a cluster runs: "host", "member of HOST" or "".
+func kubesphereRole(spec domain.ClusterSpec) string {
+	ks := spec.Addons.KubeSphere
+	switch {
+	case ks == nil || !ks.Enabled:
+		return ""
+	case ks.Role == domain.KubeSphereMember:
+		return "member of " + ks.Host
+	default:
+		return ks.Role
+	}
+}
+
+// clusterSetRole says which ClusterSet a cluster is in and as what; "" for none.
+func clusterSetRole(ref *domain.ClusterSetRef) string {
+	switch {
+	case ref == nil:
+		return ""
+	case ref.Leader:
+		return ref.Name + " (leader)"
+	default:
+		return ref.Name + " (member)"
+	}
 }
 
 // clusterExample is the example of `clusters create`: a spec as YAML.

@@ -146,8 +146,10 @@ func TestCLIAgainstTheRealStack(t *testing.T) {
 	// A bad spec: exit 2, the problem's detail and one line per bad field; nothing created.
 	bad := validSpec("dev-east")
 	bad.ControlPlane.Replicas, bad.ControlPlane.CPUs = 2, 1
+	bad.Addons.KubeSphere = &domain.KubeSphereSpec{Enabled: true, Role: domain.KubeSphereMember}
 	r = cwctl(t, "clusters", "create", "-f", writeJSON(t, "bad.json", bad))
 	if r.code != 2 || !strings.HasPrefix(r.stderr, "error: ") ||
+		!regexp.MustCompile(`(?m)^  addons\.kubesphere\.host: is required for role member`).MatchString(r.stderr) ||
 		!regexp.MustCompile(`(?m)^  control_plane\.replicas: .+$`).MatchString(r.stderr) ||
 		!regexp.MustCompile(`(?m)^  control_plane\.cpus: .+$`).MatchString(r.stderr) {
 		t.Fatalf("clusters create with a bad spec: exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -159,7 +161,9 @@ func TestCLIAgainstTheRealStack(t *testing.T) {
 	}
 
 	// A good spec: the provision starts; the cluster is listed and readable as JSON.
-	r = run("clusters", "create", "-f", writeJSON(t, "good.json", validSpec("dev-east")))
+	good := validSpec("dev-east")
+	good.Addons.KubeSphere = &domain.KubeSphereSpec{Enabled: true}
+	r = run("clusters", "create", "-f", writeJSON(t, "good.json", good))
 	provision := startedID(t, r)
 	decode(t, run("clusters", "list", "-o", "json"), &clusters)
 	if len(clusters.Items) != 1 || clusters.Items[0].Name != "dev-east" || clusters.Items[0].Spec.WorkerPools[0].Replicas != 2 {
@@ -170,7 +174,8 @@ func TestCLIAgainstTheRealStack(t *testing.T) {
 	if c.ID != clusters.Items[0].ID || c.Spec.KubernetesVersion != domain.KubernetesVersions().Default || c.VCenter != "vc1" {
 		t.Fatalf("clusters get -o json = %+v", c)
 	}
-	if r = run("clusters", "get", "dev-east"); !regexp.MustCompile(`(?m)^phase:\s+(Pending|Provisioning)`).MatchString(r.stdout) {
+	if r = run("clusters", "get", "dev-east"); !regexp.MustCompile(`(?m)^phase:\s+(Pending|Provisioning)`).MatchString(r.stdout) ||
+		!regexp.MustCompile(`(?m)^kubesphere:\s+host$`).MatchString(r.stdout) || !regexp.MustCompile(`(?m)^clusterset:\s+-$`).MatchString(r.stdout) {
 		t.Errorf("clusters get:\n%s", r.stdout)
 	}
 

@@ -38,8 +38,9 @@ function specFromForm(form) {
   return spec;
 }
 
-/** newClusterForm posts a cluster spec and opens the provisioning operation. */
-export function newClusterForm(vcenters, versions, pools) {
+/** newClusterForm posts a cluster spec and opens the provisioning operation. kubesphereHosts
+ *  are the Ready clusters that are KubeSphere hosts, which a member may register with. */
+export function newClusterForm(vcenters, versions, pools, kubesphereHosts) {
   const placement = placementFields();
   const workers = workerPools();
   const form = el('form', { class: 'card cluster-form', novalidate: true },
@@ -72,7 +73,9 @@ export function newClusterForm(vcenters, versions, pools) {
         field('CSI storage policy', 'addons.vsphere_csi.storage_policy', { placeholder: 'vSAN Default Storage Policy' }, 'empty for none'),
         checkbox('CSI StorageClass is the default class', 'addons.vsphere_csi.default_class'),
         checkbox('Install KubeSphere', 'addons.kubesphere.enabled'),
-        selectField('KubeSphere role', 'addons.kubesphere.role', [['host', 'host'], ['member', 'member']], 'host')),
+        selectField('KubeSphere role', 'addons.kubesphere.role', [['host', 'host'], ['member', 'member']], 'host'),
+        selectField('KubeSphere host', 'addons.kubesphere.host', [['', (kubesphereHosts || []).length ? '— (role host)' : 'no Ready KubeSphere host']].concat(
+          (kubesphereHosts || []).map((c) => [c.name, c.name])), '', 'for role member: the host cluster it registers with')),
       errorSlot('addons')),
     el('fieldset', {}, el('legend', {}, 'When a step fails'),
       el('div', { class: 'grid' },
@@ -86,6 +89,7 @@ export function newClusterForm(vcenters, versions, pools) {
   form.querySelector('[name="control_plane.replicas"]').dataset.type = 'number';
   form.querySelector('[name=on_failure]').dataset.optional = '';
   form.querySelector('[name=decision_timeout]').dataset.optional = '';
+  form.querySelector('[name="addons.kubesphere.host"]').dataset.optional = '';
   const vcenter = form.querySelector('[name=vcenter]');
   vcenter.addEventListener('change', () => placement.load(vcenter.value));
   if (vcenters.length === 1) {

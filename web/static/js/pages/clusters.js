@@ -13,13 +13,14 @@ const CLUSTER_PHASES = ['Pending', 'Provisioning', 'Ready', 'Updating', 'Deletin
 
 export async function clustersView(ctx) {
   const params = ctx.params;
-  const [reply, vcenters, versions, pools] = await Promise.all([
+  const [reply, vcenters, versions, pools, ready] = await Promise.all([
     get('/clusters' + listQuery(params, ['phase', 'vcenter']), ctx.signal),
     get('/vcenters', ctx.signal),
     get('/kubernetes-versions', ctx.signal),
     get('/ippools', ctx.signal),
+    get('/clusters?phase=Ready&limit=200', ctx.signal),
   ]);
-  const form = newClusterForm(vcenters.items, versions, pools.items);
+  const form = newClusterForm(vcenters.items, versions, pools.items, ready.items.filter(isKubeSphereHost));
   form.hidden = reply.items.length > 0 || Boolean(params.get('cursor')) || Boolean(params.get('phase'));
   return page('Clusters', [toggleForm('New cluster', form)], form,
     filterForm('/clusters', params, [
@@ -36,6 +37,20 @@ export async function clustersView(ctx) {
       { title: 'Created', cell: (c) => timeEl(c.created_at) },
     ], reply.items, 'No cluster matches.'),
     pager('/clusters', params, reply.next_cursor));
+}
+
+/** isKubeSphereHost is true for a cluster whose spec makes it a KubeSphere host. */
+function isKubeSphereHost(c) {
+  const ks = c.spec && c.spec.addons && c.spec.addons.kubesphere;
+  return Boolean(ks && ks.enabled && ks.role === 'host');
+}
+
+/** kubesphereRole says what KubeSphere the cluster runs: a host, or a member of which host. */
+function kubesphereRole(spec) {
+  const ks = spec.addons && spec.addons.kubesphere;
+  if (!ks || !ks.enabled) return null;
+  if (ks.role === 'member') return ['member of ', link('/clusters/' + enc(ks.host), ks.host)];
+  return 'host';
 }
 
 /** waitingNotice says that an operation of the cluster waits for a decision, and where. */
@@ -75,6 +90,7 @@ export async function clusterView(ctx, name) {
       ['API endpoint', c.control_plane_endpoint && el('code', {}, c.control_plane_endpoint)],
       ['ClusterSet', c.clusterset && [link('/clustersets/' + enc(c.clusterset.name), c.clusterset.name),
         c.clusterset.leader ? ' (leader)' : ' (member)']],
+      ['KubeSphere', kubesphereRole(spec)],
       ['Certificates expire', timeEl(c.certificate_expiry)],
       ['Created', [timeEl(c.created_at), c.created_by && ` by ${c.created_by}`]],
       ['Updated', timeEl(c.updated_at)],
