@@ -13,6 +13,7 @@ import (
 	invacts "github.com/clusterwright/clusterwright/activities/inventory"
 	"github.com/clusterwright/clusterwright/activities/kube"
 	"github.com/clusterwright/clusterwright/activities/kubesphere"
+	"github.com/clusterwright/clusterwright/activities/nodes"
 	"github.com/clusterwright/clusterwright/activities/vsphere"
 	"github.com/clusterwright/clusterwright/bootstrap"
 	"github.com/clusterwright/clusterwright/steptrack"
@@ -62,6 +63,7 @@ func Register(r worker.Registry, a *App) error {
 		Logger:        a.Logger,
 	})
 	r.RegisterActivity(&kubesphere.Activities{Clusters: antreaAccess{boot}, Logger: a.Logger})
+	r.RegisterActivity(&nodes.Activities{Keys: boot, HostKeys: a.Store, Logger: a.Logger})
 	return nil
 }
 

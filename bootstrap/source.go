@@ -160,3 +160,9 @@ func (s *Source) VCenterCredentials(ctx context.Context, clusterID string) (doma
 	}
 	return s.Store.VCenterCredentials(ctx, c.VCenterID)
 }
+
+// SSHPrivateKey returns the PEM private key that logs in to the cluster's
+// nodes. It implements the node activities' Keys.
+func (s *Source) SSHPrivateKey(ctx context.Context, clusterID string) ([]byte, error) {
+	return s.Store.ClusterSecret(ctx, clusterID, SecretSSHPrivateKey)
+}
