@@ -577,6 +577,8 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 		"ClusterSetMember": domain.ClusterSetMember{},
 		"MemberGateway":    domain.MemberGateway{},
 		"ClusterSetList":   List[domain.ClusterSet]{},
+		"Certificate":      domain.Certificate{},
+		"CertificateList":  CertificatesReply{},
 	}
 	requests := map[string]any{
 		"DevFaultInput":       DevFault{},
@@ -879,6 +881,11 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		{"AuditEvent", audit},
 		{"AuditList", list([]domain.AuditEvent{audit}, "")},
 		{"Health", map[string]string{"status": "ok"}},
+		{"CertificateList", CertificatesReply{Cluster: "dev", CheckedAt: &now, CertificateExpiry: &now, Certificates: []domain.Certificate{
+			{Node: "dev-cp-0", Name: "apiserver", CAName: "ca", NotAfter: now, DaysLeft: 364, Source: domain.CertSourceKubeadm, CheckedAt: now},
+			{Node: "dev-cp-0", Name: "ca", CAName: "ca", Authority: true, NotAfter: now, DaysLeft: 3649, Source: domain.CertSourceKubeadm, CheckedAt: now},
+			{Name: "admin-kubeconfig", Subject: "kubernetes-admin", CAName: "ca", NotAfter: now, DaysLeft: -1, Source: domain.CertSourceServiceKubeconfig, CheckedAt: now}}}},
+		{"CertificateList", CertificatesReply{Cluster: "new", Certificates: []domain.Certificate{}}},
 		{"DevFaultList", DevFaultList{Faults: []string{"vsphere.clone:vm=beta-md-default-1"}, Fired: []string{"vsphere.clone call 3 (VM \"beta-md-default-1\") failed by rule vsphere.clone:vm=beta-md-default-1"},
 			Kinds: []string{"vsphere.clone", "node.boot"}}},
 		{"DevFaultList", DevFaultList{Faults: []string{}, Fired: []string{}, Kinds: []string{"vsphere.clone"}}},

@@ -45,6 +45,9 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/clusters/{name}", domain.RoleViewer, "", a.getCluster},
 		{"DELETE", "/api/v1/clusters/{name}", domain.RoleOperator, "cluster.delete", a.withCluster(a.deleteCluster)},
 		{"GET", "/api/v1/clusters/{name}/kubeconfig", domain.RoleAdmin, "cluster.kubeconfig", a.withCluster(a.getKubeconfig)},
+		{"GET", "/api/v1/clusters/{name}/certificates", domain.RoleViewer, "", a.withCluster(a.listCertificates)},
+		{"POST", "/api/v1/clusters/{name}/certificates/check", domain.RoleOperator, "cluster.certificate-check", a.withCluster(a.checkCertificates)},
+		{"POST", "/api/v1/clusters/{name}/certificates/renew", domain.RoleOperator, "cluster.certificate-renewal", a.withCluster(a.renewCertificates)},
 
 		{"GET", "/api/v1/clustersets", domain.RoleViewer, "", a.listClusterSets},
 		{"POST", "/api/v1/clustersets", domain.RoleOperator, "clusterset.create", a.createClusterSet},

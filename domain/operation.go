@@ -10,6 +10,10 @@ const (
 	OpSyncInventory    = "vcenter.sync"
 	OpProvisionCluster = "cluster.provision"
 	OpDeleteCluster    = "cluster.delete"
+	// OpCheckCertificates reads every certificate of a cluster into the inventory;
+	// OpRenewCertificates renews the control plane's and the service's own.
+	OpCheckCertificates = "cluster.certificate-check"
+	OpRenewCertificates = "cluster.certificate-renewal"
 
 	OpFormClusterSet    = "clusterset.form"
 	OpJoinClusterSet    = "clusterset.join"

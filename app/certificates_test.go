@@ -1,0 +1,239 @@
+package app_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"net/url"
+	"slices"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/clusterwright/clusterwright/api"
+	"github.com/clusterwright/clusterwright/app/apptest"
+	"github.com/clusterwright/clusterwright/bootstrap"
+	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/workflows"
+)
+
+// TestCertificateCheckAndRenewal provisions a one-control-plane cluster, checks its
+// certificates (kubeadm's on the node over SSH, the API server's over TLS, the service's
+// kubeconfig), renews them and checks that every renewable certificate now expires
+// later, that the API server serves the new one, that the cluster stayed Ready and that
+// the re-issued admin kubeconfig works.
+func TestCertificateCheckAndRenewal(t *testing.T) {
+	t.Parallel() // its own datacenter, Temporal and database
+	env := apptest.StartDatacenter(t, "93", nil)
+	spec := apptest.ClusterSpec("crt", 1, 0)
+	spec.Addons.KubeSphere = nil
+	if op := env.WaitOperationFor(apptest.StartProvision(t, env, spec).ID, apptest.ProvisionTimeout); op.State != domain.OpSucceeded {
+		t.Fatalf("provision = %s: %s", op.State, op.Error)
+	}
+	viewer := env.Token("crt-viewer", domain.RoleViewer)
+	operator := env.Token("crt-operator", domain.RoleOperator)
+
+	// Before any check: an empty set.
+	if list := certificates(t, env, viewer); len(list.Certificates) != 0 || list.CheckedAt != nil {
+		t.Fatalf("certificates before a check = %+v", list)
+	}
+	if r := env.Do("POST", "/api/v1/clusters/crt/certificates/check", viewer, nil); r.Status != http.StatusForbidden {
+		t.Errorf("a viewer starts a check: %d %s", r.Status, r.Body)
+	}
+
+	check := startCertificates(t, env, operator, "check", http.StatusAccepted)
+	if check.Kind != domain.OpCheckCertificates {
+		t.Errorf("kind %q", check.Kind)
+	}
+	check = env.WaitOperationFor(check.ID, 3*time.Minute)
+	if check.State != domain.OpSucceeded {
+		t.Fatalf("check = %s: %s; steps %+v", check.State, check.Error, check.Steps)
+	}
+	wantSteps(t, check, workflows.StepReadNodes, "check-crt-cp-0", workflows.StepCheckAPIServer,
+		workflows.StepCheckServiceKubeconfig, workflows.StepRecordCertificates)
+	before := certificates(t, env, viewer)
+	checkCertificateSet(t, before)
+	c := apptest.GetCluster(t, env, "crt")
+	if first, _ := domain.EarliestExpiry(before.Certificates); c.CertificateExpiry == nil || !c.CertificateExpiry.Equal(first) {
+		t.Errorf("cluster certificate_expiry %v, earliest recorded %v", c.CertificateExpiry, first)
+	}
+	oldKubeconfig := env.Do("GET", "/api/v1/clusters/crt/kubeconfig", env.AdminToken, nil).Body
+	servedBefore := servedCertificate(t, oldKubeconfig)
+
+	renew := startCertificates(t, env, operator, "renew", http.StatusAccepted)
+	if renew.Kind != domain.OpRenewCertificates {
+		t.Errorf("kind %q", renew.Kind)
+	}
+	// One operation per cluster: a second one while the renewal runs is busy.
+	if r := env.Do("POST", "/api/v1/clusters/crt/certificates/check", operator, nil); r.Status != http.StatusConflict {
+		t.Errorf("a check during the renewal: %d %s", r.Status, r.Body)
+	}
+	sawUpdating := false
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && !sawUpdating; time.Sleep(100 * time.Millisecond) {
+		cl := apptest.GetCluster(t, env, "crt")
+		sawUpdating = cl.Phase == domain.PhaseUpdating
+		if cl.Phase == domain.PhaseReady && cl.Operation == nil {
+			break // already done
+		}
+	}
+	renew = env.WaitOperationFor(renew.ID, 5*time.Minute)
+	if renew.State != domain.OpSucceeded {
+		t.Fatalf("renewal = %s: %s; steps %+v", renew.State, renew.Error, renew.Steps)
+	}
+	if !sawUpdating {
+		t.Error("the cluster was never Updating during the renewal")
+	}
+	wantSteps(t, renew, workflows.StepReadNodes, workflows.StepReadServingCertificate, "renew-crt-cp-0",
+		workflows.StepReissueKubeconfig, workflows.StepVerifyRenewal, "check-crt-cp-0", workflows.StepCheckAPIServer,
+		workflows.StepCheckServiceKubeconfig, workflows.StepRecordCertificates)
+	if c := apptest.GetCluster(t, env, "crt"); c.Phase != domain.PhaseReady || c.PhaseReason != "" {
+		t.Errorf("after the renewal: phase %s (%q)", c.Phase, c.PhaseReason)
+	}
+
+	after := certificates(t, env, viewer)
+	checkCertificateSet(t, after)
+	if !after.CheckedAt.After(*before.CheckedAt) {
+		t.Errorf("checked at %v, before %v", after.CheckedAt, before.CheckedAt)
+	}
+	old := map[string]domain.Certificate{}
+	for _, c := range before.Certificates {
+		old[c.Source+"/"+c.Node+"/"+c.Name] = c
+	}
+	for _, c := range after.Certificates {
+		was, ok := old[c.Source+"/"+c.Node+"/"+c.Name]
+		switch {
+		case !ok:
+			t.Errorf("certificate %s/%s/%s is new", c.Source, c.Node, c.Name)
+		case c.Authority && !c.NotAfter.Equal(was.NotAfter):
+			t.Errorf("CA %s changed: %v, was %v", c.Name, c.NotAfter, was.NotAfter)
+		case !c.Authority && !c.NotAfter.After(was.NotAfter):
+			t.Errorf("%s/%s/%s expires %v, not later than before (%v)", c.Source, c.Node, c.Name, c.NotAfter, was.NotAfter)
+		}
+	}
+
+	// The API server presents the new certificate, and the service's kubeconfig was
+	// replaced by one that works.
+	newKubeconfig := env.Do("GET", "/api/v1/clusters/crt/kubeconfig", env.AdminToken, nil).Body
+	if servedAfter := servedCertificate(t, newKubeconfig); !servedAfter.NotAfter.After(servedBefore.NotAfter) {
+		t.Errorf("served certificate expires %v, before the renewal %v", servedAfter.NotAfter, servedBefore.NotAfter)
+	}
+	oldCert, err := bootstrap.KubeconfigClientCertificate(oldKubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newCert, err := bootstrap.KubeconfigClientCertificate(newKubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if newCert.SerialNumber.Cmp(oldCert.SerialNumber) == 0 || !newCert.NotAfter.After(oldCert.NotAfter) {
+		t.Errorf("admin kubeconfig not re-issued: serial %v (was %v), expires %v (was %v)",
+			newCert.SerialNumber, oldCert.SerialNumber, newCert.NotAfter, oldCert.NotAfter)
+	}
+	nodes, err := apptest.KubeClient(t, env, "crt").CoreV1().Nodes().List(context.Background(), metav1.ListOptions{})
+	if err != nil || len(nodes.Items) != 1 {
+		t.Fatalf("nodes through the new kubeconfig: %v, %v", nodes, err)
+	}
+
+	env.CheckReplay("certificate-check", check)
+	env.CheckReplay("certificate-renewal", renew)
+}
+
+// certificates reads the cluster crt's recorded certificates.
+func certificates(t *testing.T, env *apptest.Env, token string) api.CertificatesReply {
+	t.Helper()
+	r := env.Do("GET", "/api/v1/clusters/crt/certificates", token, nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET certificates: %d %s", r.Status, r.Body)
+	}
+	var reply api.CertificatesReply
+	r.JSON(t, &reply)
+	return reply
+}
+
+// startCertificates posts …/certificates/<verb> and returns the operation started.
+func startCertificates(t *testing.T, env *apptest.Env, token, verb string, want int) domain.Operation {
+	t.Helper()
+	r := env.Do("POST", "/api/v1/clusters/crt/certificates/"+verb, token, nil)
+	if r.Status != want {
+		t.Fatalf("POST certificates/%s: %d %s", verb, r.Status, r.Body)
+	}
+	var reply struct{ Operation domain.Operation }
+	r.JSON(t, &reply)
+	return reply.Operation
+}
+
+// wantSteps checks that the operation ran exactly these steps, all succeeded, in order.
+func wantSteps(t *testing.T, op domain.Operation, names ...string) {
+	t.Helper()
+	var got []string
+	for _, s := range op.Steps {
+		got = append(got, s.Name)
+		if s.State != domain.StepSucceeded {
+			t.Errorf("step %s is %s", s.Name, s.State)
+		}
+	}
+	if !slices.Equal(got, names) {
+		t.Errorf("steps %v, want %v", got, names)
+	}
+}
+
+// checkCertificateSet checks a fresh set of a one-control-plane cluster: kubeadm's
+// certificates of the node with about a year left, its CAs with about ten, and the
+// cluster-wide two.
+func checkCertificateSet(t *testing.T, list api.CertificatesReply) {
+	t.Helper()
+	if list.CheckedAt == nil || time.Since(*list.CheckedAt) > 10*time.Minute {
+		t.Errorf("checked at %v", list.CheckedAt)
+	}
+	bySource := map[string][]string{}
+	for _, c := range list.Certificates {
+		bySource[c.Source] = append(bySource[c.Source], c.Node+"/"+c.Name)
+		want := 364
+		if c.Authority {
+			want = 3649
+		}
+		if c.DaysLeft < want || c.DaysLeft > want+1 {
+			t.Errorf("%s %s/%s: %d days left, want about %d", c.Source, c.Node, c.Name, c.DaysLeft, want+1)
+		}
+		if c.CAName == "" || c.CheckedAt.IsZero() {
+			t.Errorf("%s %s/%s: CA %q, checked %v", c.Source, c.Node, c.Name, c.CAName, c.CheckedAt)
+		}
+	}
+	for _, name := range []string{"crt-cp-0/apiserver", "crt-cp-0/admin.conf", "crt-cp-0/etcd-server", "crt-cp-0/front-proxy-client",
+		"crt-cp-0/ca", "crt-cp-0/etcd-ca", "crt-cp-0/front-proxy-ca"} {
+		if !slices.Contains(bySource[domain.CertSourceKubeadm], name) {
+			t.Errorf("no kubeadm certificate %s in %v", name, bySource[domain.CertSourceKubeadm])
+		}
+	}
+	if got := bySource[domain.CertSourceAPIServerTLS]; !slices.Equal(got, []string{"/apiserver"}) {
+		t.Errorf("serving certificates %v", got)
+	}
+	if got := bySource[domain.CertSourceServiceKubeconfig]; !slices.Equal(got, []string{"/admin-kubeconfig"}) {
+		t.Errorf("service kubeconfig certificates %v", got)
+	}
+}
+
+// servedCertificate dials the API server of a kubeconfig and returns the serving
+// certificate it presents, verified against the kubeconfig's CA.
+func servedCertificate(t *testing.T, kubeconfig []byte) *x509.Certificate {
+	t.Helper()
+	cfg, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(cfg.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(cfg.CAData)
+	conn, err := tls.Dial("tcp", u.Host, &tls.Config{RootCAs: roots, ServerName: u.Hostname()})
+	if err != nil {
+		t.Fatalf("TLS to the API server: %v", err)
+	}
+	defer conn.Close()
+	return conn.ConnectionState().PeerCertificates[0]
+}
