@@ -21,6 +21,7 @@ func clustersCommand(s *session) *cobra.Command {
 		createClusterCommand(s),
 		deleteClusterCommand(s, names),
 		kubeconfigCommand(s, names),
+		certificatesCommand(s, names),
 	)
 }
 

@@ -90,7 +90,8 @@ func listOperationsCommand(s *session) *cobra.Command {
 	cmd.RegisterFlagCompletionFunc("state", cobra.FixedCompletions(domain.OperationStates, cobra.ShellCompDirectiveNoFileComp))
 	cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(
 		[]string{domain.OpProvisionCluster, domain.OpDeleteCluster, domain.OpSyncInventory, domain.OpFormClusterSet,
-			domain.OpJoinClusterSet, domain.OpLeaveClusterSet, domain.OpDisbandClusterSet}, cobra.ShellCompDirectiveNoFileComp))
+			domain.OpJoinClusterSet, domain.OpLeaveClusterSet, domain.OpDisbandClusterSet,
+			domain.OpCheckCertificates, domain.OpRenewCertificates}, cobra.ShellCompDirectiveNoFileComp))
 	return s.printing(cmd)
 }
 

@@ -1,12 +1,13 @@
 // Clusters: every cluster with its phase and nodes, filterable and paginated; one cluster's
-// phase, placement, nodes, add-ons and ClusterSet, with its lifecycle actions: delete (confirmed in a
-// dialog) and the admin kubeconfig.
-import { API_BASE, ApiError, authHeaders, del, enc, errorFrom, get } from '../api.js';
+// phase, placement, nodes, add-ons, ClusterSet and certificates, with its lifecycle actions: delete
+// (confirmed in a dialog), the admin kubeconfig, and certificate check and renewal (confirmed).
+import { API_BASE, ApiError, authHeaders, del, enc, errorFrom, get, post } from '../api.js';
 import { badge, el, facts, link, orDash, page, replace, table, timeEl } from '../dom.js';
 import { fmtBytes } from '../format.js';
 import { actionButton, confirmDialog, problemBox, toggleForm } from '../forms.js';
 import { filterForm, listQuery, pager, selectFilter, textFilter } from '../lists.js';
 import { go, withQuery } from '../nav.js';
+import { mayOperate, whoami } from '../session.js';
 import { newClusterForm } from './cluster-form.js';
 
 const CLUSTER_PHASES = ['Pending', 'Provisioning', 'Ready', 'Updating', 'Deleting', 'Failed', 'Deleted'];
@@ -70,9 +71,11 @@ function nodeCount(nodes) {
 // One cluster: phase, placement, nodes, add-ons and a link to its operations; an operation
 // of it that waits for a decision is announced at the top.
 export async function clusterView(ctx, name) {
-  const [c, waiting] = await Promise.all([
+  const [c, waiting, certs, me] = await Promise.all([
     get('/clusters/' + enc(name), ctx.signal),
     get(`/operations?cluster=${enc(name)}&state=AwaitingDecision&limit=1`, ctx.signal).catch(() => null),
+    get(`/clusters/${enc(name)}/certificates`, ctx.signal).catch(() => null),
+    whoami(),
   ]);
   const spec = c.spec || {};
   const placement = spec.placement || {};
@@ -125,7 +128,65 @@ export async function clusterView(ctx, name) {
       { title: 'Name', cell: (a) => a.name },
       { title: 'Chart version', cell: (a) => orDash(a.chart_version) },
       { title: 'Status', cell: (a) => badge(a.status) },
-    ], c.addons, 'No add-on installed yet.'));
+    ], c.addons, 'No add-on installed yet.'),
+    certificatesSection(c, certs, mayOperate(me)));
+}
+
+/** LOW_DAYS is where days left turn red. */
+const LOW_DAYS = 30;
+
+/** certificatesSection lists the certificates the last check recorded, days left in red
+ *  under LOW_DAYS, with Check now and Renew (confirmed) for operators of a Ready cluster. */
+function certificatesSection(c, certs, operator) {
+  const notices = el('div', { class: 'notices' });
+  const list = (certs && certs.certificates) || [];
+  const ready = c.phase === 'Ready';
+  const actions = operator && ready && el('div', { class: 'actions' },
+    actionButton('Check now', '', notices, async () => {
+      const reply = await post(`/clusters/${enc(c.name)}/certificates/check`);
+      go('/operations/' + enc(reply.operation.id));
+    }),
+    renewButton(c.name, notices));
+  return el('section', { id: 'certificates' },
+    el('h2', {}, 'Certificates'),
+    el('p', { class: 'muted' }, certs && certs.checked_at
+      ? ['Checked ', timeEl(certs.checked_at), '. Renewal renews every control-plane certificate (not the CAs), one node at a time.']
+      : 'Not checked yet.'),
+    actions, notices,
+    table([
+      { title: 'Node', cell: (x) => orDash(x.node) },
+      { title: 'Name', cell: (x) => (x.authority ? [x.name, el('span', { class: 'muted' }, ' (CA)')] : x.name) },
+      { title: 'Expires', cell: (x) => timeEl(x.not_after) },
+      { title: 'Days left', class: 'num', cell: (x) => el('span', { class: x.days_left < LOW_DAYS ? 'error-text days-low' : 'days' }, String(x.days_left)) },
+      { title: 'CA', cell: (x) => orDash(x.ca_name) },
+      { title: 'Source', cell: (x) => x.source },
+    ], list, 'No certificate recorded yet.'));
+}
+
+/** renewButton confirms and starts a certificate renewal; a 409 names the operation that
+ *  keeps the cluster busy. */
+function renewButton(name, notices) {
+  const { dialog, open } = confirmDialog({
+    id: 'renew',
+    title: `Renew the certificates of ${name}?`,
+    body: el('p', {}, 'Each control-plane node renews its certificates and restarts its control plane, one node at a time; ' +
+      "the service's own kubeconfig is re-issued. The cluster is Updating meanwhile."),
+    keep: 'Not now',
+    confirm: 'Renew certificates',
+    onConfirm: async () => {
+      replace(notices);
+      try {
+        const reply = await post(`/clusters/${enc(name)}/certificates/renew`);
+        go('/operations/' + enc(reply.operation.id));
+      } catch (err) {
+        replace(notices, err instanceof ApiError && err.status === 409 && err.problem.operation
+          ? el('div', { class: 'alert error', role: 'alert' }, el('strong', {}, `Cluster ${name} is busy. `),
+            'Another operation of it is running: ', link('/operations/' + enc(err.problem.operation), err.problem.operation), '.')
+          : problemBox(err));
+      }
+    },
+  });
+  return [el('button', { type: 'button', onclick: open }, 'Renew…'), dialog];
 }
 
 /** deleteButton opens a dialog that confirms the deletion and asks whether the vSphere
