@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/clusterwright/clusterwright/api"
@@ -20,7 +23,7 @@ import (
 	"github.com/clusterwright/clusterwright/workflows"
 )
 
-// TestCertificateCheckAndRenewal provisions a one-control-plane cluster, checks its
+// TestCertificateCheckAndRenewal provisions a three-control-plane cluster, checks its
 // certificates (kubeadm's on the node over SSH, the API server's over TLS, the service's
 // kubeconfig), renews them and checks that every renewable certificate now expires
 // later, that the API server serves the new one, that the cluster stayed Ready and that
@@ -28,7 +31,7 @@ import (
 func TestCertificateCheckAndRenewal(t *testing.T) {
 	t.Parallel() // its own datacenter, Temporal and database
 	env := apptest.StartDatacenter(t, "93", nil)
-	spec := apptest.ClusterSpec("crt", 1, 0)
+	spec := apptest.ClusterSpec("crt", 3, 0)
 	spec.Addons.KubeSphere = nil
 	if op := env.WaitOperationFor(apptest.StartProvision(t, env, spec).ID, apptest.ProvisionTimeout); op.State != domain.OpSucceeded {
 		t.Fatalf("provision = %s: %s", op.State, op.Error)
@@ -52,17 +55,27 @@ func TestCertificateCheckAndRenewal(t *testing.T) {
 	if check.State != domain.OpSucceeded {
 		t.Fatalf("check = %s: %s; steps %+v", check.State, check.Error, check.Steps)
 	}
-	wantSteps(t, check, workflows.StepReadNodes, "check-crt-cp-0", workflows.StepCheckAPIServer,
-		workflows.StepCheckServiceKubeconfig, workflows.StepRecordCertificates)
-	before := certificates(t, env, viewer)
-	checkCertificateSet(t, before)
 	c := apptest.GetCluster(t, env, "crt")
+	var cps, checkSteps, renewSteps []string
+	for _, n := range c.Nodes {
+		cps = append(cps, n.Name)
+		checkSteps = append(checkSteps, "check-"+n.Name)
+		renewSteps = append(renewSteps, "renew-"+n.Name)
+	}
+	if len(cps) != 3 {
+		t.Fatalf("nodes %+v", c.Nodes)
+	}
+	checkSteps = append(checkSteps, workflows.StepCheckAPIServer, workflows.StepCheckServiceKubeconfig, workflows.StepRecordCertificates)
+	wantSteps(t, check, append([]string{workflows.StepReadNodes}, checkSteps...)...)
+	before := certificates(t, env, viewer)
+	checkCertificateSet(t, before, cps)
 	if first, _ := domain.EarliestExpiry(before.Certificates); c.CertificateExpiry == nil || !c.CertificateExpiry.Equal(first) {
 		t.Errorf("cluster certificate_expiry %v, earliest recorded %v", c.CertificateExpiry, first)
 	}
 	oldKubeconfig := env.Do("GET", "/api/v1/clusters/crt/kubeconfig", env.AdminToken, nil).Body
 	servedBefore := servedCertificate(t, oldKubeconfig)
 
+	stopProbe := probeAPIServers(t, oldKubeconfig, c.Nodes)
 	renew := startCertificates(t, env, operator, "renew", http.StatusAccepted)
 	if renew.Kind != domain.OpRenewCertificates {
 		t.Errorf("kind %q", renew.Kind)
@@ -83,18 +96,22 @@ func TestCertificateCheckAndRenewal(t *testing.T) {
 	if renew.State != domain.OpSucceeded {
 		t.Fatalf("renewal = %s: %s; steps %+v", renew.State, renew.Error, renew.Steps)
 	}
+	if probes, down := stopProbe(); probes == 0 || len(down) > 0 {
+		t.Errorf("during the renewal no API server answered at %v (%d probes)", down, probes)
+	} else {
+		t.Logf("an API server answered each of %d probes during the renewal", probes)
+	}
 	if !sawUpdating {
 		t.Error("the cluster was never Updating during the renewal")
 	}
-	wantSteps(t, renew, workflows.StepReadNodes, workflows.StepReadServingCertificate, "renew-crt-cp-0",
-		workflows.StepReissueKubeconfig, workflows.StepVerifyRenewal, "check-crt-cp-0", workflows.StepCheckAPIServer,
-		workflows.StepCheckServiceKubeconfig, workflows.StepRecordCertificates)
+	wantSteps(t, renew, slices.Concat([]string{workflows.StepReadNodes, workflows.StepReadServingCertificate}, renewSteps,
+		[]string{workflows.StepReissueKubeconfig, workflows.StepVerifyRenewal}, checkSteps)...)
 	if c := apptest.GetCluster(t, env, "crt"); c.Phase != domain.PhaseReady || c.PhaseReason != "" {
 		t.Errorf("after the renewal: phase %s (%q)", c.Phase, c.PhaseReason)
 	}
 
 	after := certificates(t, env, viewer)
-	checkCertificateSet(t, after)
+	checkCertificateSet(t, after, cps)
 	if !after.CheckedAt.After(*before.CheckedAt) {
 		t.Errorf("checked at %v, before %v", after.CheckedAt, before.CheckedAt)
 	}
@@ -133,7 +150,7 @@ func TestCertificateCheckAndRenewal(t *testing.T) {
 			newCert.SerialNumber, oldCert.SerialNumber, newCert.NotAfter, oldCert.NotAfter)
 	}
 	nodes, err := apptest.KubeClient(t, env, "crt").CoreV1().Nodes().List(context.Background(), metav1.ListOptions{})
-	if err != nil || len(nodes.Items) != 1 {
+	if err != nil || len(nodes.Items) != 3 {
 		t.Fatalf("nodes through the new kubeconfig: %v, %v", nodes, err)
 	}
 
@@ -180,10 +197,10 @@ func wantSteps(t *testing.T, op domain.Operation, names ...string) {
 	}
 }
 
-// checkCertificateSet checks a fresh set of a one-control-plane cluster: kubeadm's
-// certificates of the node with about a year left, its CAs with about ten, and the
+// checkCertificateSet checks a fresh set of a cluster with control planes cps: kubeadm's
+// certificates of each with about a year left, its CAs with about ten, and the
 // cluster-wide two.
-func checkCertificateSet(t *testing.T, list api.CertificatesReply) {
+func checkCertificateSet(t *testing.T, list api.CertificatesReply, cps []string) {
 	t.Helper()
 	if list.CheckedAt == nil || time.Since(*list.CheckedAt) > 10*time.Minute {
 		t.Errorf("checked at %v", list.CheckedAt)
@@ -202,10 +219,11 @@ func checkCertificateSet(t *testing.T, list api.CertificatesReply) {
 			t.Errorf("%s %s/%s: CA %q, checked %v", c.Source, c.Node, c.Name, c.CAName, c.CheckedAt)
 		}
 	}
-	for _, name := range []string{"crt-cp-0/apiserver", "crt-cp-0/admin.conf", "crt-cp-0/etcd-server", "crt-cp-0/front-proxy-client",
-		"crt-cp-0/ca", "crt-cp-0/etcd-ca", "crt-cp-0/front-proxy-ca"} {
-		if !slices.Contains(bySource[domain.CertSourceKubeadm], name) {
-			t.Errorf("no kubeadm certificate %s in %v", name, bySource[domain.CertSourceKubeadm])
+	for _, node := range cps {
+		for _, name := range []string{"apiserver", "admin.conf", "etcd-server", "etcd-peer", "front-proxy-client", "ca", "etcd-ca", "front-proxy-ca"} {
+			if !slices.Contains(bySource[domain.CertSourceKubeadm], node+"/"+name) {
+				t.Errorf("no kubeadm certificate %s of %s in %v", name, node, bySource[domain.CertSourceKubeadm])
+			}
 		}
 	}
 	if got := bySource[domain.CertSourceAPIServerTLS]; !slices.Equal(got, []string{"/apiserver"}) {
@@ -236,4 +254,54 @@ func servedCertificate(t *testing.T, kubeconfig []byte) *x509.Certificate {
 	}
 	defer conn.Close()
 	return conn.ConnectionState().PeerCertificates[0]
+}
+
+// probeAPIServers asks the control planes' API servers for /readyz, one after the other
+// until one answers, again and again until stop is called; stop returns how many
+// rounds ran and when none answered.
+func probeAPIServers(t *testing.T, kubeconfig []byte, nodes []domain.Node) (stop func() (int, []time.Time)) {
+	t.Helper()
+	var clients []rest.Interface
+	for _, n := range nodes {
+		cfg, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(cfg.Host)
+		cfg.Host, cfg.Timeout = "https://"+net.JoinHostPort(n.IP, u.Port()), 5*time.Second
+		cs, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, cs.Discovery().RESTClient())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	var rounds int
+	var down []time.Time
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			up := false
+			for _, c := range clients {
+				if body, err := c.Get().AbsPath("/readyz").DoRaw(ctx); err == nil && string(body) == "ok" {
+					up = true
+					break
+				}
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			rounds++
+			if !up {
+				down = append(down, time.Now())
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}()
+	return func() (int, []time.Time) {
+		cancel()
+		<-done
+		return rounds, down
+	}
 }

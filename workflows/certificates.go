@@ -116,7 +116,8 @@ func (w *certificates) readNodes(ctx workflow.Context) error {
 }
 
 // renew runs the renewal's steps, then the check's. It first reads the serving
-// certificate the API server presents: the one every node must better.
+// certificate the API server presents at the endpoint, which the verify step compares
+// with the one it presents after.
 func (w *certificates) renew(ctx workflow.Context) error {
 	if err := w.readNodes(ctx); err != nil {
 		return err
@@ -129,13 +130,7 @@ func (w *certificates) renew(ctx workflow.Context) error {
 	}
 	var steps []namedStep
 	for _, n := range w.cps {
-		steps = append(steps, namedStep{StepRenewNode + "-" + n.Name, func(ctx workflow.Context) error {
-			if err := workflow.ExecuteActivity(with(ctx, nodeOptions), nodeActs.RenewCertificates, w.nodeRef(n)).Get(ctx, nil); err != nil {
-				return err
-			}
-			return workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.ServingCertificate, kube.ServingCertificateInput{
-				ClusterID: w.in.ClusterID, Host: n.IP, Wait: true, NotAfterBeyond: w.before.NotAfter}).Get(ctx, nil)
-		}})
+		steps = append(steps, namedStep{StepRenewNode + "-" + n.Name, func(ctx workflow.Context) error { return w.renewNode(ctx, n) }})
 	}
 	steps = append(steps,
 		namedStep{StepReissueKubeconfig, func(ctx workflow.Context) error {
@@ -163,6 +158,22 @@ func (w *certificates) renew(ctx workflow.Context) error {
 		return err
 	}
 	return w.op.steps(ctx, w.checkSteps())
+}
+
+// renewNode renews the certificates of one control-plane node and restarts its control
+// plane, then waits until the node's API server answers with a serving certificate that
+// expires later than the one it served before.
+func (w *certificates) renewNode(ctx workflow.Context, n domain.Node) error {
+	var before domain.Certificate
+	if err := workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.ServingCertificate,
+		kube.ServingCertificateInput{ClusterID: w.in.ClusterID, Host: n.IP, Wait: true}).Get(ctx, &before); err != nil {
+		return err
+	}
+	if err := workflow.ExecuteActivity(with(ctx, nodeOptions), nodeActs.RenewCertificates, w.nodeRef(n)).Get(ctx, nil); err != nil {
+		return err
+	}
+	return workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.ServingCertificate, kube.ServingCertificateInput{
+		ClusterID: w.in.ClusterID, Host: n.IP, Wait: true, NotAfterBeyond: before.NotAfter}).Get(ctx, nil)
 }
 
 // checkSteps read every certificate, then record them.
