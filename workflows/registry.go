@@ -13,7 +13,7 @@ import (
 // the replay tests replay their recorded histories.
 func All() []any {
 	return []any{SyncInventory, ProvisionCluster, DeleteCluster,
-		FormClusterSet, JoinClusterSet, LeaveClusterSet, DisbandClusterSet}
+		FormClusterSet, JoinClusterSet, LeaveClusterSet, DisbandClusterSet, ScheduledRun}
 }
 
 // NewReplayer returns a replayer of recorded workflow histories with every workflow

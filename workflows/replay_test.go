@@ -20,6 +20,7 @@ const historyDir = "testdata/histories"
 // path that issues its own commands.
 var wantHistories = []string{
 	"provision-succeeded", "provision-retried", "delete", "sync", "clusterset-form", "clusterset-disband",
+	"scheduled-run",
 }
 
 // TestReplayRecordedHistories replays every recorded history against this code. A change
