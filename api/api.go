@@ -39,6 +39,8 @@ type Config struct {
 	DevFaults DevFaults
 	// ClusterSetWorkflows are the workflows of the ClusterSet operations.
 	ClusterSetWorkflows ClusterSetWorkflows
+	// Schedules keeps Day-2 schedules; the schedule routes answer 503 without it.
+	Schedules *operations.Schedules
 }
 
 // ClusterSetWorkflows are the workflow functions (or registered names) that the ClusterSet
@@ -68,6 +70,8 @@ type API struct {
 	devFaults DevFaults
 	// clusterSets are the workflows of the ClusterSet operations.
 	clusterSets ClusterSetWorkflows
+	// schedules is nil when the server runs no schedules.
+	schedules *operations.Schedules
 }
 
 // New returns the API for cfg.
@@ -82,5 +86,6 @@ func New(cfg Config) *API {
 		store: cfg.Store, ops: cfg.Operations, temporal: cfg.Temporal, check: cfg.CheckVCenter,
 		metrics: cfg.Metrics, logger: cfg.Logger, portal: cfg.Portal, decisionTimeout: cfg.DecisionTimeout,
 		eventKeepAlive: cfg.EventKeepAlive, devFaults: cfg.DevFaults, clusterSets: cfg.ClusterSetWorkflows,
+		schedules: cfg.Schedules,
 	}
 }

@@ -87,7 +87,23 @@ func (a *API) deleteCluster(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	a.deleteClusterSchedules(r, c.Name)
 	a.accepted(w, started)
+}
+
+// deleteClusterSchedules removes the schedules of a cluster whose deletion started. One
+// left behind (logged) only skips its runs: its cluster is no longer Ready.
+func (a *API) deleteClusterSchedules(r *http.Request, name string) {
+	if a.schedules == nil {
+		return
+	}
+	ids, err := a.schedules.DeleteClusterSchedules(r.Context(), name)
+	if err != nil {
+		a.logger.ErrorContext(r.Context(), "delete the schedules of a deleted cluster", "cluster", name, "error", err)
+	}
+	if len(ids) > 0 {
+		a.logger.InfoContext(r.Context(), "deleted the schedules of a deleted cluster", "cluster", name, "schedules", ids)
+	}
 }
 
 // checkLeaderDelete refuses (domain.ErrConflict) the deletion of a cluster that leads a

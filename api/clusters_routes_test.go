@@ -133,7 +133,15 @@ func TestClusterRoutesRolesConflictsAndAudit(t *testing.T) {
 	}
 	readProblem(t, env.Do("GET", "/api/v1/clusters/dev-east/kubeconfig", operator, nil), http.StatusForbidden)
 
-	// Delete: 202, the operation ends Succeeded, the cluster and its secrets are gone.
+	// Delete: 202, the operation ends Succeeded, the cluster, its secrets and its
+	// schedules are gone (those of every cluster stay).
+	for _, cluster := range []string{"dev-east", domain.AllClusters} {
+		in := domain.ScheduleInput{Kind: domain.ScheduleCertificateCheck, Cluster: cluster, Every: "1h"}
+		in.Defaults()
+		if _, err := env.App.Store.CreateSchedule(ctx, in, "op"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	r = env.Do("DELETE", "/api/v1/clusters/dev-east?delete_volumes=false", operator, nil)
 	if r.Status != http.StatusAccepted {
 		t.Fatalf("delete: %d %s", r.Status, r.Body)
@@ -154,6 +162,9 @@ func TestClusterRoutesRolesConflictsAndAudit(t *testing.T) {
 	}
 	if n := countRows(t, env, "ip_leases", "cluster_id = $1", c.ID); n != 0 {
 		t.Errorf("%d leases left after the delete", n)
+	}
+	if left, err := env.App.Store.AllSchedules(ctx); err != nil || len(left) != 1 || left[0].Cluster != domain.AllClusters {
+		t.Errorf("schedules after the delete: %+v, %v", left, err)
 	}
 
 	// The audit log has every attempt, with its outcome.

@@ -579,6 +579,11 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 		"ClusterSetList":   List[domain.ClusterSet]{},
 		"Certificate":      domain.Certificate{},
 		"CertificateList":  CertificatesReply{},
+		"Schedule":         domain.Schedule{},
+		"ScheduleRun":      domain.ScheduleRun{},
+		"RunCounts":        domain.RunCounts{},
+		"ScheduledTarget":  domain.ScheduledTarget{},
+		"ScheduleList":     List[domain.Schedule]{},
 	}
 	requests := map[string]any{
 		"DevFaultInput":       DevFault{},
@@ -596,6 +601,7 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 		"KubeSphereInput":     domain.KubeSphereSpec{},
 		"ClusterSetInput":     ClusterSetRequest{},
 		"ClusterSetJoinInput": ClusterSetJoinRequest{},
+		"ScheduleInput":       domain.ScheduleInput{},
 	}
 	check := func(name string, v any, reply bool) {
 		s := oasMap(schemas[name])
@@ -675,6 +681,8 @@ func TestContractEnums(t *testing.T) {
 		"AuditOutcome":          {domain.OutcomeSuccess, domain.OutcomeFailure, domain.OutcomeDenied},
 		"ClusterSetPhase":       domain.ClusterSetPhases,
 		"ClusterSetMemberState": domain.MemberStates,
+		"ScheduleKind":          domain.ScheduleKinds,
+		"RunOutcome":            {domain.RunSucceeded, domain.RunFailed, domain.RunPartiallyFailed, domain.RunSkipped},
 	}
 	for name, values := range want {
 		got := enum(oasMap(schemas[name]))
@@ -839,6 +847,15 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 	emptyInv := domain.Inventory{VCenter: "vc2", Datacenters: []domain.InventoryObject{}, ComputeClusters: []domain.InventoryObject{},
 		Hosts: []domain.InventoryObject{}, ResourcePools: []domain.InventoryObject{}, Folders: []domain.InventoryObject{},
 		Datastores: []domain.InventoryObject{}, Networks: []domain.InventoryObject{}, Templates: []domain.InventoryObject{}}
+	schedule := domain.Schedule{ID: "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d", ScheduleInput: domain.ScheduleInput{Kind: domain.ScheduleBackup,
+		Cluster: "dev-east", Cron: "0 3 * * *", Overlap: domain.OverlapSkip, ScheduleParams: domain.ScheduleParams{Retention: 7}},
+		CreatedBy: "op", CreatedAt: now, NextRuns: []time.Time{later}}
+	lastRun := schedule
+	lastRun.Cluster, lastRun.Cron, lastRun.Every, lastRun.Paused, lastRun.NextRuns = "*", "", "1h", true, []time.Time{}
+	lastRun.LastRun = &domain.ScheduleRun{Time: now, FinishedAt: later, Outcome: domain.RunSucceeded, Operations: []string{running.ID},
+		Counts: domain.RunCounts{Succeeded: 1, Skipped: 1}, Targets: []domain.ScheduledTarget{
+			{Cluster: "dev-east", Operation: running.ID, Outcome: domain.RunSucceeded},
+			{Cluster: "dev-west", Outcome: domain.RunSkipped, Reason: "cluster dev-west is busy with operation x"}}}
 	audit := domain.AuditEvent{ID: 7, At: now, Actor: "admin", Action: "token.create", Target: "token/ci", RequestID: "r1",
 		Outcome: domain.OutcomeSuccess, Status: 201, Detail: json.RawMessage(`{"role":"operator"}`)}
 
@@ -873,6 +890,9 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		{"ClusterSet", clusterSet},
 		{"ClusterSet", newSet},
 		{"ClusterSetList", list([]domain.ClusterSet{clusterSet, newSet}, "")},
+		{"Schedule", schedule},
+		{"Schedule", lastRun},
+		{"ScheduleList", list([]domain.Schedule{schedule, lastRun}, "c")},
 		{"Operation", running},
 		{"Operation", done},
 		{"Operation", waiting},
@@ -921,6 +941,9 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 			"worker_pools":  []any{map[string]any{"name": "default", "cpus": 2, "memory_mib": 4096, "disk_gib": 40}},
 			"network":       map[string]any{"ip_pool": "lab"},
 			"addons":        map[string]any{"vsphere_cpi": map[string]any{}, "kubesphere": map[string]any{"enabled": true}}}},
+		{"ScheduleInput", domain.ScheduleInput{Kind: domain.ScheduleCertificateRenewal, Cluster: "*", Every: "24h", Jitter: "10m",
+			Overlap: domain.OverlapSkip, ScheduleParams: domain.ScheduleParams{RenewBeforeDays: 20}}},
+		{"ScheduleInput", map[string]any{"kind": "backup", "cluster": "dev-east", "cron": "0 3 * * *"}},
 	}
 	for i, r := range requests {
 		if err := validate(r.schema, r.value, openapi3.VisitAsRequest()); err != nil {

@@ -56,6 +56,14 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/clustersets/{name}/members", domain.RoleOperator, "clusterset.join", a.withClusterSet(a.joinClusterSet)},
 		{"DELETE", "/api/v1/clustersets/{name}/members/{cluster}", domain.RoleOperator, "clusterset.leave", a.withClusterSet(a.leaveClusterSet)},
 
+		{"GET", "/api/v1/schedules", domain.RoleViewer, "", a.listSchedules},
+		{"POST", "/api/v1/schedules", domain.RoleOperator, "schedule.create", a.createSchedule},
+		{"GET", "/api/v1/schedules/{id}", domain.RoleViewer, "", a.getSchedule},
+		{"DELETE", "/api/v1/schedules/{id}", domain.RoleOperator, "schedule.delete", a.deleteSchedule},
+		{"POST", "/api/v1/schedules/{id}/pause", domain.RoleOperator, "schedule.pause", a.pauseSchedule},
+		{"POST", "/api/v1/schedules/{id}/unpause", domain.RoleOperator, "schedule.unpause", a.unpauseSchedule},
+		{"POST", "/api/v1/schedules/{id}/trigger", domain.RoleOperator, "schedule.trigger", a.triggerSchedule},
+
 		{"GET", "/api/v1/operations", domain.RoleViewer, "", a.listOperations},
 		{"GET", "/api/v1/operations/{id}", domain.RoleViewer, "", a.withOperation(a.getOperation)},
 		{"GET", "/api/v1/operations/{id}/events", domain.RoleViewer, "", a.withOperation(a.operationEvents)},

@@ -40,6 +40,12 @@ type App struct {
 	// Interceptors are further worker interceptors, inside the metrics and step
 	// tracking ones (tests use them to slow activities down or watch them).
 	Interceptors []interceptor.WorkerInterceptor
+	// Schedules keeps Day-2 schedules and holds the registry of schedule kinds (see
+	// registerScheduleKinds); tests register kinds of their own on it.
+	Schedules *operations.Schedules
+	// Workflows are further workflows the worker registers (tests register their
+	// schedule kinds' workflows here).
+	Workflows []any
 }
 
 // Open connects to Postgres (migrating it when migrate is set) and Temporal.
@@ -49,6 +55,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 		return nil, err
 	}
 	if _, err := cfg.decisionTimeout(); err != nil {
+		return nil, err
+	}
+	if _, err := cfg.scheduleConcurrency(); err != nil {
 		return nil, err
 	}
 	if migrate && cfg.DatabaseURL != "" {
@@ -76,6 +85,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 	a := &App{Config: cfg, Logger: logger, Store: store, Temporal: tc, Sessions: vsphere.NewSessions(logger),
 		Budget: vsphere.NewTaskBudget(limit), Metrics: metrics.New()}
 	a.Metrics.Registry.MustRegister(a.Sessions) // clusterwright_vcenter_logins_total
+	a.Schedules = &operations.Schedules{Store: store, Temporal: tc, Operations: a.Operations(), Logger: logger}
+	registerScheduleKinds(a.Schedules)
 	return a, nil
 }
 
@@ -129,7 +140,7 @@ func (a *App) APIConfig() api.Config {
 	return api.Config{
 		Store: a.Store, Operations: a.Operations(), Temporal: a.Temporal,
 		CheckVCenter: vsphere.CheckCredentials, Metrics: a.Metrics, Logger: a.Logger, Portal: web.Handler(),
-		DecisionTimeout: timeout,
+		DecisionTimeout: timeout, Schedules: a.Schedules,
 		ClusterSetWorkflows: api.ClusterSetWorkflows{Form: workflows.FormClusterSet, Join: workflows.JoinClusterSet,
 			Leave: workflows.LeaveClusterSet, Disband: workflows.DisbandClusterSet},
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/clusterwright/clusterwright/activities/schedules"
 	"github.com/clusterwright/clusterwright/activities/vsphere"
 	"github.com/clusterwright/clusterwright/domain"
 )
@@ -43,6 +44,9 @@ type Config struct {
 	// DecisionTimeout is how long a failed step waits for a person's decision when the
 	// request does not say (a Go duration; default 24h).
 	DecisionTimeout string
+	// ScheduleConcurrency bounds the clusters one run of a "*" schedule works on at
+	// once (default 4).
+	ScheduleConcurrency string
 }
 
 // Setting documents one configuration value, for `clusterwright help`.
@@ -69,6 +73,7 @@ func (c *Config) Settings() []Setting {
 		{"vcenter-task-limit", "CLUSTERWRIGHT_VCENTER_TASK_LIMIT", "8", "concurrent vCenter tasks per vCenter and worker", &c.VCenterTaskLimit},
 		{"cache-dir", "CLUSTERWRIGHT_CACHE_DIR", "", "Helm chart and discovery caches (default: the user cache directory)", &c.CacheDir},
 		{"decision-timeout", "CLUSTERWRIGHT_DECISION_TIMEOUT", "24h", "how long an operation whose step failed waits for a retry or cancel before it compensates, unless the request says (1s to 720h)", &c.DecisionTimeout},
+		{"schedule-concurrency", "CLUSTERWRIGHT_SCHEDULE_CONCURRENCY", "4", "clusters one run of a schedule for every cluster (\"*\") works on at once (1 to 64)", &c.ScheduleConcurrency},
 	}
 }
 
@@ -133,6 +138,19 @@ func (c *Config) taskLimit() (int, error) {
 	n, err := strconv.Atoi(c.VCenterTaskLimit)
 	if err != nil || n < 1 || n > 256 {
 		return 0, fmt.Errorf("vcenter-task-limit %q: want a number from 1 to 256", c.VCenterTaskLimit)
+	}
+	return n, nil
+}
+
+// scheduleConcurrency is ScheduleConcurrency as a number (default
+// schedules.DefaultConcurrency).
+func (c *Config) scheduleConcurrency() (int, error) {
+	if c.ScheduleConcurrency == "" {
+		return schedules.DefaultConcurrency, nil
+	}
+	n, err := strconv.Atoi(c.ScheduleConcurrency)
+	if err != nil || n < 1 || n > 64 {
+		return 0, fmt.Errorf("schedule-concurrency %q: want a number from 1 to 64", c.ScheduleConcurrency)
 	}
 	return n, nil
 }

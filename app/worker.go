@@ -14,6 +14,7 @@ import (
 	"github.com/clusterwright/clusterwright/activities/kube"
 	"github.com/clusterwright/clusterwright/activities/kubesphere"
 	"github.com/clusterwright/clusterwright/activities/nodes"
+	"github.com/clusterwright/clusterwright/activities/schedules"
 	"github.com/clusterwright/clusterwright/activities/vsphere"
 	"github.com/clusterwright/clusterwright/bootstrap"
 	"github.com/clusterwright/clusterwright/steptrack"
@@ -43,8 +44,12 @@ func Register(r worker.Registry, a *App) error {
 	}
 	boot := &bootstrap.Source{Store: a.Store}
 
-	for _, w := range workflows.All() {
+	for _, w := range append(workflows.All(), a.Workflows...) {
 		r.RegisterWorkflow(w)
+	}
+	concurrency, err := a.Config.scheduleConcurrency()
+	if err != nil {
+		return err
 	}
 
 	r.RegisterActivity(&invacts.Activities{Store: a.Store})
@@ -64,6 +69,7 @@ func Register(r worker.Registry, a *App) error {
 	})
 	r.RegisterActivity(&kubesphere.Activities{Clusters: antreaAccess{boot}, Logger: a.Logger})
 	r.RegisterActivity(&nodes.Activities{Keys: boot, HostKeys: a.Store, Logger: a.Logger})
+	r.RegisterActivity(&schedules.Activities{Store: a.Store, Starter: a.Schedules, Metrics: a.Metrics, Concurrency: concurrency})
 	return nil
 }
 

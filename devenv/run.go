@@ -129,6 +129,7 @@ func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, opts Options)
 		return fmt.Errorf("start worker: %w", err)
 	}
 	stops = append(stops, w.Stop)
+	a.ReconcileSchedules(ctx)
 
 	token, err := persistentSecret(filepath.Join(state, "admin.token"), "cw_dev")
 	if err != nil {

@@ -85,3 +85,12 @@ func (e *BusyError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrConflict) true.
 func (e *BusyError) Unwrap() error { return ErrConflict }
+
+// NotDueError says that a scheduled operation has nothing to do on a cluster yet (e.g. its
+// certificates have more days left than the schedule renews at): the run skips the
+// cluster with Reason.
+type NotDueError struct {
+	Reason string
+}
+
+func (e *NotDueError) Error() string { return "not due: " + e.Reason }

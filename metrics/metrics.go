@@ -21,6 +21,9 @@ type Metrics struct {
 	ActivityAttempts *prometheus.CounterVec
 	// ActivityDuration: activity attempt latency by activity type.
 	ActivityDuration *prometheus.HistogramVec
+	// ScheduledRuns: runs of Day-2 schedules ended, by kind and outcome (Succeeded,
+	// Failed, PartiallyFailed, Skipped).
+	ScheduledRuns *prometheus.CounterVec
 }
 
 // New registers the collectors (and the Go and process collectors) on a new registry.
@@ -45,8 +48,11 @@ func New() *Metrics {
 			Namespace: "clusterwright", Name: "activity_duration_seconds", Help: "Activity attempt latency by type.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 4, 10),
 		}, []string{"activity"}),
+		ScheduledRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "clusterwright", Name: "scheduled_runs_total", Help: "Runs of Day-2 schedules ended, by kind and outcome.",
+		}, []string{"kind", "outcome"}),
 	}
-	m.Registry.MustRegister(m.HTTPDuration, m.OperationsStarted, m.WorkflowsFinished, m.ActivityAttempts, m.ActivityDuration,
+	m.Registry.MustRegister(m.HTTPDuration, m.OperationsStarted, m.WorkflowsFinished, m.ActivityAttempts, m.ActivityDuration, m.ScheduledRuns,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

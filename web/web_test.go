@@ -38,11 +38,12 @@ func TestHandlerServesPortal(t *testing.T) {
 		wantBody         []string
 	}{
 		{"/", "text/html", http.StatusOK, []string{`<script type="module" src="/portal/js/main.js">`, `href="/portal/style.css"`,
-			`href="#/clustersets"`}},
+			`href="#/clustersets"`, `href="#/schedules"`}},
 		{"/portal/js/main.js", "text/javascript", http.StatusOK, []string{"import { start } from './router.js'"}},
 		{"/portal/js/api.js", "text/javascript", http.StatusOK, []string{"Authorization", "Last-Event-ID"}},
 		{"/portal/js/router.js", "text/javascript", http.StatusOK, []string{"clusterSetsView", "clusterSetView"}},
 		{"/portal/js/pages/clustersets.js", "text/javascript", http.StatusOK, []string{"/clustersets/", "confirmDialog"}},
+		{"/portal/js/pages/schedules.js", "text/javascript", http.StatusOK, []string{"/schedules/", "/trigger", "confirmDialog"}},
 		{"/portal/style.css", "text/css", http.StatusOK, []string{".badge", ".waterfall"}},
 		{"/portal/favicon.svg", "image/svg+xml", http.StatusOK, []string{"<svg"}},
 		{"/portal/no-such-file.js", "", http.StatusNotFound, nil},
@@ -280,10 +281,11 @@ func TestModulesParse(t *testing.T) {
 // TestPortalJSHelpers runs the node checks under testdata: helpers.js (the pure helpers,
 // the SSE parser above all), operation.js (applying the event stream to an operation,
 // following it across a dropped connection, the waterfall's geometry), clustersets.js
-// (the ClusterSet forms' candidates and bodies) and modules.js (every import of every
+// (the ClusterSet forms' candidates and bodies), schedules.js (the Schedules page's
+// timetable, counts and form body) and modules.js (every import of every
 // module resolves).
 func TestPortalJSHelpers(t *testing.T) {
-	for _, script := range []string{"testdata/helpers.js", "testdata/operation.js", "testdata/clustersets.js", "testdata/modules.js"} {
+	for _, script := range []string{"testdata/helpers.js", "testdata/operation.js", "testdata/clustersets.js", "testdata/schedules.js", "testdata/modules.js"} {
 		out, err := exec.Command(node(t), script).CombinedOutput()
 		if err != nil {
 			t.Errorf("node %s: %v\n%s", script, err, out)

@@ -14,7 +14,7 @@ import (
 func All() []any {
 	return []any{SyncInventory, ProvisionCluster, DeleteCluster,
 		FormClusterSet, JoinClusterSet, LeaveClusterSet, DisbandClusterSet,
-		CheckCertificates, RenewCertificates}
+		CheckCertificates, RenewCertificates, ScheduledRun}
 }
 
 // NewReplayer returns a replayer of recorded workflow histories with every workflow

@@ -56,6 +56,9 @@ type Options struct {
 	Config func(*app.Config)
 	// Interceptors are extra worker interceptors (see app.App.Interceptors).
 	Interceptors []interceptor.WorkerInterceptor
+	// Setup, if set, changes the app after it opens and before its worker starts (e.g.
+	// registers a schedule kind and its workflow).
+	Setup func(*app.App)
 }
 
 // Start brings everything up; it is torn down when the test ends.
@@ -103,6 +106,9 @@ func StartWith(t *testing.T, opts Options) *Env {
 	}
 	t.Cleanup(a.Close)
 	a.Interceptors = opts.Interceptors
+	if opts.Setup != nil {
+		opts.Setup(a)
+	}
 	w, err := a.NewWorker()
 	if err != nil {
 		t.Fatalf("worker: %v", err)

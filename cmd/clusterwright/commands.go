@@ -67,6 +67,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer stop()
+	a.ReconcileSchedules(ctx)
 	srv := &http.Server{Addr: a.Config.Listen, Handler: a.API().Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

@@ -29,6 +29,7 @@ func newRoot(s *session) *cobra.Command {
 		versionsCommand(s),
 		clustersCommand(s),
 		clusterSetsCommand(s),
+		schedulesCommand(s),
 		opsCommand(s),
 		auditCommand(s),
 		devCommand(s),

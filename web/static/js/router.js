@@ -12,6 +12,7 @@ import { clusterSetView, clusterSetsView } from './pages/clustersets.js';
 import { ippoolView, ippoolsView } from './pages/ippools.js';
 import { operationView } from './pages/operation.js';
 import { operationsView } from './pages/operations.js';
+import { schedulesView } from './pages/schedules.js';
 import { signInView } from './pages/signin.js';
 import { vcenterView, vcentersView } from './pages/vcenters.js';
 import { whoami } from './session.js';
@@ -25,6 +26,7 @@ const ROUTES = [
   { pattern: /^\/clusters\/([^/]+)$/, view: clusterView, nav: 'clusters' },
   { pattern: /^\/clustersets$/, view: clusterSetsView, nav: 'clustersets' },
   { pattern: /^\/clustersets\/([^/]+)$/, view: clusterSetView, nav: 'clustersets' },
+  { pattern: /^\/schedules$/, view: schedulesView, nav: 'schedules' },
   { pattern: /^\/operations$/, view: operationsView, nav: 'operations' },
   { pattern: /^\/operations\/([^/]+)$/, view: operationView, nav: 'operations' },
   { pattern: /^\/audit$/, view: auditView, nav: 'audit' },
