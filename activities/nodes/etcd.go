@@ -14,12 +14,13 @@ import (
 // health-check client certificate kubeadm makes for etcd's probes.
 const (
 	etcdEndpoint = "https://127.0.0.1:2379"
-	etcdctlFlags = "--endpoints=" + etcdEndpoint +
+	// EtcdctlFlags are etcdctl's flags for the node's local member.
+	EtcdctlFlags = "--endpoints=" + etcdEndpoint +
 		" --cacert=/etc/kubernetes/pki/etcd/ca.crt" +
 		" --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt" +
 		" --key=/etc/kubernetes/pki/etcd/healthcheck-client.key"
-	etcdHealthCommand = "sudo ETCDCTL_API=3 etcdctl " + etcdctlFlags + " endpoint health -w json"
-	etcdStatusCommand = "sudo ETCDCTL_API=3 etcdctl " + etcdctlFlags + " endpoint status -w json"
+	etcdHealthCommand = "sudo ETCDCTL_API=3 etcdctl " + EtcdctlFlags + " endpoint health -w json"
+	etcdStatusCommand = "sudo ETCDCTL_API=3 etcdctl " + EtcdctlFlags + " endpoint status -w json"
 )
 
 // EtcdHealth is the health and status of a control-plane node's etcd member.

@@ -408,7 +408,7 @@ func checkControlPlaneCerts(t *testing.T, certs []nodes.CertificateInfo, root st
 // that holds secrets is redacted in errors.
 func testSession(t *testing.T, acts *nodes.Activities, ref nodes.NodeRef, privPEM []byte, record func(any, error)) {
 	ctx := t.Context()
-	s, err := nodes.Open(ctx, acts, ref)
+	s, err := nodes.OpenSession(ctx, acts, ref)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -456,6 +456,24 @@ func testSession(t *testing.T, acts *nodes.Activities, ref nodes.NodeRef, privPE
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not say %q", msg, want)
 		}
+	}
+
+	// Stream copies more than MaxStdout off the node, and never into an error.
+	big := bytes.Repeat([]byte("streamed-secret-bytes\n"), nodes.MaxStdout/22+1000)
+	if _, err := s.Run(ctx, nodes.Command{Line: "sudo tee /var/tmp/big", Stdin: bytes.NewReader(big)}); err != nil {
+		t.Fatal(err)
+	}
+	var streamed bytes.Buffer
+	out, err = s.Stream(ctx, nodes.Command{Line: "sudo cat /var/tmp/big"}, &streamed)
+	if err != nil || !bytes.Equal(streamed.Bytes(), big) || len(out.Stdout) != 0 {
+		t.Fatalf("streamed %d of %d bytes (output %d bytes): %v", streamed.Len(), len(big), len(out.Stdout), err)
+	}
+	streamed.Reset()
+	_, err = s.Stream(ctx, nodes.Command{Line: "sudo cat /var/tmp/big /var/tmp/missing"}, &streamed)
+	record(nil, err)
+	if !errors.As(err, &cmdErr) || cmdErr.ExitStatus != 1 || strings.Contains(err.Error(), "streamed-secret-bytes") ||
+		!strings.Contains(err.Error(), "cat: /var/tmp/missing: No such file or directory") || streamed.Len() != len(big) {
+		t.Fatalf("failed stream (%d bytes): %v", streamed.Len(), err)
 	}
 
 	// A long output is cut to its end in the error.

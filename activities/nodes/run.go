@@ -41,6 +41,21 @@ type Output struct {
 // what the command printed (unredacted: for parsing, not for errors). The parent ctx ending (the activity
 // canceled) is returned as ctx's error.
 func (s *Session) Run(ctx context.Context, cmd Command) (Output, error) {
+	return s.run(ctx, cmd, nil)
+}
+
+// Stream runs cmd on the node like Run, but copies its standard output to
+// stdout as it comes, without bound, for large output such as a file's
+// bytes. The standard output goes to stdout only: never into the error, the
+// log or the returned Output (whose Stdout is empty). A stdout that fails a
+// write ends the command with an error.
+func (s *Session) Stream(ctx context.Context, cmd Command, stdout io.Writer) (Output, error) {
+	return s.run(ctx, cmd, stdout)
+}
+
+// run runs cmd; its standard output goes to sink when set, else into the
+// Output and the error's tail.
+func (s *Session) run(ctx context.Context, cmd Command, sink io.Writer) (Output, error) {
 	secrets := slices.Concat(s.secrets, cmd.Redact)
 	line := Redact(cmd.Line, secrets...)
 	timeout := cmd.Timeout
@@ -63,6 +78,9 @@ func (s *Session) Run(ctx context.Context, cmd Command) (Output, error) {
 	defer sess.Close()
 	sess.Stdin = cmd.Stdin
 	sess.Stdout = io.MultiWriter(stdout, combined)
+	if sink != nil {
+		sess.Stdout = sink
+	}
 	sess.Stderr = io.MultiWriter(stderr, combined)
 
 	runCtx, cancel := context.WithTimeout(ctx, timeout)

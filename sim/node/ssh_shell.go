@@ -185,6 +185,7 @@ func init() {
 		"mv":        (*shell).mv,
 		"cp":        (*shell).cp,
 		"sha256sum": (*shell).sha256sum,
+		"tar":       (*shell).tar,
 		"test":      (*shell).test,
 		"[":         (*shell).test,
 		"echo":      (*shell).echo,

@@ -200,6 +200,7 @@ func TestSSHDay2(t *testing.T) {
 	t.Run("Login", func(t *testing.T) { testSSHLogin(t, cp, key) })
 	t.Run("Shell", func(t *testing.T) { testSSHShell(t, cp) })
 	t.Run("Files", func(t *testing.T) { testSSHFiles(t, cp) })
+	t.Run("Tar", func(t *testing.T) { testSSHTar(t, cp) })
 	t.Run("CheckExpiration", func(t *testing.T) { testCheckExpiration(t, cp, w) })
 	t.Run("RenewAll", func(t *testing.T) { testRenewAll(t, cp, client, caPool) })
 	t.Run("EtcdSnapshotRestore", func(t *testing.T) { testEtcdSnapshotRestore(t, cp, client) })
