@@ -41,6 +41,8 @@ type Config struct {
 	ClusterSetWorkflows ClusterSetWorkflows
 	// Schedules keeps Day-2 schedules; the schedule routes answer 503 without it.
 	Schedules *operations.Schedules
+	// Backups are the backup targets' names and the default retention.
+	Backups BackupSettings
 }
 
 // ClusterSetWorkflows are the workflow functions (or registered names) that the ClusterSet
@@ -72,6 +74,8 @@ type API struct {
 	clusterSets ClusterSetWorkflows
 	// schedules is nil when the server runs no schedules.
 	schedules *operations.Schedules
+	// backups are the backup targets' names and the default retention.
+	backups BackupSettings
 }
 
 // New returns the API for cfg.
@@ -86,6 +90,6 @@ func New(cfg Config) *API {
 		store: cfg.Store, ops: cfg.Operations, temporal: cfg.Temporal, check: cfg.CheckVCenter,
 		metrics: cfg.Metrics, logger: cfg.Logger, portal: cfg.Portal, decisionTimeout: cfg.DecisionTimeout,
 		eventKeepAlive: cfg.EventKeepAlive, devFaults: cfg.DevFaults, clusterSets: cfg.ClusterSetWorkflows,
-		schedules: cfg.Schedules,
+		schedules: cfg.Schedules, backups: cfg.Backups,
 	}
 }

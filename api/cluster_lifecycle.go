@@ -18,6 +18,8 @@ import (
 type ClusterRequest struct {
 	domain.ClusterSpec
 	domain.FailurePolicy
+	// BackupSchedule, if set, creates a backup schedule of the new cluster with it.
+	BackupSchedule *BackupScheduleRequest `json:"backup_schedule,omitempty"`
 }
 
 // createCluster validates a spec, checks it against the inventory (placement, template,
@@ -32,7 +34,7 @@ func (a *API) createCluster(w http.ResponseWriter, r *http.Request) {
 	spec, policy := req.ClusterSpec, req.FailurePolicy
 	setAuditTarget(ctx, "cluster/"+spec.Name)
 	spec.Defaults()
-	if err := validateAll(spec.Validate(), a.checkPolicy(&policy)); err != nil {
+	if err := validateAll(spec.Validate(), a.checkPolicy(&policy), a.checkBackupSchedule(req.BackupSchedule, spec.Name)); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -44,9 +46,7 @@ func (a *API) createCluster(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	started, err := a.startClusterOperation(ctx, domain.OpProvisionCluster, c, policy, workflows.ProvisionCluster, func(opID string) any {
-		return workflows.ProvisionClusterInput{OperationID: opID, ClusterID: c.ID, VCenterID: c.VCenterID, Spec: spec, Policy: policy}
-	})
+	started, err := a.startProvision(ctx, c, spec, policy, req.BackupSchedule)
 	if err != nil {
 		if derr := a.store.DeleteClusterRecord(context.WithoutCancel(ctx), c.ID); derr != nil {
 			a.logger.ErrorContext(ctx, "remove cluster whose provisioning did not start", "cluster", c.Name, "error", derr)

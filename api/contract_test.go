@@ -578,6 +578,8 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 		"MemberGateway":    domain.MemberGateway{},
 		"ClusterSetList":   List[domain.ClusterSet]{},
 		"Certificate":      domain.Certificate{},
+		"Backup":           domain.Backup{},
+		"BackupList":       List[domain.Backup]{},
 		"CertificateList":  CertificatesReply{},
 		"Schedule":         domain.Schedule{},
 		"ScheduleRun":      domain.ScheduleRun{},
@@ -602,6 +604,8 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 		"ClusterSetInput":     ClusterSetRequest{},
 		"ClusterSetJoinInput": ClusterSetJoinRequest{},
 		"ScheduleInput":       domain.ScheduleInput{},
+		"BackupInput":         domain.BackupRequest{},
+		"BackupScheduleInput": BackupScheduleRequest{},
 	}
 	check := func(name string, v any, reply bool) {
 		s := oasMap(schemas[name])
@@ -858,6 +862,12 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 			{Cluster: "dev-west", Outcome: domain.RunSkipped, Reason: "cluster dev-west is busy with operation x"}}}
 	audit := domain.AuditEvent{ID: 7, At: now, Actor: "admin", Action: "token.create", Target: "token/ci", RequestID: "r1",
 		Outcome: domain.OutcomeSuccess, Status: 201, Detail: json.RawMessage(`{"role":"operator"}`)}
+	deleted := now
+	backup := domain.Backup{ID: "0b6f3d2e-8a1c-4e7f-9d2b-5c3a1e0f7b6d", ClusterID: "c1", CreatedAt: now, State: domain.BackupDeleted, DeletedAt: &deleted,
+		TargetKind: domain.TargetDirectory, TargetLocation: "/var/cache/clusterwright/backups", ObjectKey: "c1/0b6f/etcd-snapshot.db.age",
+		SizeBytes: 4096, SHA256: strings.Repeat("ab", 32), SnapshotSizeBytes: 4000, SnapshotSHA256: strings.Repeat("cd", 32),
+		EtcdRevision: 1234, EtcdHash: 987654, KubernetesVersion: "v1.35.1", Node: "dev-cp-0", Encryption: "age-x25519-hkdf-v1", KeyID: "0011223344556677",
+		PKIObjectKey: "c1/0b6f/pki.tar.gz.age", PKISizeBytes: 2048, PKISHA256: strings.Repeat("ef", 32), OperationID: "0b6f3d2e-8a1c-4e7f-9d2b-5c3a1e0f7b6d"}
 
 	replies := []struct {
 		schema string
@@ -906,6 +916,9 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 			{Node: "dev-cp-0", Name: "ca", CAName: "ca", Authority: true, NotAfter: now, DaysLeft: 3649, Source: domain.CertSourceKubeadm, CheckedAt: now},
 			{Name: "admin-kubeconfig", Subject: "kubernetes-admin", CAName: "ca", NotAfter: now, DaysLeft: -1, Source: domain.CertSourceServiceKubeconfig, CheckedAt: now}}}},
 		{"CertificateList", CertificatesReply{Cluster: "new", Certificates: []domain.Certificate{}}},
+		{"Backup", backup},
+		{"BackupList", list([]domain.Backup{backup}, "c")},
+		{"BackupList", list([]domain.Backup(nil), "")},
 		{"DevFaultList", DevFaultList{Faults: []string{"vsphere.clone:vm=beta-md-default-1"}, Fired: []string{"vsphere.clone call 3 (VM \"beta-md-default-1\") failed by rule vsphere.clone:vm=beta-md-default-1"},
 			Kinds: []string{"vsphere.clone", "node.boot"}}},
 		{"DevFaultList", DevFaultList{Faults: []string{}, Fired: []string{}, Kinds: []string{"vsphere.clone"}}},
@@ -944,6 +957,9 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		{"ScheduleInput", domain.ScheduleInput{Kind: domain.ScheduleCertificateRenewal, Cluster: "*", Every: "24h", Jitter: "10m",
 			Overlap: domain.OverlapSkip, ScheduleParams: domain.ScheduleParams{RenewBeforeDays: 20}}},
 		{"ScheduleInput", map[string]any{"kind": "backup", "cluster": "dev-east", "cron": "0 3 * * *"}},
+		{"BackupInput", domain.BackupRequest{Target: "s3", Retention: 3}},
+		{"BackupInput", map[string]any{}},
+		{"BackupScheduleInput", BackupScheduleRequest{Cron: "0 3 * * *", Retention: 3}},
 	}
 	for i, r := range requests {
 		if err := validate(r.schema, r.value, openapi3.VisitAsRequest()); err != nil {

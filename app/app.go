@@ -46,6 +46,8 @@ type App struct {
 	// Workflows are further workflows the worker registers (tests register their
 	// schedule kinds' workflows here).
 	Workflows []any
+	// Backups are the etcd backup targets and key (see app/backups.go).
+	Backups *Backups
 }
 
 // Open connects to Postgres (migrating it when migrate is set) and Temporal.
@@ -69,6 +71,11 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 	if err != nil {
 		return nil, err
 	}
+	backups, err := cfg.backups(key)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	opts, err := temporalrt.ClientOptions(cfg.TemporalAddress, cfg.TemporalNamespace, PayloadKey(key), logger)
 	if err != nil {
 		store.Close()
@@ -83,7 +90,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 		return nil, err
 	}
 	a := &App{Config: cfg, Logger: logger, Store: store, Temporal: tc, Sessions: vsphere.NewSessions(logger),
-		Budget: vsphere.NewTaskBudget(limit), Metrics: metrics.New()}
+		Budget: vsphere.NewTaskBudget(limit), Metrics: metrics.New(), Backups: backups}
 	a.Metrics.Registry.MustRegister(a.Sessions) // clusterwright_vcenter_logins_total
 	a.Schedules = &operations.Schedules{Store: store, Temporal: tc, Operations: a.Operations(), Logger: logger}
 	registerScheduleKinds(a.Schedules)
@@ -141,6 +148,7 @@ func (a *App) APIConfig() api.Config {
 		Store: a.Store, Operations: a.Operations(), Temporal: a.Temporal,
 		CheckVCenter: vsphere.CheckCredentials, Metrics: a.Metrics, Logger: a.Logger, Portal: web.Handler(),
 		DecisionTimeout: timeout, Schedules: a.Schedules,
+		Backups: api.BackupSettings{Targets: a.Backups.TargetNames(), Retention: a.Backups.Retention},
 		ClusterSetWorkflows: api.ClusterSetWorkflows{Form: workflows.FormClusterSet, Join: workflows.JoinClusterSet,
 			Leave: workflows.LeaveClusterSet, Disband: workflows.DisbandClusterSet},
 	}

@@ -47,6 +47,8 @@ type Config struct {
 	// ScheduleConcurrency bounds the clusters one run of a "*" schedule works on at
 	// once (default 4).
 	ScheduleConcurrency string
+	// Backup targets and retention: see app/backups.go.
+	BackupSettings
 }
 
 // Setting documents one configuration value, for `clusterwright help`.
@@ -57,7 +59,7 @@ type Setting struct {
 
 // Settings returns the settings bound to c's fields.
 func (c *Config) Settings() []Setting {
-	return []Setting{
+	return append([]Setting{
 		{"listen", "CLUSTERWRIGHT_LISTEN", "127.0.0.1:8080", "address the API and portal listen on", &c.Listen},
 		{"database-url", "DATABASE_URL", "", "Postgres URL of the inventory (dev: a private Postgres when empty)", &c.DatabaseURL},
 		{"temporal-address", "TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port (dev: an embedded server)", &c.TemporalAddress},
@@ -74,7 +76,7 @@ func (c *Config) Settings() []Setting {
 		{"cache-dir", "CLUSTERWRIGHT_CACHE_DIR", "", "Helm chart and discovery caches (default: the user cache directory)", &c.CacheDir},
 		{"decision-timeout", "CLUSTERWRIGHT_DECISION_TIMEOUT", "24h", "how long an operation whose step failed waits for a retry or cancel before it compensates, unless the request says (1s to 720h)", &c.DecisionTimeout},
 		{"schedule-concurrency", "CLUSTERWRIGHT_SCHEDULE_CONCURRENCY", "4", "clusters one run of a schedule for every cluster (\"*\") works on at once (1 to 64)", &c.ScheduleConcurrency},
-	}
+	}, c.backupSettings()...)
 }
 
 // Bind registers the settings named in names (all when empty) as flags on fs, with

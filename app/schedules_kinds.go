@@ -17,6 +17,16 @@ import (
 func registerScheduleKinds(s *operations.Schedules) {
 	s.Register(domain.ScheduleCertificateCheck, startCertificateCheck)
 	s.Register(domain.ScheduleCertificateRenewal, startCertificateRenewal)
+	s.Register(domain.ScheduleBackup, startBackup)
+}
+
+// startBackup backs the target cluster up to the default target, keeping the
+// schedule's retention of newest backups.
+func startBackup(ctx context.Context, ops *operations.Service, op domain.Operation, p domain.ScheduleParams) (domain.Operation, error) {
+	op.Kind = domain.OpBackupCluster
+	return ops.Start(ctx, op, workflows.BackupCluster, func(id string) any {
+		return workflows.BackupInput{OperationID: id, ClusterID: op.Target.ID, Retention: p.Retention, Policy: op.FailurePolicy}
+	})
 }
 
 // startCertificateCheck starts a certificate check of the target cluster.

@@ -56,7 +56,11 @@ func registerTestCheck(a *app.App) {
 // success and one skip; pause shows in Temporal; the reconcile heals drift; delete
 // removes both the record and the Temporal schedule.
 func TestScheduleMachinery(t *testing.T) {
-	env := apptest.StartWith(t, apptest.Options{Setup: registerTestCheck})
+	// Every kind is registered; backup is taken away to see an unregistered kind refused.
+	env := apptest.StartWith(t, apptest.Options{Setup: func(a *app.App) {
+		registerTestCheck(a)
+		a.Schedules.Register(domain.ScheduleBackup, nil)
+	}})
 	ctx := context.Background()
 	store := env.App.Store
 	operator, viewer := env.Token("op", domain.RoleOperator), env.Token("view", domain.RoleViewer)

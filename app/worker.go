@@ -10,6 +10,7 @@ import (
 
 	"github.com/clusterwright/clusterwright/activities/addons"
 	"github.com/clusterwright/clusterwright/activities/antrea"
+	"github.com/clusterwright/clusterwright/activities/backups"
 	invacts "github.com/clusterwright/clusterwright/activities/inventory"
 	"github.com/clusterwright/clusterwright/activities/kube"
 	"github.com/clusterwright/clusterwright/activities/kubesphere"
@@ -68,7 +69,10 @@ func Register(r worker.Registry, a *App) error {
 		Logger:        a.Logger,
 	})
 	r.RegisterActivity(&kubesphere.Activities{Clusters: antreaAccess{boot}, Logger: a.Logger})
-	r.RegisterActivity(&nodes.Activities{Keys: boot, HostKeys: a.Store, Logger: a.Logger})
+	nodeActs := &nodes.Activities{Keys: boot, HostKeys: a.Store, Logger: a.Logger}
+	r.RegisterActivity(nodeActs)
+	r.RegisterActivity(&backups.Activities{Nodes: nodeActs, Store: a.Store, Key: a.Backups.Key,
+		Targets: a.Backups.Targets, DefaultTarget: a.Backups.DefaultTarget, Logger: a.Logger})
 	r.RegisterActivity(&schedules.Activities{Store: a.Store, Starter: a.Schedules, Metrics: a.Metrics, Concurrency: concurrency})
 	return nil
 }

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Backup states.
 const (
@@ -63,3 +66,32 @@ type Backup struct {
 	// OperationID is the operation that took the backup, if any.
 	OperationID string `json:"operation_id,omitempty"`
 }
+
+// OpBackupCluster takes an etcd backup of a cluster (workflow BackupCluster);
+// the cluster stays Ready meanwhile.
+const OpBackupCluster = "cluster.backup"
+
+// BackupRequest is the optional body of POST /api/v1/clusters/{name}/backups.
+type BackupRequest struct {
+	// Target names a configured backup target; empty means the service's
+	// default target.
+	Target string `json:"target,omitempty"`
+	// Retention keeps this many newest backups of the cluster after this one
+	// (at least 1); 0 means the service's default (setting backup-retention).
+	Retention int `json:"retention,omitempty"`
+}
+
+// Validate checks the request against the configured target names.
+func (r BackupRequest) Validate(targets []string) error {
+	var v ValidationError
+	if r.Target != "" && !slices.Contains(targets, r.Target) {
+		v.Add("target", "is no configured backup target (have %v)", targets)
+	}
+	if r.Retention < 0 || r.Retention > MaxBackupRetention {
+		v.Add("retention", "must be from 1 to %d (0 or absent: the default)", MaxBackupRetention)
+	}
+	return v.Err()
+}
+
+// MaxBackupRetention bounds how many backups of a cluster a retention keeps.
+const MaxBackupRetention = 1000

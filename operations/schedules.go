@@ -40,12 +40,17 @@ type Schedules struct {
 }
 
 // Register makes kind available to schedules: its runs start operations with start. The
-// app registers every kind it runs before it serves.
+// app registers every kind it runs before it serves. A nil start takes the kind away
+// again (tests use it).
 func (s *Schedules) Register(kind string, start KindStarter) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.kinds == nil {
 		s.kinds = map[string]KindStarter{}
+	}
+	if start == nil {
+		delete(s.kinds, kind)
+		return
 	}
 	s.kinds[kind] = start
 }

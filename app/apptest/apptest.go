@@ -81,6 +81,7 @@ func StartWith(t *testing.T, opts Options) *Env {
 		TemporalNamespace: ts.GetDefaultNamespace(),
 		SecretKey:         base64.StdEncoding.EncodeToString(key),
 	}
+	cfg.BackupDir = t.TempDir() // the "local" backup target
 	if opts.Datacenter {
 		// The simulated nodes run the control-plane binaries of `make kubebin`: without
 		// them every provision would only wait for a decision, so fail now and say so.

@@ -20,12 +20,16 @@ type command struct {
 	run                  func(ctx context.Context, c *cli, args []string) error
 }
 
+// backupFlags are the settings of the etcd backup targets (see app/backups.go).
+var backupFlags = []string{"backup-dir", "backup-target", "backup-retention", "backup-s3-endpoint", "backup-s3-bucket",
+	"backup-s3-region", "backup-s3-prefix", "backup-s3-path-style", "backup-s3-access-key-id", "backup-s3-secret-access-key-file"}
+
 func commands() []command {
 	return []command{
-		{"serve", "serve [flags]", "run the API and a worker", []string{"listen", "database-url", "temporal-address", "temporal-namespace", "secret-key", "secret-key-file", "log-level", "log-format", "antrea-image-registry"}, runServe},
-		{"worker", "worker [flags]", "run a worker only", []string{"database-url", "temporal-address", "temporal-namespace", "secret-key", "secret-key-file", "log-level", "log-format", "antrea-image-registry"}, runWorker},
+		{"serve", "serve [flags]", "run the API and a worker", append([]string{"listen", "database-url", "temporal-address", "temporal-namespace", "secret-key", "secret-key-file", "log-level", "log-format", "antrea-image-registry"}, backupFlags...), runServe},
+		{"worker", "worker [flags]", "run a worker only", append([]string{"database-url", "temporal-address", "temporal-namespace", "secret-key", "secret-key-file", "log-level", "log-format", "antrea-image-registry"}, backupFlags...), runWorker},
 		{"migrate", "migrate [flags] [up|down N|version]", "apply, roll back or show database migrations", []string{"database-url", "log-level", "log-format"}, runMigrate},
-		{"dev", "dev [flags]", "run everything on this machine: embedded Temporal, private Postgres, simulated vCenter", []string{"listen", "database-url", "temporal-address", "secret-key", "secret-key-file", "log-level", "log-format", "state-dir"}, runDev},
+		{"dev", "dev [flags]", "run everything on this machine: embedded Temporal, private Postgres, simulated vCenter", append([]string{"listen", "database-url", "temporal-address", "secret-key", "secret-key-file", "log-level", "log-format", "state-dir"}, backupFlags...), runDev},
 		{"vcsim", "vcsim [--listen ADDR] [--username U] [--password P]", "run a standalone simulated vCenter and print how to reach it", nil, runVCSim},
 		{"token", "token create --name NAME --role admin|operator|viewer [flags]", "create an API token and print it once", []string{"database-url", "secret-key", "secret-key-file", "log-level", "log-format"}, runToken},
 	}

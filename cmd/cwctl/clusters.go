@@ -22,6 +22,8 @@ func clustersCommand(s *session) *cobra.Command {
 		deleteClusterCommand(s, names),
 		kubeconfigCommand(s, names),
 		certificatesCommand(s, names),
+		backupsCommand(s, names),
+		backupCommand(s, names),
 	)
 }
 

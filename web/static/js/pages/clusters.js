@@ -8,6 +8,7 @@ import { actionButton, confirmDialog, problemBox, toggleForm } from '../forms.js
 import { filterForm, listQuery, pager, selectFilter, textFilter } from '../lists.js';
 import { go, withQuery } from '../nav.js';
 import { mayOperate, whoami } from '../session.js';
+import { backupsSection } from './backups.js';
 import { newClusterForm } from './cluster-form.js';
 
 const CLUSTER_PHASES = ['Pending', 'Provisioning', 'Ready', 'Updating', 'Deleting', 'Failed', 'Deleted'];
@@ -71,11 +72,12 @@ function nodeCount(nodes) {
 // One cluster: phase, placement, nodes, add-ons and a link to its operations; an operation
 // of it that waits for a decision is announced at the top.
 export async function clusterView(ctx, name) {
-  const [c, waiting, certs, me] = await Promise.all([
+  const [c, waiting, certs, me, backups] = await Promise.all([
     get('/clusters/' + enc(name), ctx.signal),
     get(`/operations?cluster=${enc(name)}&state=AwaitingDecision&limit=1`, ctx.signal).catch(() => null),
     get(`/clusters/${enc(name)}/certificates`, ctx.signal).catch(() => null),
     whoami(),
+    get(`/clusters/${enc(name)}/backups?limit=20`, ctx.signal).catch(() => null),
   ]);
   const spec = c.spec || {};
   const placement = spec.placement || {};
@@ -129,7 +131,8 @@ export async function clusterView(ctx, name) {
       { title: 'Chart version', cell: (a) => orDash(a.chart_version) },
       { title: 'Status', cell: (a) => badge(a.status) },
     ], c.addons, 'No add-on installed yet.'),
-    certificatesSection(c, certs, mayOperate(me)));
+    certificatesSection(c, certs, mayOperate(me)),
+    backupsSection(c, backups, mayOperate(me)));
 }
 
 /** LOW_DAYS is where days left turn red. */
