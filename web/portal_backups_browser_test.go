@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -25,14 +26,32 @@ func TestPortalBackups(t *testing.T) {
 		t.Fatalf("provision = %s: %s", op.State, op.Error)
 	}
 
+	// A paused backup schedule of the cluster and one of every Ready cluster: the
+	// cluster page lists both.
+	for _, body := range []map[string]any{
+		{"kind": "backup", "cluster": "pbk", "cron": "0 3 * * *", "paused": true},
+		{"kind": "certificate-check", "cluster": "*", "every": "24h"},
+	} {
+		if r := env.Do("POST", "/api/v1/schedules", env.AdminToken, body); r.Status != http.StatusCreated {
+			t.Fatalf("create schedule %v: %d %s", body, r.Status, r.Body)
+		}
+	}
+
 	signIn(t, ctx, env, env.Token("vera", domain.RoleViewer))
-	var empty string
+	var empty, schedules string
 	var buttons []string
 	run(t, ctx, "the viewer's cluster page",
 		chromedp.Navigate(env.URL+"/#/clusters/pbk"),
 		chromedp.WaitVisible(chromedp.Search(`//section[@id="backups"]//h2[.="Backups"]`)),
 		into(&empty, chromedp.Text(chromedp.Search(`//section[@id="backups"]`))),
+		chromedp.WaitVisible(chromedp.Search(`//section[@id="schedules"]//tbody/tr[2]`)),
+		into(&schedules, chromedp.Text(chromedp.Search(`//section[@id="schedules"]//tbody`))),
 		visibleButtons(&buttons))
+	for _, want := range []string{"backup", "this cluster", "Paused", "certificate-check", "every Ready cluster", "every 24h"} {
+		if !strings.Contains(schedules, want) {
+			t.Errorf("the Schedules section %q does not say %q", schedules, want)
+		}
+	}
 	if !strings.Contains(empty, "No backup yet.") {
 		t.Errorf("the Backups section before any backup: %q", empty)
 	}

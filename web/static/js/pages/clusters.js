@@ -9,6 +9,7 @@ import { filterForm, listQuery, pager, selectFilter, textFilter } from '../lists
 import { go, withQuery } from '../nav.js';
 import { mayOperate, whoami } from '../session.js';
 import { backupsSection } from './backups.js';
+import { clusterSchedulesSection } from './schedules.js';
 import { newClusterForm } from './cluster-form.js';
 
 const CLUSTER_PHASES = ['Pending', 'Provisioning', 'Ready', 'Updating', 'Deleting', 'Failed', 'Deleted'];
@@ -72,12 +73,14 @@ function nodeCount(nodes) {
 // One cluster: phase, placement, nodes, add-ons and a link to its operations; an operation
 // of it that waits for a decision is announced at the top.
 export async function clusterView(ctx, name) {
-  const [c, waiting, certs, me, backups] = await Promise.all([
+  const [c, waiting, certs, me, backups, ownSchedules, allSchedules] = await Promise.all([
     get('/clusters/' + enc(name), ctx.signal),
     get(`/operations?cluster=${enc(name)}&state=AwaitingDecision&limit=1`, ctx.signal).catch(() => null),
     get(`/clusters/${enc(name)}/certificates`, ctx.signal).catch(() => null),
     whoami(),
     get(`/clusters/${enc(name)}/backups?limit=20`, ctx.signal).catch(() => null),
+    get(`/schedules?cluster=${enc(name)}&limit=50`, ctx.signal).catch(() => null),
+    get('/schedules?cluster=*&limit=50', ctx.signal).catch(() => null),
   ]);
   const spec = c.spec || {};
   const placement = spec.placement || {};
@@ -132,7 +135,8 @@ export async function clusterView(ctx, name) {
       { title: 'Status', cell: (a) => badge(a.status) },
     ], c.addons, 'No add-on installed yet.'),
     certificatesSection(c, certs, mayOperate(me)),
-    backupsSection(c, backups, mayOperate(me)));
+    backupsSection(c, backups, mayOperate(me)),
+    clusterSchedulesSection(c, ownSchedules, allSchedules));
 }
 
 /** LOW_DAYS is where days left turn red. */

@@ -101,6 +101,33 @@ function lastRunCell(run) {
     (run.operations || []).map((id) => el('div', {}, link('/operations/' + enc(id), 'operation ' + id.slice(0, 8))))];
 }
 
+/** clusterRunCell is what a schedule's last run did on one cluster: its outcome, the
+ *  operation it started or why it skipped the cluster. */
+function clusterRunCell(run, cluster) {
+  const target = run && (run.targets || []).find((t) => t.cluster === cluster);
+  if (!target) return run ? [badge(run.outcome), ' ', timeEl(run.time)] : '—';
+  return [badge(target.outcome), ' ', timeEl(run.time),
+    target.operation && el('div', {}, link('/operations/' + enc(target.operation), 'operation ' + target.operation.slice(0, 8))),
+    target.reason && el('div', { class: 'muted' }, target.reason)];
+}
+
+/** clusterSchedulesSection lists the schedules that run on cluster c, its own and those
+ *  of every Ready cluster, with what each last did on it; they are changed on the
+ *  Schedules page. */
+export function clusterSchedulesSection(c, own, all) {
+  const items = [].concat((own && own.items) || [], (all && all.items) || []);
+  return el('section', { id: 'schedules' },
+    el('h2', {}, 'Schedules'),
+    el('p', { class: 'muted' }, 'Backups and certificate checks on a timetable; ', link('/schedules', 'manage them on the Schedules page'), '.'),
+    table([
+      { title: 'Kind', cell: (s) => s.kind },
+      { title: 'For', cell: (s) => (s.cluster === '*' ? 'every Ready cluster' : 'this cluster') },
+      { title: 'When', cell: (s) => el('code', {}, scheduleWhen(s)) },
+      { title: 'Next run', cell: (s) => (s.paused ? badge('Paused') : timeEl((s.next_runs || [])[0])) },
+      { title: 'Last run here', cell: (s) => clusterRunCell(s.last_run, c.name) },
+    ], items, 'No schedule runs on this cluster.'));
+}
+
 export async function schedulesView(ctx) {
   const params = ctx.params;
   const [reply, me] = await Promise.all([get('/schedules' + listQuery(params, ['cluster', 'kind']), ctx.signal), whoami()]);
