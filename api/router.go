@@ -48,6 +48,7 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/clusters/{name}/certificates", domain.RoleViewer, "", a.withCluster(a.listCertificates)},
 		{"POST", "/api/v1/clusters/{name}/certificates/check", domain.RoleOperator, "cluster.certificate-check", a.withCluster(a.checkCertificates)},
 		{"POST", "/api/v1/clusters/{name}/certificates/renew", domain.RoleOperator, "cluster.certificate-renewal", a.withCluster(a.renewCertificates)},
+		{"POST", "/api/v1/clusters/{name}/backups/{id}/restore", domain.RoleAdmin, "cluster.restore", a.withCluster(a.restoreBackup)},
 
 		{"GET", "/api/v1/clustersets", domain.RoleViewer, "", a.listClusterSets},
 		{"POST", "/api/v1/clustersets", domain.RoleOperator, "clusterset.create", a.createClusterSet},

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/clusterwright/clusterwright/activities/backups"
 	"github.com/clusterwright/clusterwright/activities/vsphere"
 	"github.com/clusterwright/clusterwright/api"
 	"github.com/clusterwright/clusterwright/inventory"
@@ -46,6 +47,9 @@ type App struct {
 	// Workflows are further workflows the worker registers (tests register their
 	// schedule kinds' workflows here).
 	Workflows []any
+	// Backups are the etcd backup and restore activities the worker registers, with
+	// the backup key and targets; nil registers none (no backup target configured).
+	Backups *backups.Activities
 }
 
 // Open connects to Postgres (migrating it when migrate is set) and Temporal.

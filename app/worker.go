@@ -69,6 +69,9 @@ func Register(r worker.Registry, a *App) error {
 	})
 	r.RegisterActivity(&kubesphere.Activities{Clusters: antreaAccess{boot}, Logger: a.Logger})
 	r.RegisterActivity(&nodes.Activities{Keys: boot, HostKeys: a.Store, Logger: a.Logger})
+	if a.Backups != nil {
+		r.RegisterActivity(a.Backups)
+	}
 	r.RegisterActivity(&schedules.Activities{Store: a.Store, Starter: a.Schedules, Metrics: a.Metrics, Concurrency: concurrency})
 	return nil
 }

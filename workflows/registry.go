@@ -14,7 +14,8 @@ import (
 func All() []any {
 	return []any{SyncInventory, ProvisionCluster, DeleteCluster,
 		FormClusterSet, JoinClusterSet, LeaveClusterSet, DisbandClusterSet,
-		CheckCertificates, RenewCertificates, ScheduledRun}
+		CheckCertificates, RenewCertificates, ScheduledRun,
+		RestoreCluster}
 }
 
 // NewReplayer returns a replayer of recorded workflow histories with every workflow

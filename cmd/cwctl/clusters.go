@@ -22,6 +22,7 @@ func clustersCommand(s *session) *cobra.Command {
 		deleteClusterCommand(s, names),
 		kubeconfigCommand(s, names),
 		certificatesCommand(s, names),
+		restoreCommand(s, names),
 	)
 }
 
