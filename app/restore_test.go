@@ -49,7 +49,7 @@ func TestRestoreBackup(t *testing.T) {
 			acts = backupActivities(t, a)
 			a.Backups = acts
 		}})
-	apptest.RegisterLab(t, env, "97")
+	apptest.RegisterLab(t, env, "88")
 	spec := apptest.ClusterSpec("rst", 1, 0)
 	spec.Addons.KubeSphere = nil
 	if op := env.WaitOperationFor(apptest.StartProvision(t, env, spec).ID, apptest.ProvisionTimeout); op.State != domain.OpSucceeded {
@@ -142,7 +142,7 @@ func TestRestoreBackup(t *testing.T) {
 	}
 	wantSteps(t, op, workflows.StepCheckBackup, "upload-"+cp.Name, "stop-"+cp.Name, restoreStep, "start-"+cp.Name,
 		workflows.StepWaitAPIServer, workflows.StepWaitNodes)
-	checkRestored(t, env)
+	checkRestored(t, env, 1)
 	env.CheckReplay("restore", op)
 
 	t.Run("Again", func(t *testing.T) {
@@ -153,16 +153,76 @@ func TestRestoreBackup(t *testing.T) {
 			t.Fatalf("second restore = %s: %s; steps %+v", again.State, again.Error, again.Steps)
 		}
 		t.Logf("restore took %s", time.Since(began).Round(time.Millisecond))
-		checkRestored(t, env)
+		checkRestored(t, env, 1)
 		if _, err := apptest.KubeClient(t, env, "rst").CoreV1().ConfigMaps("default").Get(ctx, "created-after-first-restore", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			t.Errorf("a ConfigMap created after the first restore: %v", err)
 		}
 	})
 }
 
+// TestRestoreThreeControlPlanes restores a backup of a three-control-plane cluster: the
+// snapshot taken on one node becomes a new three-member etcd (every member restored
+// with its own name and peer URL, one token), started on all three before the API
+// server is waited for; what was changed after the backup is undone, every member is
+// healthy, every node Ready.
+func TestRestoreThreeControlPlanes(t *testing.T) {
+	t.Parallel() // its own datacenter, Temporal and database
+	var acts *backups.Activities
+	env := apptest.StartWith(t, apptest.Options{Datacenter: true,
+		Setup: func(a *app.App) {
+			acts = backupActivities(t, a)
+			a.Backups = acts
+		}})
+	apptest.RegisterLab(t, env, "89")
+	spec := apptest.ClusterSpec("rst", 3, 0)
+	spec.Addons.KubeSphere = nil
+	if op := env.WaitOperationFor(apptest.StartProvision(t, env, spec).ID, apptest.ProvisionTimeout); op.State != domain.OpSucceeded {
+		t.Fatalf("provision = %s: %s", op.State, op.Error)
+	}
+	ctx := t.Context()
+	c := apptest.GetCluster(t, env, "rst")
+	if len(c.Nodes) != 3 {
+		t.Fatalf("nodes %+v", c.Nodes)
+	}
+	kc := apptest.KubeClient(t, env, "rst")
+	createConfigMap(t, kc, "kept")
+	createConfigMap(t, kc, "deleted-after-backup")
+	backupID := newUUID(t)
+	source := c.Nodes[1]
+	if _, err := acts.SnapshotEtcd(ctx, backups.SnapshotInput{BackupID: backupID,
+		Node: nodes.NodeRef{ClusterID: c.ID, Node: source.Name, Address: source.IP}}); err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	createConfigMap(t, kc, "created-after-backup")
+	if err := kc.CoreV1().ConfigMaps("default").Delete(ctx, "deleted-after-backup", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	began := time.Now()
+	op := env.WaitOperationFor(startRestore(t, env, "/api/v1/clusters/rst/backups/"+backupID+"/restore").ID, 10*time.Minute)
+	if op.State != domain.OpSucceeded {
+		t.Fatalf("restore = %s: %s; steps %+v", op.State, op.Error, op.Steps)
+	}
+	t.Logf("restore of three control planes took %s", time.Since(began).Round(time.Millisecond))
+	var want []string
+	for _, step := range []string{workflows.StepUploadSnapshot, workflows.StepStopControlPlane, workflows.StepRestoreSnapshot, workflows.StepStartControlPlane} {
+		for _, n := range c.Nodes {
+			want = append(want, step+"-"+n.Name)
+		}
+	}
+	wantSteps(t, op, slices.Concat([]string{workflows.StepCheckBackup}, want, []string{workflows.StepWaitAPIServer, workflows.StepWaitNodes})...)
+	checkRestored(t, env, 3)
+	for _, n := range c.Nodes {
+		h, err := acts.Nodes.EtcdHealth(ctx, nodes.NodeRef{ClusterID: c.ID, Node: n.Name, Address: n.IP})
+		if err != nil || !h.Healthy {
+			t.Errorf("etcd member of %s after the restore: %+v, %v", n.Name, h, err)
+		}
+	}
+}
+
 // checkRestored checks the cluster rst as the backup left it: Ready, its nodes Ready,
 // the ConfigMaps of the backup's time.
-func checkRestored(t *testing.T, env *apptest.Env) {
+func checkRestored(t *testing.T, env *apptest.Env, nodes int) {
 	t.Helper()
 	ctx := t.Context()
 	kc := apptest.KubeClient(t, env, "rst")
@@ -173,7 +233,7 @@ func checkRestored(t *testing.T, env *apptest.Env) {
 		}
 	}
 	list, err := kc.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil || len(list.Items) != 1 {
+	if err != nil || len(list.Items) != nodes {
 		t.Fatalf("nodes after the restore: %v, %v", list, err)
 	}
 	for _, n := range list.Items {

@@ -71,7 +71,7 @@ var (
 // operation waits for a decision with the control plane still stopped; a cancellation
 // then leaves the cluster Failed, saying where it is stopped.
 func RestoreCluster(ctx workflow.Context, in RestoreInput) (err error) {
-	w := &restore{in: in, op: newOperation(in.OperationID, in.Policy), stopped: map[string]bool{}}
+	w := &restore{in: in, op: newOperation(in.OperationID, in.Policy), stopped: map[string]bool{}, starting: map[string]bool{}}
 	if err := w.op.begin(ctx); err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func RestoreCluster(ctx workflow.Context, in RestoreInput) (err error) {
 	if err = w.op.steps(ctx, w.steps()); err != nil {
 		dctx, cancel := workflow.NewDisconnectedContext(ctx)
 		defer cancel()
-		if stopped := w.stoppedNodes(); len(stopped) > 0 {
+		if len(w.stopped)+len(w.starting) > 0 {
 			_ = setPhase(dctx, in.ClusterID, domain.PhaseFailed, "restore of backup "+in.BackupID+" ended: "+w.stoppedNotice())
 		} else {
 			_ = setPhase(dctx, in.ClusterID, domain.PhaseReady, "restore of backup "+in.BackupID+" ended before the control plane was stopped: "+message(err))
@@ -108,8 +108,8 @@ type restore struct {
 	op   *operation
 	plan backups.RestorePlan
 	// stopped are the nodes whose control plane was (or is being) stopped and not yet
-	// started again.
-	stopped map[string]bool
+	// started again; starting those whose start was queued, until the API server answers.
+	stopped, starting map[string]bool
 }
 
 // steps are the restore's steps once the backup is checked.
@@ -131,17 +131,22 @@ func (w *restore) steps() []namedStep {
 			}).Get(ctx, nil)
 		})})
 		start = append(start, namedStep{StepStartControlPlane + "-" + m.Node.Node, w.stoppedSays(func(ctx workflow.Context) error {
-			if err := workflow.ExecuteActivity(with(ctx, restoreOptions), nodeActs.StartControlPlane, m.Node).Get(ctx, nil); err != nil {
+			if err := workflow.ExecuteActivity(with(ctx, nodeOptions), nodeActs.StartControlPlane, m.Node).Get(ctx, nil); err != nil {
 				return err
 			}
 			delete(w.stopped, m.Node.Node)
+			w.starting[m.Node.Node] = true
 			return workflow.ExecuteActivity(with(ctx, nodeOptions), restoreActs.RemoveRestoreFiles, m.Node).Get(ctx, nil)
 		})})
 	}
 	return slices.Concat(up, stop, restore, start, []namedStep{
-		{StepWaitAPIServer, func(ctx workflow.Context) error {
-			return workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.WaitAPIServer, w.in.ClusterID).Get(ctx, nil)
-		}},
+		{StepWaitAPIServer, w.stoppedSays(func(ctx workflow.Context) error {
+			if err := workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.WaitAPIServer, w.in.ClusterID).Get(ctx, nil); err != nil {
+				return err
+			}
+			clear(w.starting)
+			return nil
+		})},
 		{StepWaitNodes, func(ctx workflow.Context) error {
 			return workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.WaitNodes,
 				kube.WaitNodesInput{ClusterID: w.in.ClusterID, Names: w.plan.Nodes, Ready: true}).Get(ctx, nil)
@@ -154,29 +159,35 @@ func (w *restore) steps() []namedStep {
 func (w *restore) stoppedSays(fn func(ctx workflow.Context) error) func(ctx workflow.Context) error {
 	return func(ctx workflow.Context) error {
 		err := fn(ctx)
-		if err == nil || len(w.stopped) == 0 || temporal.IsCanceledError(err) {
+		if err == nil || len(w.stopped)+len(w.starting) == 0 || temporal.IsCanceledError(err) {
 			return err
 		}
 		return errors.Join(errors.New(w.stoppedNotice()+": retry the step or cancel"), err)
 	}
 }
 
-// stoppedNodes lists the nodes whose control plane is stopped, by name.
-func (w *restore) stoppedNodes() []string {
+// stoppedNotice says where the cluster's control plane is stopped, or started and not
+// answering yet.
+func (w *restore) stoppedNotice() string {
+	var parts []string
+	if len(w.stopped) > 0 {
+		parts = append(parts, "stopped on "+nodeList(w.stopped))
+	}
+	if len(w.starting) > 0 {
+		parts = append(parts, "started but not answering yet on "+nodeList(w.starting))
+	}
+	return fmt.Sprintf("the control plane of cluster %s is %s", w.plan.ClusterName, strings.Join(parts, " and "))
+}
+
+// nodeList names a set of nodes in order: "node a" or "nodes a, b".
+func nodeList(set map[string]bool) string {
 	var list []string
-	for n := range w.stopped {
+	for n := range set {
 		list = append(list, n)
 	}
 	slices.Sort(list)
-	return list
-}
-
-// stoppedNotice says where the cluster's control plane is stopped.
-func (w *restore) stoppedNotice() string {
-	list := w.stoppedNodes()
-	what := "node " + list[0]
-	if len(list) > 1 {
-		what = "nodes " + strings.Join(list, ", ")
+	if len(list) == 1 {
+		return "node " + list[0]
 	}
-	return fmt.Sprintf("the control plane of cluster %s is stopped on %s", w.plan.ClusterName, what)
+	return "nodes " + strings.Join(list, ", ")
 }

@@ -1,14 +1,6 @@
 package nodes
 
-import (
-	"context"
-	"time"
-)
-
-// ControlPlaneStartTimeout bounds `systemctl start kubelet` on a control-plane node,
-// which returns once the kubelet runs (and, on the simulated node, once its static
-// control plane answers).
-const ControlPlaneStartTimeout = 5 * time.Minute
+import "context"
 
 // StopControlPlane stops the control plane of a control-plane node: its kubelet and
 // with it the static Pods of etcd, kube-apiserver, kube-controller-manager and
@@ -23,12 +15,15 @@ func (a *Activities) StopControlPlane(ctx context.Context, node NodeRef) error {
 	})
 }
 
-// StartControlPlane starts the control plane of a control-plane node again (its
-// kubelet, which starts the static Pods from their manifests and data directories).
-// Starting a running control plane does nothing.
+// StartControlPlane starts the control plane of a control-plane node again: its
+// kubelet, which starts the static Pods from their manifests and data directories. It
+// returns once the start is queued (`systemctl --no-block start kubelet`), not once
+// the control plane answers: the etcd members of a restored cluster answer only once
+// a quorum of them runs, so a restore starts every node before it waits for the API
+// server. Starting a running control plane does nothing.
 func (a *Activities) StartControlPlane(ctx context.Context, node NodeRef) error {
 	return a.withSession(ctx, node, func(s *Session) error {
-		_, err := s.Run(ctx, Command{Line: "sudo systemctl start kubelet", Timeout: ControlPlaneStartTimeout})
+		_, err := s.Run(ctx, Command{Line: "sudo systemctl --no-block start kubelet"})
 		return err
 	})
 }
