@@ -19,6 +19,7 @@ type BackupSettings struct {
 	Retention int
 }
 
+// backupIDPattern is the form of a backup id: a lower-case UUID.
 var backupIDPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // listBackups lists the cluster's backups at their targets (not the ones retention

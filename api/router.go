@@ -51,6 +51,7 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/clusters/{name}/backups", domain.RoleViewer, "", a.withCluster(a.listBackups)},
 		{"POST", "/api/v1/clusters/{name}/backups", domain.RoleOperator, "cluster.backup", a.withCluster(a.createBackup)},
 		{"GET", "/api/v1/clusters/{name}/backups/{id}", domain.RoleViewer, "", a.withCluster(a.getBackup)},
+		{"POST", "/api/v1/clusters/{name}/backups/{id}/restore", domain.RoleAdmin, "cluster.restore", a.withCluster(a.restoreBackup)},
 
 		{"GET", "/api/v1/clustersets", domain.RoleViewer, "", a.listClusterSets},
 		{"POST", "/api/v1/clustersets", domain.RoleOperator, "clusterset.create", a.createClusterSet},

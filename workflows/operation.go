@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/clusterwright/clusterwright/activities/addons"
+	"github.com/clusterwright/clusterwright/activities/backups"
 	invacts "github.com/clusterwright/clusterwright/activities/inventory"
 	"github.com/clusterwright/clusterwright/activities/vsphere"
 	"github.com/clusterwright/clusterwright/domain"
@@ -42,6 +43,7 @@ var finalErrorTypes = []string{
 	vsphere.ErrTypePreflightFailed, vsphere.ErrTypeBadCredentials, vsphere.ErrTypeCertificate,
 	vsphere.ErrTypeInvalidVMRequest, invacts.ErrTypeClusterNotFound,
 	addons.ErrTypeInvalidValues, addons.ErrTypeUnknownAddon, addons.ErrTypeAddonDisabled,
+	backups.ErrTypeRestoreRefused,
 }
 
 // operation is the shared step runner: it keeps the inventory's record of one operation

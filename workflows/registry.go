@@ -15,7 +15,7 @@ func All() []any {
 	return []any{SyncInventory, ProvisionCluster, DeleteCluster,
 		FormClusterSet, JoinClusterSet, LeaveClusterSet, DisbandClusterSet,
 		CheckCertificates, RenewCertificates, ScheduledRun,
-		BackupCluster}
+		BackupCluster, RestoreCluster}
 }
 
 // NewReplayer returns a replayer of recorded workflow histories with every workflow

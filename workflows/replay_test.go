@@ -22,6 +22,7 @@ var wantHistories = []string{
 	"provision-succeeded", "provision-retried", "delete", "sync", "clusterset-form", "clusterset-disband",
 	"certificate-check", "certificate-renewal",
 	"scheduled-run", "backup",
+	"restore",
 }
 
 // TestReplayRecordedHistories replays every recorded history against this code. A change

@@ -27,6 +27,9 @@ const (
 // inventory.Store implements it.
 type Store interface {
 	RecordBackup(ctx context.Context, b domain.Backup) (domain.Backup, error)
+	// GetBackup and GetClusterByID read what a restore checks.
+	GetBackup(ctx context.Context, id string) (domain.Backup, error)
+	GetClusterByID(ctx context.Context, id string) (domain.Cluster, error)
 	backupstore.Records
 }
 

@@ -24,6 +24,7 @@ func clustersCommand(s *session) *cobra.Command {
 		certificatesCommand(s, names),
 		backupsCommand(s, names),
 		backupCommand(s, names),
+		restoreCommand(s, names),
 	)
 }
 

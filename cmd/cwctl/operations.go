@@ -91,7 +91,7 @@ func listOperationsCommand(s *session) *cobra.Command {
 	cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(
 		[]string{domain.OpProvisionCluster, domain.OpDeleteCluster, domain.OpSyncInventory, domain.OpFormClusterSet,
 			domain.OpJoinClusterSet, domain.OpLeaveClusterSet, domain.OpDisbandClusterSet,
-			domain.OpCheckCertificates, domain.OpRenewCertificates, domain.OpBackupCluster}, cobra.ShellCompDirectiveNoFileComp))
+			domain.OpCheckCertificates, domain.OpRenewCertificates, domain.OpBackupCluster, domain.OpRestoreCluster}, cobra.ShellCompDirectiveNoFileComp))
 	return s.printing(cmd)
 }
 

@@ -22,6 +22,12 @@ import (
 //	                           control plane with the certificates and
 //	                           binaries its manifest names now.
 //
+// Each returns once its job is done (the control plane answering), unless
+// --no-block: then the job is queued and systemctl returns at once, as a
+// real node's systemctl start kubelet returns before its static Pods run.
+// Control planes whose etcd members need each other (a restored multi-member
+// etcd) are started that way.
+//
 // On a real kubeadm node an administrator restarts static Pods by moving
 // their manifests out of /etc/kubernetes/manifests and back (the kubeadm
 // documentation's advice after `kubeadm certs renew`); `systemctl restart
@@ -36,7 +42,9 @@ const serviceStartTimeout = 2 * time.Minute
 
 func (sh *shell) systemctl(cmd command) int {
 	args := cmd.args
-	for len(args) > 0 && strings.HasPrefix(args[0], "-") { // -q, --no-pager, ...
+	noBlock := false
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") { // -q, --no-pager, --no-block, ...
+		noBlock = noBlock || args[0] == "--no-block"
 		args = args[1:]
 	}
 	if len(args) == 0 {
@@ -78,22 +86,37 @@ func (sh *shell) systemctl(cmd command) int {
 	if unit == "containerd" {
 		return 0
 	}
-	var err error
-	switch verb {
-	case "stop":
-		err = sh.stopKubelet()
-	case "start":
-		err = sh.startKubelet(false)
-	case "restart":
-		err = sh.startKubelet(true)
+	if noBlock {
+		// The job is queued and systemctl returns; the unit starts or stops after it,
+		// one job at a time. A failure shows in is-active and the journal (the log).
+		go func() {
+			sh.admin.Lock()
+			defer sh.admin.Unlock()
+			if err := sh.kubeletJob(verb); err != nil {
+				sh.node.log.Error("systemctl --no-block "+verb+" kubelet", "err", err)
+			}
+		}()
+		return 0
 	}
-	if err != nil {
+	if err := sh.kubeletJob(verb); err != nil {
 		sh.node.log.Error("systemctl "+verb+" kubelet", "err", err)
 		fmt.Fprintf(sh.stderr, "Job for kubelet.service failed because the control process exited with error code.\n"+
 			"See \"systemctl status kubelet.service\" and \"journalctl -xeu kubelet.service\" for details.\n")
 		return 1
 	}
 	return 0
+}
+
+// kubeletJob stops, starts or restarts the kubelet and the control plane.
+func (sh *shell) kubeletJob(verb string) error {
+	switch verb {
+	case "stop":
+		return sh.stopKubelet()
+	case "start":
+		return sh.startKubelet(false)
+	default:
+		return sh.startKubelet(true)
+	}
 }
 
 // kubeletRunning reports whether the node's kubelet runs.

@@ -482,7 +482,17 @@ func testEtcdSnapshotRestore(t *testing.T, n *sshNode, client kubernetes.Interfa
 	mustRun(t, n.client, "sudo systemctl stop kubelet && sudo mv /var/lib/etcd /var/lib/etcd.before-restore && "+
 		"sudo etcdutl snapshot restore /var/backups/etcd/snap.db --data-dir /var/lib/etcd --name "+name+
 		" --initial-cluster "+name+"=https://"+ip+":2380 --initial-advertise-peer-urls https://"+ip+":2380 && "+
-		"sudo systemctl start kubelet", "")
+		"sudo systemctl --no-block start kubelet", "")
+	// --no-block returns once the start is queued: the control plane comes up after.
+	for deadline := time.Now().Add(serviceStartTimeout); ; time.Sleep(200 * time.Millisecond) {
+		r := runSSH(t, n.client, "systemctl is-active kubelet", "")
+		if r.status == 0 && r.stdout == "active\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the kubelet started with --no-block is not active: %v", r)
+		}
+	}
 	t.Logf("restore and control-plane start took %s", time.Since(began).Round(time.Millisecond))
 	if _, err := cms.Get(ctx, "before-snapshot", metav1.GetOptions{}); err != nil {
 		t.Errorf("ConfigMap made before the snapshot: %v", err)
