@@ -80,4 +80,24 @@ func TestPortalBackups(t *testing.T) {
 	if node != "pbk-cp-0" {
 		t.Errorf("the backup row names node %q", node)
 	}
+	run(t, ctx, "the operator's buttons", visibleButtons(&buttons))
+	for _, b := range buttons {
+		if b == "Restore…" {
+			t.Errorf("an operator sees %v", buttons)
+		}
+	}
+
+	// An admin restores the backup from its row, through the confirm dialog.
+	signIn(t, ctx, env, env.AdminToken)
+	run(t, ctx, "restore from the cluster page",
+		chromedp.Navigate(env.URL+"/#/clusters/pbk"),
+		chromedp.Click(chromedp.Search(`//section[@id="backups"]//tbody/tr[1]//button[.="Restore…"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`dialog.confirm[open]`)),
+		chromedp.Click(chromedp.CSS(`dialog.confirm[open] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.Search(`//dt[.="Kind"]/following-sibling::dd[1][.="`+domain.OpRestoreCluster+`"]`)),
+		readHeading(&heading))
+	restore := strings.TrimPrefix(heading, "Operation ")
+	if op := env.WaitOperationEnd(restore, workflowWait); op.State != domain.OpSucceeded {
+		t.Fatalf("restore = %s: %s", op.State, op.Error)
+	}
 }

@@ -135,7 +135,7 @@ export async function clusterView(ctx, name) {
       { title: 'Status', cell: (a) => badge(a.status) },
     ], c.addons, 'No add-on installed yet.'),
     certificatesSection(c, certs, mayOperate(me)),
-    backupsSection(c, backups, mayOperate(me)),
+    backupsSection(c, backups, mayOperate(me), !me || !me.role || me.role === 'admin'),
     clusterSchedulesSection(c, ownSchedules, allSchedules));
 }
 
