@@ -35,6 +35,10 @@ func TestBackups(t *testing.T) {
 		t.Errorf("-o json: %+v", list)
 	}
 
+	if r = ok(t, "backups", "list", "beta"); r.stdout != want {
+		t.Errorf("backups list:\n%s\nwant:\n%s", r.stdout, want)
+	}
+
 	f.script("GET", "/api/v1/clusters/fresh/backups", http.StatusOK, map[string]any{"items": []any{}})
 	if r = ok(t, "clusters", "backups", "fresh"); !strings.Contains(r.stdout, "no backups") {
 		t.Errorf("a cluster without backups:\n%s", r.stdout)

@@ -30,6 +30,9 @@ func TestCertificates(t *testing.T) {
 	if r.stdout != want {
 		t.Errorf("clusters certificates:\n%s\nwant:\n%s", r.stdout, want)
 	}
+	if r = ok(t, "certs", "list", "beta"); r.stdout != want {
+		t.Errorf("certs list:\n%s\nwant:\n%s", r.stdout, want)
+	}
 	var list certificateList
 	decode(t, ok(t, "clusters", "certs", "beta", "-o", "json"), &list)
 	if len(list.Certificates) != 3 || list.Certificates[2].DaysLeft != 3649 || !list.Certificates[2].Authority {
@@ -50,8 +53,11 @@ func TestCertificates(t *testing.T) {
 		if !strings.HasPrefix(r.stdout, "operation "+opID+": cluster.certificate-") {
 			t.Errorf("certificates %s:\n%s", verb, r.stdout)
 		}
+		if r = ok(t, "certs", verb, "beta"); !strings.HasPrefix(r.stdout, "operation "+opID+": cluster.certificate-") {
+			t.Errorf("certs %s:\n%s", verb, r.stdout)
+		}
 		reqs := f.requestsTo("POST", path)
-		if len(reqs) != 1 || reqs[0].query != "on_failure=compensate" {
+		if len(reqs) != 2 || reqs[0].query != "on_failure=compensate" {
 			t.Errorf("certificates %s sent %+v", verb, reqs)
 		}
 	}

@@ -20,7 +20,10 @@ func TestRestore(t *testing.T) {
 	if !strings.HasPrefix(r.stdout, "operation "+opID+": cluster.restore") {
 		t.Errorf("clusters restore:\n%s", r.stdout)
 	}
-	if reqs := f.requestsTo("POST", path); len(reqs) != 1 || reqs[0].query != "on_failure=compensate" {
+	if r = ok(t, "backups", "restore", "beta", "--backup", backup); !strings.HasPrefix(r.stdout, "operation "+opID+": cluster.restore") {
+		t.Errorf("backups restore:\n%s", r.stdout)
+	}
+	if reqs := f.requestsTo("POST", path); len(reqs) != 2 || reqs[0].query != "on_failure=compensate" {
 		t.Errorf("clusters restore sent %+v", reqs)
 	}
 	if r = cwctl(t, "clusters", "restore", "beta"); r.code != 2 || !strings.Contains(r.stderr, "--backup ID is required") {

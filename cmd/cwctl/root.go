@@ -29,6 +29,8 @@ func newRoot(s *session) *cobra.Command {
 		versionsCommand(s),
 		clustersCommand(s),
 		clusterSetsCommand(s),
+		backupsGroupCommand(s),
+		certsGroupCommand(s),
 		schedulesCommand(s),
 		opsCommand(s),
 		auditCommand(s),
