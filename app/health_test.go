@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,8 @@ import (
 	"github.com/vmware/govmomi"
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/types"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/clusterwright/clusterwright/app"
 	"github.com/clusterwright/clusterwright/app/apptest"
@@ -19,9 +22,11 @@ import (
 
 // TestClusterHealth provisions a one-control-plane, one-worker cluster and runs the
 // default cluster-health schedule, created at start, against what happens behind the
-// service's back: healthy, the cluster stays Ready; the worker's VM destroyed in
+// service's back: healthy, the cluster stays Ready; the worker off, Degraded, and on
+// again, Ready; the worker's VM destroyed in
 // vCenter, it turns Degraded naming the node; the control plane powered off, it turns
-// Unreachable; powered on again, Degraded (the worker is still gone). No health run
+// Unreachable; powered on again, Degraded (the worker is still gone). A worker powered
+// off and on again shows Degraded, then Ready. No health run
 // creates an operation.
 func TestClusterHealth(t *testing.T) {
 	t.Parallel() // its own datacenter, Temporal and database
@@ -72,6 +77,21 @@ func TestClusterHealth(t *testing.T) {
 	}
 	wf := desc.Info.RecentActions[len(desc.Info.RecentActions)-1].StartWorkflowResult
 	env.CheckReplay("scheduled-run-health", domain.Operation{ID: wf.WorkflowID, WorkflowID: wf.WorkflowID, RunID: wf.FirstExecutionRunID})
+
+	// The worker's VM powered off by hand: Degraded; powered on again: Ready.
+	powerByHand(t, env, c.ID, worker, false)
+	run = triggerHealth(t, env, sc.ID, run.Time)
+	if run.Counts != (domain.RunCounts{Failed: 1}) || !strings.Contains(run.Targets[0].Reason, "VM "+worker+" powered off") {
+		t.Fatalf("run after the worker was powered off = %+v", run)
+	}
+	wantPhase(t, env, domain.PhaseDegraded, "VM "+worker+" powered off")
+	powerByHand(t, env, c.ID, worker, true)
+	waitNodeReady(t, env, "hl", worker)
+	run = triggerHealth(t, env, sc.ID, run.Time)
+	if run.Counts != (domain.RunCounts{Succeeded: 1}) {
+		t.Fatalf("run after the worker was powered on = %+v", run)
+	}
+	wantPhase(t, env, domain.PhaseReady, "")
 
 	// The worker's VM destroyed by hand: Degraded, naming the node.
 	destroyByHand(t, env, c.ID, worker)
@@ -193,6 +213,25 @@ func waitAPIServer(t *testing.T, env *apptest.Env, name string, up bool) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the API server of %s: answering is not %v after 3 minutes (%v)", name, up, err)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// waitNodeReady waits until the node reports Ready in the cluster.
+func waitNodeReady(t *testing.T, env *apptest.Env, cluster, node string) {
+	t.Helper()
+	cs := apptest.KubeClient(t, env, cluster)
+	ctx := context.Background()
+	for deadline := time.Now().Add(3 * time.Minute); ; {
+		n, err := cs.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+		if err == nil && slices.ContainsFunc(n.Status.Conditions, func(c corev1.NodeCondition) bool {
+			return c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue
+		}) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node %s not Ready 3 minutes after power-on: %v", node, err)
 		}
 		time.Sleep(time.Second)
 	}
