@@ -9,13 +9,10 @@ import (
 	"github.com/clusterwright/clusterwright/inventory"
 )
 
-var clusterPhases = []string{domain.PhasePending, domain.PhaseProvisioning, domain.PhaseReady, domain.PhaseUpdating,
-	domain.PhaseDeleting, domain.PhaseFailed, domain.PhaseDeleted}
-
 func (a *API) listClusters(w http.ResponseWriter, r *http.Request) {
 	var v domain.ValidationError
 	p := page(r, &v)
-	f := inventory.ClusterFilter{Phase: oneOf(r, &v, "phase", clusterPhases), VCenter: r.URL.Query().Get("vcenter")}
+	f := inventory.ClusterFilter{Phase: oneOf(r, &v, "phase", domain.ClusterPhases), VCenter: r.URL.Query().Get("vcenter")}
 	if err := v.Err(); err != nil {
 		a.fail(w, r, err)
 		return

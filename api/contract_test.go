@@ -678,7 +678,7 @@ func TestContractEnums(t *testing.T) {
 	}
 	want := map[string][]string{
 		"Role":           {string(domain.RoleAdmin), string(domain.RoleOperator), string(domain.RoleViewer)},
-		"ClusterPhase":   clusterPhases,
+		"ClusterPhase":   domain.ClusterPhases,
 		"OperationState": domain.OperationStates,
 		"StepState": {domain.StepPending, domain.StepRunning, domain.StepSucceeded, domain.StepFailed,
 			domain.StepCanceled, domain.StepSkipped},

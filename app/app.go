@@ -62,6 +62,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 	if _, err := cfg.scheduleConcurrency(); err != nil {
 		return nil, err
 	}
+	if _, err := cfg.healthInterval(); err != nil {
+		return nil, err
+	}
 	if migrate && cfg.DatabaseURL != "" {
 		if err := migrations.Up(ctx, cfg.DatabaseURL); err != nil {
 			return nil, err

@@ -47,6 +47,10 @@ type Config struct {
 	// ScheduleConcurrency bounds the clusters one run of a "*" schedule works on at
 	// once (default 4).
 	ScheduleConcurrency string
+	// HealthInterval is how often the default cluster-health schedule, created at start
+	// when none exists, checks every cluster (a Go duration, at least 1m; default 5m;
+	// 0: no default schedule).
+	HealthInterval string
 	// Backup targets and retention: see app/backups.go.
 	BackupSettings
 }
@@ -76,6 +80,7 @@ func (c *Config) Settings() []Setting {
 		{"cache-dir", "CLUSTERWRIGHT_CACHE_DIR", "", "Helm chart and discovery caches (default: the user cache directory)", &c.CacheDir},
 		{"decision-timeout", "CLUSTERWRIGHT_DECISION_TIMEOUT", "24h", "how long an operation whose step failed waits for a retry or cancel before it compensates, unless the request says (1s to 720h)", &c.DecisionTimeout},
 		{"schedule-concurrency", "CLUSTERWRIGHT_SCHEDULE_CONCURRENCY", "4", "clusters one run of a schedule for every cluster (\"*\") works on at once (1 to 64)", &c.ScheduleConcurrency},
+		{"health-interval", "CLUSTERWRIGHT_HEALTH_INTERVAL", "5m", "how often the default cluster-health schedule, created at start when there is none, checks every cluster (at least 1m; 0: create none)", &c.HealthInterval},
 	}, c.backupSettings()...)
 }
 
@@ -155,6 +160,25 @@ func (c *Config) scheduleConcurrency() (int, error) {
 		return 0, fmt.Errorf("schedule-concurrency %q: want a number from 1 to 64", c.ScheduleConcurrency)
 	}
 	return n, nil
+}
+
+// DefaultHealthInterval is the interval of the default cluster-health schedule.
+const DefaultHealthInterval = 5 * time.Minute
+
+// healthInterval is HealthInterval as a duration (default DefaultHealthInterval; 0
+// means no default cluster-health schedule).
+func (c *Config) healthInterval() (time.Duration, error) {
+	if c.HealthInterval == "" {
+		return DefaultHealthInterval, nil
+	}
+	d, err := time.ParseDuration(c.HealthInterval)
+	if c.HealthInterval == "0" {
+		d, err = 0, nil
+	}
+	if err != nil || d < 0 || (d > 0 && d < domain.MinScheduleEvery) {
+		return 0, fmt.Errorf("health-interval %q: want a duration of at least %s, or 0 for none", c.HealthInterval, domain.MinScheduleEvery)
+	}
+	return d, nil
 }
 
 func orDefault(s, def string) string {

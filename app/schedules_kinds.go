@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/clusterwright/clusterwright/activities/schedules"
 	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/operations"
 	"github.com/clusterwright/clusterwright/workflows"
@@ -18,6 +21,14 @@ func registerScheduleKinds(s *operations.Schedules) {
 	s.Register(domain.ScheduleCertificateCheck, startCertificateCheck)
 	s.Register(domain.ScheduleCertificateRenewal, startCertificateRenewal)
 	s.Register(domain.ScheduleBackup, startBackup)
+	s.Register(domain.ScheduleClusterHealth, refuseHealthOperation)
+}
+
+// refuseHealthOperation is the starter of cluster-health, which starts no operation:
+// its runs check clusters themselves (workflows.ScheduledRun), so this is never called.
+func refuseHealthOperation(context.Context, *operations.Service, domain.Operation, domain.ScheduleParams) (domain.Operation, error) {
+	return domain.Operation{}, temporal.NewNonRetryableApplicationError(
+		"cluster-health runs health checks, not operations", schedules.ErrTypeUnknownKind, nil)
 }
 
 // startBackup backs the target cluster up to the default target, keeping the

@@ -11,6 +11,7 @@ import (
 	"github.com/clusterwright/clusterwright/activities/addons"
 	"github.com/clusterwright/clusterwright/activities/antrea"
 	"github.com/clusterwright/clusterwright/activities/backups"
+	"github.com/clusterwright/clusterwright/activities/health"
 	invacts "github.com/clusterwright/clusterwright/activities/inventory"
 	"github.com/clusterwright/clusterwright/activities/kube"
 	"github.com/clusterwright/clusterwright/activities/kubesphere"
@@ -56,8 +57,11 @@ func Register(r worker.Registry, a *App) error {
 	r.RegisterActivity(&invacts.Activities{Store: a.Store})
 	r.RegisterActivity(&invacts.ClusterActivities{Store: a.Store, Bootstrap: boot})
 	r.RegisterActivity(&invacts.ClusterSetActivities{Store: a.Store})
-	r.RegisterActivity(&vsphere.Activities{Sessions: a.Sessions, Store: a.Store, Budget: a.Budget, GuestInfo: boot})
-	r.RegisterActivity(&kube.Activities{Clusters: boot})
+	vsphereActs := &vsphere.Activities{Sessions: a.Sessions, Store: a.Store, Budget: a.Budget, GuestInfo: boot}
+	kubeActs := &kube.Activities{Clusters: boot}
+	r.RegisterActivity(vsphereActs)
+	r.RegisterActivity(kubeActs)
+	r.RegisterActivity(&health.Activities{Store: a.Store, VMs: vsphereActs, API: kubeActs, Logger: a.Logger})
 	r.RegisterActivity(&addons.Activities{
 		Installer:               &addons.Installer{Sources: sources, CacheDir: cacheDir, Logger: a.Logger},
 		Clusters:                clusterAccess{boot},

@@ -7,11 +7,25 @@ const (
 	PhasePending      = "Pending"
 	PhaseProvisioning = "Provisioning"
 	PhaseReady        = "Ready"
-	PhaseUpdating     = "Updating"
-	PhaseDeleting     = "Deleting"
-	PhaseFailed       = "Failed"
-	PhaseDeleted      = "Deleted"
+	// PhaseDegraded: a health check found the API server answering but something else
+	// wrong (a VM missing or off, a node not Ready, an add-on not deployed, certificates
+	// about to expire); phase_reason says what.
+	PhaseDegraded = "Degraded"
+	// PhaseUnreachable: a health check found the API server not answering.
+	PhaseUnreachable = "Unreachable"
+	PhaseUpdating    = "Updating"
+	PhaseDeleting    = "Deleting"
+	PhaseFailed      = "Failed"
+	PhaseDeleted     = "Deleted"
 )
+
+// ClusterPhases lists every cluster phase.
+var ClusterPhases = []string{PhasePending, PhaseProvisioning, PhaseReady, PhaseDegraded, PhaseUnreachable,
+	PhaseUpdating, PhaseDeleting, PhaseFailed, PhaseDeleted}
+
+// HealthPhases are the phases a health check moves a cluster between: those of a
+// cluster that is not in the middle of an operation.
+var HealthPhases = []string{PhaseReady, PhaseDegraded, PhaseUnreachable}
 
 // ClusterSpec is the body of POST /api/v1/clusters (see shared/API.md).
 type ClusterSpec struct {

@@ -13,11 +13,14 @@ const (
 	ScheduleBackup             = "backup"
 	ScheduleCertificateCheck   = "certificate-check"
 	ScheduleCertificateRenewal = "certificate-renewal"
+	// ScheduleClusterHealth checks what each cluster really is and sets its phase Ready,
+	// Degraded or Unreachable; it starts no operation.
+	ScheduleClusterHealth = "cluster-health"
 )
 
 // ScheduleKinds lists every schedule kind the API accepts (a server runs only those it
 // has registered).
-var ScheduleKinds = []string{ScheduleBackup, ScheduleCertificateCheck, ScheduleCertificateRenewal}
+var ScheduleKinds = []string{ScheduleBackup, ScheduleCertificateCheck, ScheduleCertificateRenewal, ScheduleClusterHealth}
 
 // AllClusters is the cluster of a schedule that runs on every Ready cluster.
 const AllClusters = "*"

@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -209,4 +210,23 @@ func (s *Store) EnableAntreaMulticluster(ctx context.Context, id string) (bool, 
 		return false, fmt.Errorf("enable Antrea multicluster on cluster %s: %w", id, err)
 	}
 	return changed, nil
+}
+
+// SetHealthPhase records what a health check found: phase (Ready, Degraded or
+// Unreachable) and reason, only while the cluster is in one of those phases and has no
+// active operation, so that a check never overwrites the phase an operation set. It
+// reports whether the phase was recorded (updated_at moves only when it changed).
+func (s *Store) SetHealthPhase(ctx context.Context, id, phase, reason string) (bool, error) {
+	if !slices.Contains(domain.HealthPhases, phase) {
+		return false, fmt.Errorf("set health phase of cluster %s: %s is not a health phase", id, phase)
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE clusters SET phase = $2, phase_reason = $3,
+			updated_at = CASE WHEN phase = $2 AND phase_reason = $3 THEN updated_at ELSE now() END
+		WHERE id = $1 AND phase = ANY($4)
+		AND NOT EXISTS (SELECT 1 FROM operations WHERE target_kind = 'cluster' AND target_id = $1 AND state IN `+activeStates+`)`,
+		id, phase, reason, domain.HealthPhases)
+	if err != nil {
+		return false, fmt.Errorf("set health phase of cluster %s: %w", id, err)
+	}
+	return tag.RowsAffected() == 1, nil
 }

@@ -21,7 +21,7 @@ const historyDir = "testdata/histories"
 var wantHistories = []string{
 	"provision-succeeded", "provision-retried", "delete", "sync", "clusterset-form", "clusterset-disband",
 	"certificate-check", "certificate-renewal",
-	"scheduled-run", "backup",
+	"scheduled-run", "scheduled-run-health", "backup",
 	"restore",
 }
 

@@ -6,12 +6,16 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/clusterwright/clusterwright/activities/health"
 	"github.com/clusterwright/clusterwright/activities/schedules"
 	"github.com/clusterwright/clusterwright/domain"
 )
 
 // scheduleActs names the scheduled-run activities; it is never called.
 var scheduleActs *schedules.Activities
+
+// healthActs names the health-check activity of cluster-health runs; it is never called.
+var healthActs *health.Activities
 
 // ScheduledRunInput is the action of a Temporal Schedule: one run of the Day-2 schedule
 // ScheduleID.
@@ -25,12 +29,19 @@ type ScheduledRunInput struct {
 // ScheduledRun runs a schedule once: it starts the operation of its kind on each target
 // cluster, a bounded number at a time, waits for each to end, and records the run. The
 // operations are started to compensate at once when a step fails: nobody is there to
-// decide. A busy cluster is skipped, not failed.
+// decide. A busy cluster is skipped, not failed. A cluster-health run starts no
+// operation: it checks each Ready, Degraded or Unreachable cluster (see checkHealth).
 func ScheduledRun(ctx workflow.Context, in ScheduledRunInput) (domain.ScheduleRun, error) {
 	started := workflow.Now(ctx)
 	ctx = workflow.WithActivityOptions(ctx, recordOptions)
+	// A cluster-health run checks the clusters itself instead of starting operations
+	// (a branch on the input alone: the other kinds' commands are unchanged).
+	list, work := scheduleActs.ListTargets, runOn
+	if in.Kind == domain.ScheduleClusterHealth {
+		list, work = scheduleActs.ListHealthTargets, checkHealth
+	}
 	var targets schedules.Targets
-	if err := workflow.ExecuteActivity(ctx, scheduleActs.ListTargets, in.Cluster).Get(ctx, &targets); err != nil {
+	if err := workflow.ExecuteActivity(ctx, list, in.Cluster).Get(ctx, &targets); err != nil {
 		return domain.ScheduleRun{}, err
 	}
 	results := make([]domain.ScheduledTarget, len(targets.Clusters))
@@ -45,7 +56,7 @@ func ScheduledRun(ctx workflow.Context, in ScheduledRunInput) (domain.ScheduleRu
 				return
 			}
 			defer sem.Release(1)
-			results[i] = runOn(ctx, in, t)
+			results[i] = work(ctx, in, t)
 		})
 	}
 	wg.Wait(ctx)
@@ -103,6 +114,35 @@ func runOn(ctx workflow.Context, in ScheduledRunInput, t schedules.Target) domai
 		out.Outcome = domain.RunSucceeded
 	default:
 		out.Outcome, out.Reason = domain.RunFailed, ended.State+": "+ended.Error
+	}
+	return out
+}
+
+// healthOptions: one health check of one cluster; its requests have short timeouts of
+// their own, and the next run comes soon, so it is tried twice at most.
+var healthOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 2 * time.Minute,
+	HeartbeatTimeout:    heartbeatTimeout,
+	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 2 * time.Second, MaximumAttempts: 2},
+}
+
+// checkHealth checks one cluster and records its phase: a healthy cluster counts as
+// succeeded, a Degraded or Unreachable one as failed (with the reason), one the check
+// did not judge (busy, deleted) as skipped.
+func checkHealth(ctx workflow.Context, _ ScheduledRunInput, t schedules.Target) domain.ScheduledTarget {
+	out := domain.ScheduledTarget{Cluster: t.Name}
+	var res health.Result
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, healthOptions), healthActs.CheckCluster,
+		health.Input{ClusterID: t.ID, Name: t.Name}).Get(ctx, &res)
+	switch {
+	case err != nil:
+		out.Outcome, out.Reason = domain.RunFailed, "health check: "+message(err)
+	case res.Skipped != "":
+		out.Outcome, out.Reason = domain.RunSkipped, res.Skipped
+	case res.Phase == domain.PhaseReady:
+		out.Outcome = domain.RunSucceeded
+	default:
+		out.Outcome, out.Reason = domain.RunFailed, res.Phase+": "+res.Reason
 	}
 	return out
 }

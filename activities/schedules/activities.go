@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -74,6 +75,19 @@ type Targets struct {
 // ListTargets returns the named cluster if it is Ready (else it is skipped), or every
 // Ready cluster for "*".
 func (a *Activities) ListTargets(ctx context.Context, cluster string) (Targets, error) {
+	return a.listTargets(ctx, cluster, []string{domain.PhaseReady})
+}
+
+// ListHealthTargets returns the clusters a cluster-health run checks: the named cluster
+// or, for "*", every cluster, if Ready, Degraded or Unreachable (not in the middle of an
+// operation's phases).
+func (a *Activities) ListHealthTargets(ctx context.Context, cluster string) (Targets, error) {
+	return a.listTargets(ctx, cluster, domain.HealthPhases)
+}
+
+// listTargets returns the named cluster if it is in one of phases (else it is skipped),
+// or every cluster in those phases for "*".
+func (a *Activities) listTargets(ctx context.Context, cluster string, phases []string) (Targets, error) {
 	out := Targets{Concurrency: a.Concurrency}
 	if out.Concurrency <= 0 {
 		out.Concurrency = DefaultConcurrency
@@ -85,27 +99,30 @@ func (a *Activities) ListTargets(ctx context.Context, cluster string) (Targets, 
 			out.Skipped = append(out.Skipped, domain.ScheduledTarget{Cluster: cluster, Outcome: domain.RunSkipped, Reason: "no such cluster"})
 		case err != nil:
 			return out, err
-		case c.Phase != domain.PhaseReady:
+		case !slices.Contains(phases, c.Phase):
 			out.Skipped = append(out.Skipped, domain.ScheduledTarget{Cluster: cluster, Outcome: domain.RunSkipped, Reason: "cluster is " + c.Phase})
 		default:
 			out.Clusters = append(out.Clusters, Target{ID: c.ID, Name: c.Name})
 		}
 		return out, nil
 	}
-	page := inventory.Page{Limit: inventory.MaxLimit}
-	for {
-		list, next, err := a.Store.ListClusters(ctx, inventory.ClusterFilter{Phase: domain.PhaseReady}, page)
-		if err != nil {
-			return out, err
+	for _, phase := range phases {
+		page := inventory.Page{Limit: inventory.MaxLimit}
+		for {
+			list, next, err := a.Store.ListClusters(ctx, inventory.ClusterFilter{Phase: phase}, page)
+			if err != nil {
+				return out, err
+			}
+			for _, c := range list {
+				out.Clusters = append(out.Clusters, Target{ID: c.ID, Name: c.Name})
+			}
+			if next == "" {
+				break
+			}
+			page.Cursor = next
 		}
-		for _, c := range list {
-			out.Clusters = append(out.Clusters, Target{ID: c.ID, Name: c.Name})
-		}
-		if next == "" {
-			return out, nil
-		}
-		page.Cursor = next
 	}
+	return out, nil
 }
 
 // StartInput is one cluster's start of a scheduled run.

@@ -127,7 +127,7 @@ func printSchedule(s *session, sc domain.Schedule) {
 
 // scheduleExample is the example of `schedules create`.
 const scheduleExample = `  # nightly.yaml: back up every Ready cluster at 03:00 UTC, keep 14
-  kind: backup                 # or certificate-check, certificate-renewal
+  kind: backup                 # or certificate-check, certificate-renewal, cluster-health
   cluster: "*"                 # or a cluster's name
   cron: "0 3 * * *"            # or every: 6h (at least 1m)
   jitter: 10m                  # optional

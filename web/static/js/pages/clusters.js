@@ -12,7 +12,7 @@ import { backupsSection } from './backups.js';
 import { clusterSchedulesSection } from './schedules.js';
 import { newClusterForm } from './cluster-form.js';
 
-const CLUSTER_PHASES = ['Pending', 'Provisioning', 'Ready', 'Updating', 'Deleting', 'Failed', 'Deleted'];
+const CLUSTER_PHASES = ['Pending', 'Provisioning', 'Ready', 'Degraded', 'Unreachable', 'Updating', 'Deleting', 'Failed', 'Deleted'];
 
 export async function clustersView(ctx) {
   const params = ctx.params;

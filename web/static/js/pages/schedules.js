@@ -13,6 +13,7 @@ const KINDS = [
   ['backup', 'backup (etcd snapshot)'],
   ['certificate-check', 'certificate check'],
   ['certificate-renewal', 'certificate renewal'],
+  ['cluster-health', 'health check (sets Degraded or Unreachable)'],
 ];
 
 /** scheduleWhen is a schedule's timetable as a person reads it. */
