@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/go-chi/chi/v5"
 
@@ -39,9 +40,9 @@ func (a *API) restoreBackup(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if c.Phase != domain.PhaseReady {
+	if !slices.Contains(domain.HealthPhases, c.Phase) {
 		a.writeProblem(w, r, Problem{Type: problemBase + "not-ready", Status: http.StatusConflict,
-			Detail: "cluster " + c.Name + " is " + c.Phase + "; a backup is restored into a Ready cluster"})
+			Detail: "cluster " + c.Name + " is " + c.Phase + "; a backup is restored into a cluster that is Ready, Degraded or Unreachable"})
 		return
 	}
 	started, err := a.startClusterOperation(r.Context(), domain.OpRestoreCluster, c, policy, workflows.RestoreCluster, func(opID string) any {

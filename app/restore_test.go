@@ -82,6 +82,10 @@ func TestRestoreBackup(t *testing.T) {
 			t.Fatal(err)
 		}
 		otherBackup := recordBackup(t, env, other.ID, spec.KubernetesVersion)
+		if r := env.Do("POST", "/api/v1/clusters/other/backups/"+otherBackup+"/restore", env.AdminToken, nil); r.Status != http.StatusConflict ||
+			!strings.Contains(string(r.Body), "not-ready") {
+			t.Errorf("restore into a Pending cluster: %d %s", r.Status, r.Body)
+		}
 		oldMinor := recordBackup(t, env, c.ID, "v1.33.4")
 		operator := env.Token("rst-operator", domain.RoleOperator)
 		for _, tc := range []struct {
@@ -142,8 +146,12 @@ func TestRestoreBackup(t *testing.T) {
 	checkRestored(t, env, 1)
 	env.CheckReplay("restore", op)
 
-	t.Run("Again", func(t *testing.T) {
+	t.Run("Again, into a Degraded cluster", func(t *testing.T) {
 		createConfigMap(t, apptest.KubeClient(t, env, "rst"), "created-after-first-restore")
+		// A health check found something wrong: restoring is how it is mended.
+		if ok, err := env.App.Store.SetHealthPhase(ctx, c.ID, domain.PhaseDegraded, "test: something is wrong"); err != nil || !ok {
+			t.Fatalf("set Degraded: %v, %v", ok, err)
+		}
 		began := time.Now()
 		again := env.WaitOperationFor(startRestore(t, env, restorePath(backupID)).ID, 5*time.Minute)
 		if again.State != domain.OpSucceeded {

@@ -222,7 +222,7 @@ func (s *Store) SetHealthPhase(ctx context.Context, id, phase, reason string) (b
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE clusters SET phase = $2, phase_reason = $3,
 			updated_at = CASE WHEN phase = $2 AND phase_reason = $3 THEN updated_at ELSE now() END
-		WHERE id = $1 AND phase = ANY($4)
+		WHERE id = $1 AND phase = ANY($4) AND deleted_at IS NULL
 		AND NOT EXISTS (SELECT 1 FROM operations WHERE target_kind = 'cluster' AND target_id = $1 AND state IN `+activeStates+`)`,
 		id, phase, reason, domain.HealthPhases)
 	if err != nil {
