@@ -229,10 +229,15 @@ func (c *clients) memberStatus(ctx context.Context, set string, names []string) 
 		}
 	}
 	slices.Sort(ms.Imports)
-	var missing []string
+	var missing, stale []string
 	for _, peer := range names {
 		if peer != m.Name && !slices.Contains(ms.Imports, peer) {
 			missing = append(missing, peer)
+		}
+	}
+	for _, id := range ms.Imports {
+		if !slices.Contains(names, id) {
+			stale = append(stale, id) // a cluster that left: the leader has yet to withdraw it
 		}
 	}
 	cs, err := c.dyn.Resource(clusterSetGVR).Namespace(MemberNamespace).Get(ctx, set, metav1.GetOptions{})
@@ -256,6 +261,8 @@ func (c *clients) memberStatus(ctx context.Context, set string, names []string) 
 		ms.Message = "no active Gateway among " + strings.Join(ms.Gateway.Candidates, ", ")
 	case len(missing) > 0:
 		ms.Message = "no ClusterInfoImport of " + strings.Join(missing, ", ")
+	case len(stale) > 0:
+		ms.Message = "still imports the ClusterInfo of " + strings.Join(stale, ", ") + ", no longer in the set"
 	default:
 		ms.Ready = true
 	}
