@@ -16,19 +16,8 @@ import (
 func TestBackups(t *testing.T) {
 	ctx := context.Background()
 	s := inventorytest.NewStore(t)
-	vin := domain.VCenterInput{Name: "vc1", Server: "vc", Username: "u", Password: "p"}
-	_ = vin.Validate()
-	if _, err := s.CreateVCenter(ctx, vin); err != nil {
-		t.Fatal(err)
-	}
-	a, err := s.CreateCluster(ctx, domain.ClusterSpec{Name: "bka", VCenter: "vc1"}, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := s.CreateCluster(ctx, domain.ClusterSpec{Name: "bkb", VCenter: "vc1"}, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
+	clusters := recordClusters(t, s, "bka", "bkb")
+	a, b := clusters[0], clusters[1]
 	backup := func(cluster string, i int) domain.Backup {
 		id := fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
 		return domain.Backup{ID: id, ClusterID: cluster, TargetKind: domain.TargetDirectory, TargetLocation: "/var/backups",

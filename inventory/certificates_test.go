@@ -14,15 +14,7 @@ import (
 func TestCertificates(t *testing.T) {
 	ctx := context.Background()
 	s := inventorytest.NewStore(t)
-	vin := domain.VCenterInput{Name: "vc1", Server: "vc", Username: "u", Password: "p"}
-	_ = vin.Validate()
-	if _, err := s.CreateVCenter(ctx, vin); err != nil {
-		t.Fatal(err)
-	}
-	c, err := s.CreateCluster(ctx, domain.ClusterSpec{Name: "certs", VCenter: "vc1"}, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := recordClusters(t, s, "certs")[0]
 	if got, err := s.Certificates(ctx, c.ID, time.Now()); err != nil || len(got) != 0 {
 		t.Fatalf("certificates never checked = %v, %v", got, err)
 	}

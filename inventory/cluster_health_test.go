@@ -13,15 +13,7 @@ import (
 func TestSetHealthPhase(t *testing.T) {
 	ctx := context.Background()
 	s := inventorytest.NewStore(t)
-	vin := domain.VCenterInput{Name: "vc1", Server: "vc", Username: "u", Password: "p"}
-	_ = vin.Validate()
-	if _, err := s.CreateVCenter(ctx, vin); err != nil {
-		t.Fatal(err)
-	}
-	c, err := s.CreateCluster(ctx, domain.ClusterSpec{Name: "dev-east", VCenter: "vc1"}, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := recordClusters(t, s, "dev-east")[0]
 	set := func(phase, reason string, want bool) {
 		t.Helper()
 		if got, err := s.SetHealthPhase(ctx, c.ID, phase, reason); err != nil || got != want {

@@ -15,15 +15,7 @@ import (
 func TestHostKeys(t *testing.T) {
 	ctx := context.Background()
 	s := inventorytest.NewStore(t)
-	vin := domain.VCenterInput{Name: "vc1", Server: "vc", Username: "u", Password: "p"}
-	_ = vin.Validate()
-	if _, err := s.CreateVCenter(ctx, vin); err != nil {
-		t.Fatal(err)
-	}
-	c, err := s.CreateCluster(ctx, domain.ClusterSpec{Name: "keys", VCenter: "vc1"}, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := recordClusters(t, s, "keys")[0]
 	if _, err := s.PinnedHostKey(ctx, c.ID, "keys-cp-0"); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("key of a node never contacted: %v", err)
 	}
