@@ -27,6 +27,9 @@ import (
 // (Postgres, Temporal test server, worker, vcsim; no Kubernetes: the test checks what the
 // portal sends and shows, not the provisioning itself).
 
+// browserLife bounds how long one test's browser runs.
+const browserLife = 10 * time.Minute
+
 // startBrowser starts Debian's headless Chromium; the test fails when it is not installed.
 func startBrowser(t *testing.T) context.Context {
 	t.Helper()
@@ -37,11 +40,23 @@ func startBrowser(t *testing.T) context.Context {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true), chromedp.WindowSize(1280, 900))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	// The browser lives at most browserLife: a test that waits on it past that fails
+	// instead of hanging the package until its timeout.
+	life, cancelLife := context.WithTimeout(context.Background(), browserLife)
+	actx, cancelAlloc := chromedp.NewExecAllocator(life, opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
+	t.Cleanup(func() { cancel(); cancelAlloc(); cancelLife() })
+	// The first action starts the browser; its context must not carry a deadline (that
+	// would stop the browser when it passes), so the start is bounded by a timer.
+	started := make(chan error, 1)
+	go func() { started <- chromedp.Do(ctx) }()
+	select {
+	case err := <-started:
+		if err != nil {
+			t.Fatalf("start chromium: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("chromium did not start within a minute")
 	}
 	return ctx
 }

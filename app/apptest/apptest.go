@@ -70,6 +70,7 @@ func Start(t *testing.T) *Env {
 // StartWith is Start with options.
 func StartWith(t *testing.T, opts Options) *Env {
 	t.Helper()
+	track(t)
 	ts := temporaltest.NewServer(temporaltest.WithT(t))
 	key := make([]byte, 32)
 	rand.Read(key)
@@ -197,6 +198,9 @@ func (r Response) JSON(t testing.TB, v any) {
 	}
 }
 
+// apiClient is the HTTP client of Do: no request of a test may wait for ever.
+var apiClient = &http.Client{Timeout: 3 * time.Minute}
+
 // Do sends method path with token (none when empty) and body (JSON-encoded unless it is
 // a []byte or string, sent as is).
 func (e *Env) Do(method, path, token string, body any) Response {
@@ -225,7 +229,7 @@ func (e *Env) Do(method, path, token string, body any) Response {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apiClient.Do(req)
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", method, path, err)
 	}
