@@ -31,7 +31,7 @@ func startDev(t *testing.T, state string) *devProcess {
 	p := &devProcess{cancel: cancel, done: make(chan error, 1)}
 	ready := make(chan map[string]string, 1)
 	cfg := app.Config{Listen: "127.0.0.1:0", StateDir: state, TemporalAddress: "embedded"}
-	logger := slog.New(slog.NewTextHandler(testLogs(), nil))
+	logger := slog.New(slog.NewTextHandler(testLogs(t), nil))
 	go func() {
 		p.done <- devenv.Run(ctx, cfg, logger, devenv.Options{Ready: func(env map[string]string) { ready <- env }})
 	}()
@@ -58,12 +58,30 @@ func (p *devProcess) stop(t *testing.T) {
 	}
 }
 
-// testLogs is where the dev environment logs: nowhere, unless CLUSTERWRIGHT_TEST_LOGS is set.
-func testLogs() io.Writer {
+// testLogs is where the dev environment logs: standard error when CLUSTERWRIGHT_TEST_LOGS
+// is set; otherwise a buffer whose warnings and errors the test prints when it fails.
+func testLogs(t *testing.T) io.Writer {
 	if os.Getenv("CLUSTERWRIGHT_TEST_LOGS") != "" {
 		return os.Stderr
 	}
-	return io.Discard
+	logs := &lockedBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the dev environment's last warnings and errors:\n%s", problems(logs.String(), 80))
+		}
+	})
+	return logs
+}
+
+// problems are the last n lines of logs at level WARN or ERROR.
+func problems(logs string, n int) string {
+	var kept []string
+	for line := range strings.Lines(logs) {
+		if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+			kept = append(kept, line)
+		}
+	}
+	return strings.Join(kept[max(0, len(kept)-n):], "")
 }
 
 // call sends a request with the dev admin token and decodes the JSON reply into out.

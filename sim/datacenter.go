@@ -547,6 +547,30 @@ func (d *Datacenter) takeSeats(vmName string, n *node.Node) bool {
 	return err == nil
 }
 
+// waitHostname waits, at most seatWait, until no node of a VM other than vmRef has
+// the host name: a VM deleted just before a new one of the same name is made may
+// still be forgetting its node when the new one boots.
+func (d *Datacenter) waitHostname(hostname, vmRef string) error {
+	deadline := time.Now().Add(seatWait)
+	for logged := false; ; logged = true {
+		other := d.Node(hostname)
+		if other == nil || other.VM().Ref == vmRef {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("host name %q is taken by VM %s", hostname, other.VM().Name)
+		}
+		if !logged {
+			d.log.Info("waiting for the node before to go", "node", hostname, "holder_vm", other.VM().Name)
+		}
+		select {
+		case <-d.ctx.Done():
+			return d.ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // newNode makes the node of a VM from its guestinfo.
 func (d *Datacenter) newNode(rec *vmRecord, vm mo.VirtualMachine, extra map[string]string) (*node.Node, error) {
 	md, ud, err := cloudinit.DecodeGuestInfo(extra)
@@ -557,8 +581,8 @@ func (d *Datacenter) newNode(rec *vmRecord, vm mo.VirtualMachine, extra map[stri
 	if err != nil {
 		return nil, err
 	}
-	if other := d.Node(spec.Hostname); other != nil && other.VM().Ref != rec.ref.Value {
-		return nil, fmt.Errorf("host name %q is taken by VM %s", spec.Hostname, other.VM().Name)
+	if err := d.waitHostname(spec.Hostname, rec.ref.Value); err != nil {
+		return nil, err
 	}
 	root := filepath.Join(d.opts.StateDir, "nodes", spec.Hostname)
 	ref, name := rec.ref, vm.Name
