@@ -26,7 +26,8 @@ import (
 // again, Ready; the worker's VM destroyed in
 // vCenter, it turns Degraded naming the node; the control plane powered off, it turns
 // Unreachable; powered on again, Degraded (the worker is still gone). A worker powered
-// off and on again shows Degraded, then Ready. No health run
+// off and on again shows Degraded, then Ready; an add-on's Helm release removed by hand,
+// Degraded naming the add-on. No health run
 // creates an operation.
 func TestClusterHealth(t *testing.T) {
 	t.Parallel() // its own datacenter, Temporal and database
@@ -93,6 +94,16 @@ func TestClusterHealth(t *testing.T) {
 	}
 	wantPhase(t, env, domain.PhaseReady, "")
 
+	// The vsphere-csi release removed behind the service's back (Helm's records of it
+	// deleted): Degraded naming the add-on, though the inventory still records it
+	// deployed; the records put back: Ready.
+	hideRelease(t, env, "vmware-system-csi", "vsphere-csi", func() {
+		run = triggerHealth(t, env, sc.ID, run.Time)
+		wantPhase(t, env, domain.PhaseDegraded, "add-on vsphere-csi: release missing")
+	})
+	run = triggerHealth(t, env, sc.ID, run.Time)
+	wantPhase(t, env, domain.PhaseReady, "")
+
 	// The worker's VM destroyed by hand: Degraded, naming the node.
 	destroyByHand(t, env, c.ID, worker)
 	run = triggerHealth(t, env, sc.ID, run.Time)
@@ -131,6 +142,30 @@ func TestClusterHealth(t *testing.T) {
 	ops, _, err := env.App.Store.ListOperations(ctx, inventory.OperationFilter{Cluster: "hl"}, inventory.Page{})
 	if err != nil || len(ops) != 1 || ops[0].Kind != domain.OpProvisionCluster {
 		t.Errorf("the cluster's operations: %+v, %v", ops, err)
+	}
+}
+
+// hideRelease deletes the Helm records (Secrets) of release in namespace of cluster hl,
+// runs while, and creates them again.
+func hideRelease(t *testing.T, env *apptest.Env, namespace, release string, while func()) {
+	t.Helper()
+	ctx := context.Background()
+	secrets := apptest.KubeClient(t, env, "hl").CoreV1().Secrets(namespace)
+	list, err := secrets.List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + release})
+	if err != nil || len(list.Items) == 0 {
+		t.Fatalf("the Helm records of %s/%s: %d, %v", namespace, release, len(list.Items), err)
+	}
+	for _, s := range list.Items {
+		if err := secrets.Delete(ctx, s.Name, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	while()
+	for _, s := range list.Items {
+		s.ResourceVersion, s.UID = "", ""
+		if _, err := secrets.Create(ctx, &s, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

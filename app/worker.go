@@ -61,12 +61,13 @@ func Register(r worker.Registry, a *App) error {
 	kubeActs := &kube.Activities{Clusters: boot}
 	r.RegisterActivity(vsphereActs)
 	r.RegisterActivity(kubeActs)
-	r.RegisterActivity(&health.Activities{Store: a.Store, VMs: vsphereActs, API: kubeActs, Logger: a.Logger})
-	r.RegisterActivity(&addons.Activities{
+	addonActs := &addons.Activities{
 		Installer:               &addons.Installer{Sources: sources, CacheDir: cacheDir, Logger: a.Logger},
 		Clusters:                clusterAccess{boot},
 		KubeSphereImageRegistry: a.Config.KubeSphereImageRegistry,
-	})
+	}
+	r.RegisterActivity(&health.Activities{Store: a.Store, VMs: vsphereActs, API: kubeActs, Releases: addonActs, Logger: a.Logger})
+	r.RegisterActivity(addonActs)
 	r.RegisterActivity(&antrea.Activities{
 		Clusters:      antreaAccess{boot},
 		ImageRegistry: a.Config.AntreaImageRegistry,

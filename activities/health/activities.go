@@ -1,5 +1,5 @@
 // Package health holds the activity of the cluster-health schedule: it looks at what a
-// cluster really is (its VMs in vCenter, its API server and nodes, its add-on records,
+// cluster really is (its VMs in vCenter, its API server and nodes, its add-ons' Helm releases,
 // its certificates' expiry) and records the phase Ready, Degraded or Unreachable with
 // the reasons. It starts no operation and never takes a cluster that is in one.
 package health
@@ -38,10 +38,13 @@ type APIProber interface {
 
 // Activities check clusters' health.
 type Activities struct {
-	Store  Store
-	VMs    VMLister
-	API    APIProber
-	Logger *slog.Logger
+	Store Store
+	VMs   VMLister
+	API   APIProber
+	// Releases, when set, reads the add-ons' releases in the cluster; without it the
+	// check trusts the add-on records.
+	Releases ReleaseReader
+	Logger   *slog.Logger
 	// Now is the clock of the certificate check (time.Now when nil).
 	Now func() time.Time
 }
@@ -81,6 +84,9 @@ func (a *Activities) CheckCluster(ctx context.Context, in Input) (Result, error)
 	}
 	if facts.API, err = a.API.ProbeHealth(ctx, c.ID); err != nil {
 		return Result{}, fmt.Errorf("probe the API server of cluster %s: %w", c.Name, err)
+	}
+	if facts.API.Answering && a.Releases != nil {
+		facts.Addons = a.liveAddons(ctx, c)
 	}
 	v := Classify(facts)
 	recorded, err := a.Store.SetHealthPhase(ctx, c.ID, v.Phase, v.Reason)

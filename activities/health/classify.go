@@ -14,7 +14,7 @@ import (
 // CertificateWarnDays: certificates with fewer days of life left make a cluster Degraded.
 const CertificateWarnDays = 7
 
-// addonDeployed is the recorded status of an add-on whose release is deployed.
+// addonDeployed is Helm's status of a deployed release.
 const addonDeployed = "deployed"
 
 // Facts are what a health check gathered about one cluster.
@@ -26,7 +26,9 @@ type Facts struct {
 	VMs        []vsphere.VMInfo
 	VMsProblem string
 	API        kube.APIHealth
-	Addons     []domain.Addon
+	// Addons are the cluster's add-ons with their releases' status: as the cluster has
+	// them when its API server answers, else as recorded.
+	Addons []domain.Addon
 	// CertificateExpiry is the earliest not_after the last certificate check recorded.
 	CertificateExpiry *time.Time
 	Now               time.Time
