@@ -74,7 +74,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 	if err != nil {
 		return nil, err
 	}
-	backups, err := cfg.backups(key)
+	sessions := vsphere.NewSessions(logger)
+	backups, err := cfg.backups(key, vcenterClients{store: store, sessions: sessions})
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -92,7 +93,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 		store.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, Logger: logger, Store: store, Temporal: tc, Sessions: vsphere.NewSessions(logger),
+	a := &App{Config: cfg, Logger: logger, Store: store, Temporal: tc, Sessions: sessions,
 		Budget: vsphere.NewTaskBudget(limit), Metrics: metrics.New(), Backups: backups}
 	a.Metrics.Registry.MustRegister(a.Sessions) // clusterwright_vcenter_logins_total
 	a.Schedules = &operations.Schedules{Store: store, Temporal: tc, Operations: a.Operations(), Logger: logger}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/vmware/govmomi/vim25"
 
 	"github.com/clusterwright/clusterwright/backupstore"
 	"github.com/clusterwright/clusterwright/domain"
@@ -19,7 +22,13 @@ const (
 	TargetLocal = "local"
 	// TargetS3 is the S3-compatible bucket of --backup-s3-bucket, when set.
 	TargetS3 = "s3"
+	// TargetVSphere is the datastore folder of --backup-vsphere-vcenter, when set.
+	TargetVSphere = "vsphere"
 )
+
+// DefaultBackupVSphereFolder is the datastore folder of the "vsphere" target unless
+// --backup-vsphere-folder says.
+const DefaultBackupVSphereFolder = "clusterwright-backups"
 
 // EnvBackupS3SecretAccessKey holds the S3 target's secret access key. It is read from
 // the environment only (or the file of --backup-s3-secret-access-key-file), never a
@@ -30,7 +39,7 @@ const EnvBackupS3SecretAccessKey = "CLUSTERWRIGHT_BACKUP_S3_SECRET_ACCESS_KEY"
 type BackupSettings struct {
 	// BackupDir is the directory of the "local" target.
 	BackupDir string
-	// BackupTarget names the default target ("local" or "s3").
+	// BackupTarget names the default target ("local", "s3" or "vsphere").
 	BackupTarget string
 	// BackupRetention is how many newest backups of a cluster a backup keeps when its
 	// request does not say (default 7).
@@ -46,13 +55,20 @@ type BackupSettings struct {
 	// BackupS3SecretAccessKey is the secret key itself: from $CLUSTERWRIGHT_BACKUP_S3_SECRET_ACCESS_KEY
 	// (see EnvBackupS3SecretAccessKey) or set by a test; it wins over the file.
 	BackupS3SecretAccessKey string
+	// The datastore folder of the "vsphere" target, configured when BackupVSphereVCenter
+	// names a vCenter; the vCenter may be registered in the inventory after the service
+	// starts (its sealed credentials log in at the target's first use).
+	BackupVSphereVCenter    string
+	BackupVSphereDatacenter string
+	BackupVSphereDatastore  string
+	BackupVSphereFolder     string
 }
 
 // backupSettings are the settings of BackupSettings, bound to c's fields.
 func (c *Config) backupSettings() []Setting {
 	return []Setting{
 		{"backup-dir", "CLUSTERWRIGHT_BACKUP_DIR", "", "directory of the \"local\" etcd backup target (default: <cache-dir>/backups)", &c.BackupDir},
-		{"backup-target", "CLUSTERWRIGHT_BACKUP_TARGET", TargetLocal, "backup target of a backup whose request names none: local or s3", &c.BackupTarget},
+		{"backup-target", "CLUSTERWRIGHT_BACKUP_TARGET", TargetLocal, "backup target of a backup whose request names none: local, s3 or vsphere", &c.BackupTarget},
 		{"backup-retention", "CLUSTERWRIGHT_BACKUP_RETENTION", strconv.Itoa(domain.DefaultRetention), "newest backups of a cluster kept when a backup request does not say (1 to 1000)", &c.BackupRetention},
 		{"backup-s3-endpoint", "CLUSTERWRIGHT_BACKUP_S3_ENDPOINT", "", "URL of the S3-compatible server of the \"s3\" backup target (empty: AWS)", &c.BackupS3Endpoint},
 		{"backup-s3-bucket", "CLUSTERWRIGHT_BACKUP_S3_BUCKET", "", "bucket of the \"s3\" backup target; set to configure it", &c.BackupS3Bucket},
@@ -61,6 +77,10 @@ func (c *Config) backupSettings() []Setting {
 		{"backup-s3-path-style", "CLUSTERWRIGHT_BACKUP_S3_PATH_STYLE", "false", "address the bucket in the path (most S3-compatible servers want true)", &c.BackupS3PathStyle},
 		{"backup-s3-access-key-id", "CLUSTERWRIGHT_BACKUP_S3_ACCESS_KEY_ID", "", "access key id of the \"s3\" backup target", &c.BackupS3AccessKeyID},
 		{"backup-s3-secret-access-key-file", "CLUSTERWRIGHT_BACKUP_S3_SECRET_ACCESS_KEY_FILE", "", "file holding the secret access key of the \"s3\" backup target (or $" + EnvBackupS3SecretAccessKey + ")", &c.BackupS3SecretKeyFile},
+		{"backup-vsphere-vcenter", "CLUSTERWRIGHT_BACKUP_VSPHERE_VCENTER", "", "name of the registered vCenter whose datastore holds the \"vsphere\" backup target; set to configure it", &c.BackupVSphereVCenter},
+		{"backup-vsphere-datacenter", "CLUSTERWRIGHT_BACKUP_VSPHERE_DATACENTER", "", "datacenter of the \"vsphere\" backup target's datastore", &c.BackupVSphereDatacenter},
+		{"backup-vsphere-datastore", "CLUSTERWRIGHT_BACKUP_VSPHERE_DATASTORE", "", "datastore of the \"vsphere\" backup target", &c.BackupVSphereDatastore},
+		{"backup-vsphere-folder", "CLUSTERWRIGHT_BACKUP_VSPHERE_FOLDER", DefaultBackupVSphereFolder, "folder in the datastore of the \"vsphere\" backup target", &c.BackupVSphereFolder},
 	}
 }
 
@@ -83,9 +103,16 @@ func (b *Backups) TargetNames() []string {
 	return names
 }
 
+// VCenterClients give logged-in clients of the vCenters registered in the inventory,
+// by name; the "vsphere" backup target asks at each use. Errors hold no credential and
+// wrap domain.ErrNotFound for a name not registered.
+type VCenterClients interface {
+	VCenterClient(ctx context.Context, name string) (*vim25.Client, error)
+}
+
 // backups builds the backup targets of the settings and derives the backup key from
-// the master key. Errors never hold a credential.
-func (c *Config) backups(master []byte) (*Backups, error) {
+// the master key; vcenters log the "vsphere" target in. Errors never hold a credential.
+func (c *Config) backups(master []byte, vcenters VCenterClients) (*Backups, error) {
 	key, err := backupstore.DeriveKey(master)
 	if err != nil {
 		return nil, err
@@ -121,6 +148,13 @@ func (c *Config) backups(master []byte) (*Backups, error) {
 		}
 		b.Targets[TargetS3] = s3
 	}
+	if c.BackupVSphereVCenter != "" {
+		vs, err := c.vsphereTarget(vcenters)
+		if err != nil {
+			return nil, err
+		}
+		b.Targets[TargetVSphere] = vs
+	}
 	if _, ok := b.Targets[b.DefaultTarget]; !ok {
 		return nil, fmt.Errorf("backup-target %q: no such target is configured (have %v)", b.DefaultTarget, b.TargetNames())
 	}
@@ -153,6 +187,38 @@ func (c *Config) s3Target() (*backupstore.S3, error) {
 		AccessKeyID: c.BackupS3AccessKeyID, SecretAccessKey: secret})
 	if err != nil {
 		return nil, fmt.Errorf("backup target s3: %w", err)
+	}
+	return t, nil
+}
+
+// vsphereTarget is the "vsphere" target of the settings: a datastore folder of the
+// vCenter BackupVSphereVCenter names, logged in through vcenters at each use (the
+// vCenter may be registered after the service starts). An object is spooled, encrypted,
+// to a private file in the system's temporary directory while it is uploaded.
+func (c *Config) vsphereTarget(vcenters VCenterClients) (*backupstore.LazyVSphere, error) {
+	name := c.BackupVSphereVCenter
+	switch {
+	case c.BackupVSphereDatacenter == "":
+		return nil, errors.New("backup-vsphere-datacenter: required with backup-vsphere-vcenter")
+	case c.BackupVSphereDatastore == "":
+		return nil, errors.New("backup-vsphere-datastore: required with backup-vsphere-vcenter")
+	case vcenters == nil:
+		return nil, errors.New("backup-vsphere-vcenter: this process has no vCenter sessions")
+	}
+	connect := func(ctx context.Context) (*vim25.Client, error) {
+		client, err := vcenters.VCenterClient(ctx, name)
+		if errors.Is(err, domain.ErrNotFound) {
+			return nil, fmt.Errorf("backup-vsphere-vcenter %q: no vCenter of this name is registered: %w", name, err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("backup-vsphere-vcenter %q: %w", name, err)
+		}
+		return client, nil
+	}
+	t, err := backupstore.NewLazyVSphere(backupstore.VSphereConfig{Datacenter: c.BackupVSphereDatacenter,
+		Datastore: c.BackupVSphereDatastore, Folder: orDefault(c.BackupVSphereFolder, DefaultBackupVSphereFolder)}, connect)
+	if err != nil {
+		return nil, fmt.Errorf("backup-vsphere-folder: %w", err)
 	}
 	return t, nil
 }

@@ -228,10 +228,7 @@ func TestBackups(t *testing.T) {
 		t.Fatalf("schedules of the cluster = %+v", schedules.Items)
 	}
 	sc := schedules.Items[0]
-	if r := env.Do("POST", "/api/v1/schedules/"+sc.ID+"/trigger", operator, nil); r.Status != http.StatusOK {
-		t.Fatalf("trigger: %d %s", r.Status, r.Body)
-	}
-	run := waitLastRun(t, env, viewer, sc.ID)
+	run := apptest.TriggerSchedule(t, env, operator, sc.ID)
 	if run.Outcome != domain.RunSucceeded || len(run.Operations) != 1 {
 		t.Fatalf("scheduled run = %+v", run)
 	}

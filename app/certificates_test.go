@@ -160,13 +160,13 @@ func TestCertificateCheckAndRenewal(t *testing.T) {
 
 	// On schedules (nobody there to decide): a renewal is not due with a year left and
 	// skips the cluster saying so; a scheduled check runs the real check operation.
-	renewal := createSchedule(t, env, operator, map[string]any{"kind": "certificate-renewal", "cluster": "crt", "cron": "0 3 * * *", "renew_before_days": 30})
-	if run := triggerAndWait(t, env, operator, renewal.ID); run.Counts != (domain.RunCounts{Skipped: 1}) ||
+	renewal := apptest.CreateSchedule(t, env, operator, map[string]any{"kind": "certificate-renewal", "cluster": "crt", "cron": "0 3 * * *", "renew_before_days": 30})
+	if run := apptest.TriggerSchedule(t, env, operator, renewal.ID); run.Counts != (domain.RunCounts{Skipped: 1}) ||
 		len(run.Targets) != 1 || !strings.Contains(run.Targets[0].Reason, "renewal at fewer than 30") {
 		t.Errorf("scheduled renewal with a year left = %+v", run)
 	}
-	scheduledCheck := createSchedule(t, env, operator, map[string]any{"kind": "certificate-check", "cluster": "*", "every": "24h"})
-	run := triggerAndWait(t, env, operator, scheduledCheck.ID)
+	scheduledCheck := apptest.CreateSchedule(t, env, operator, map[string]any{"kind": "certificate-check", "cluster": "*", "every": "24h"})
+	run := apptest.TriggerSchedule(t, env, operator, scheduledCheck.ID)
 	if run.Outcome != domain.RunSucceeded || run.Counts != (domain.RunCounts{Succeeded: 1}) || len(run.Operations) != 1 {
 		t.Fatalf("scheduled check = %+v", run)
 	}
@@ -174,27 +174,6 @@ func TestCertificateCheckAndRenewal(t *testing.T) {
 	if op.Kind != domain.OpCheckCertificates || op.Actor != "schedule:"+scheduledCheck.ID || op.FailurePolicy.OnFailure != domain.OnFailureCompensate {
 		t.Errorf("scheduled check operation = %s by %s, policy %+v", op.Kind, op.Actor, op.FailurePolicy)
 	}
-}
-
-// createSchedule creates a schedule through the API.
-func createSchedule(t *testing.T, env *apptest.Env, token string, body map[string]any) domain.Schedule {
-	t.Helper()
-	r := env.Do("POST", "/api/v1/schedules", token, body)
-	if r.Status != http.StatusCreated {
-		t.Fatalf("create schedule %v: %d %s", body, r.Status, r.Body)
-	}
-	var sc domain.Schedule
-	r.JSON(t, &sc)
-	return sc
-}
-
-// triggerAndWait runs a schedule now and returns its run once recorded.
-func triggerAndWait(t *testing.T, env *apptest.Env, token, id string) domain.ScheduleRun {
-	t.Helper()
-	if r := env.Do("POST", "/api/v1/schedules/"+id+"/trigger", token, nil); r.Status != http.StatusOK {
-		t.Fatalf("trigger schedule %s: %d %s", id, r.Status, r.Body)
-	}
-	return waitLastRun(t, env, token, id)
 }
 
 // certificates reads the cluster crt's recorded certificates.

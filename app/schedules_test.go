@@ -11,7 +11,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -148,10 +147,7 @@ func TestScheduleMachinery(t *testing.T) {
 	}
 
 	// Trigger: a run on alpha and beta (gamma is not Ready); beta is busy.
-	if r := env.Do("POST", "/api/v1/schedules/"+sc.ID+"/trigger", operator, nil); r.Status != http.StatusOK {
-		t.Fatalf("trigger: %d %s", r.Status, r.Body)
-	}
-	run := waitLastRun(t, env, viewer, sc.ID)
+	run := apptest.TriggerSchedule(t, env, operator, sc.ID)
 	if run.Outcome != domain.RunSucceeded || run.Counts != (domain.RunCounts{Succeeded: 1, Skipped: 1}) || len(run.Operations) != 1 {
 		t.Fatalf("last run = %+v", run)
 	}
@@ -250,7 +246,7 @@ func TestScheduleMachinery(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := env.App.Temporal.ScheduleClient().GetHandle(ctx, orphan).Describe(ctx); !isNotFound(err) {
+	if _, err := env.App.Temporal.ScheduleClient().GetHandle(ctx, orphan).Describe(ctx); !apptest.TemporalNotFound(err) {
 		t.Fatalf("orphan after reconcile: %v", err)
 	}
 
@@ -261,7 +257,7 @@ func TestScheduleMachinery(t *testing.T) {
 	if r := env.Do("GET", "/api/v1/schedules/"+sc.ID, viewer, nil); r.Status != http.StatusNotFound {
 		t.Fatalf("get after delete: %d", r.Status)
 	}
-	if _, err := handle.Describe(ctx); !isNotFound(err) {
+	if _, err := handle.Describe(ctx); !apptest.TemporalNotFound(err) {
 		t.Fatalf("Temporal schedule after delete: %v", err)
 	}
 
@@ -295,29 +291,4 @@ func checkRunReplays(t *testing.T, env *apptest.Env, handle client.ScheduleHandl
 		t.Fatalf("scheduled run %s: %v", run.WorkflowID, err)
 	}
 	env.CheckReplay("scheduled-run", domain.Operation{ID: run.WorkflowID, WorkflowID: run.WorkflowID, RunID: run.FirstExecutionRunID})
-}
-
-// waitLastRun polls the schedule until it has a last run.
-func waitLastRun(t *testing.T, env *apptest.Env, token, id string) domain.ScheduleRun {
-	t.Helper()
-	for deadline := time.Now().Add(2 * time.Minute); ; {
-		var sc domain.Schedule
-		r := env.Do("GET", "/api/v1/schedules/"+id, token, nil)
-		if r.Status != http.StatusOK {
-			t.Fatalf("get schedule: %d %s", r.Status, r.Body)
-		}
-		r.JSON(t, &sc)
-		if sc.LastRun != nil {
-			return *sc.LastRun
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("schedule %s has no run after 2 minutes", id)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-func isNotFound(err error) bool {
-	var nf *serviceerror.NotFound
-	return errors.As(err, &nf)
 }

@@ -74,7 +74,7 @@ func (t *VSphere) Kind() string { return domain.TargetVSphere }
 
 // Location is "DATACENTER [DATASTORE] FOLDER".
 func (t *VSphere) Location() string {
-	return t.cfg.Datacenter + " " + t.ds.Path(t.cfg.Folder)
+	return vsphereLocation(t.cfg.Datacenter, t.ds.Name(), t.cfg.Folder)
 }
 
 // file is key's path in the datastore.

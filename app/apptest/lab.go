@@ -174,10 +174,16 @@ func CheckNothingLeft(t *testing.T, env *Env, clusterID string) {
 // retry quickly (the number of attempts is kept), with the lab registered.
 func StartDecisionDatacenter(t *testing.T, net string, faults *sim.Faults) *Env {
 	t.Helper()
-	env := StartWith(t, Options{Datacenter: true, VCenter: sim.VCenterOptions{Faults: faults},
-		Interceptors: []interceptor.WorkerInterceptor{FastRetries()}})
+	env := StartWith(t, DecisionDatacenterOptions(faults))
 	RegisterLab(t, env, net)
 	return env
+}
+
+// DecisionDatacenterOptions are the options of StartDecisionDatacenter, for a test that
+// adds to them (e.g. a Config) before StartWith and RegisterLab.
+func DecisionDatacenterOptions(faults *sim.Faults) Options {
+	return Options{Datacenter: true, VCenter: sim.VCenterOptions{Faults: faults},
+		Interceptors: []interceptor.WorkerInterceptor{FastRetries()}}
 }
 
 // ProvisionWith posts spec with a failure policy and returns the operation it started.

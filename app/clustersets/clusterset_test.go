@@ -59,8 +59,10 @@ type lab struct {
 // member importing the two others' ClusterInfo and registered with lead's KubeSphere;
 // refuses a second set of a member and deleting the leader; east leaves (nothing of the
 // set is left on it), joins again with its gateways' vMotion refused (the join undoes
-// itself: nothing half-joined), joins for real; west is deleted and leaves the set
-// first; the set is disbanded: lead and east are left exactly as before the set.
+// itself: nothing half-joined), joins for real; the clusters are backed up to a
+// datastore folder and by a "*" backup schedule (see backups_test.go); west is deleted
+// and leaves the set first; the set is disbanded: lead and east are left exactly as
+// before the set; a "*" backup schedule paused since before all that never ran.
 func TestClusterSetLifecycle(t *testing.T) {
 	l := startLab(t)
 	before := map[string]snapshot{}
@@ -170,6 +172,13 @@ func TestClusterSetLifecycle(t *testing.T) {
 		l.checkReadySet(t, "lead", "east", "west")
 	})
 
+	t.Run("backups to a datastore folder", l.checkVSphereBackups)
+	var paused pausedSchedule // checked at the end, once it was due
+	t.Run("a * backup schedule backs up every Ready cluster", func(t *testing.T) {
+		paused = l.createPausedSchedule(t)
+		l.checkBackupSchedule(t)
+	})
+
 	t.Run("a member deleted leaves the set first", func(t *testing.T) {
 		west := apptest.GetCluster(t, l.env, "west")
 		op := l.start(t, "DELETE", "/api/v1/clusters/west", nil)
@@ -244,14 +253,20 @@ func TestClusterSetLifecycle(t *testing.T) {
 		apptest.CheckNothingLeft(t, l.env, op.Target.ID)
 		l.env.CheckReplay("delete-kubesphere-member", del)
 	})
+
+	t.Run("a paused * backup schedule does not run", func(t *testing.T) { l.checkNeverRan(t, paused) })
 }
 
 // startLab provisions lead, east and west (one control plane and two workers each,
-// disjoint pod and service CIDRs; west's Antrea without the Multicluster gate) at once.
+// disjoint pod and service CIDRs; west's Antrea without the Multicluster gate) at once,
+// with the "vsphere" backup target configured on vc1 before vc1 is registered.
 func startLab(t *testing.T) *lab {
 	t.Helper()
 	faults := sim.NewFaults()
-	env := apptest.StartDecisionDatacenter(t, "81", faults)
+	opts := apptest.DecisionDatacenterOptions(faults)
+	opts.Config = vsphereBackups
+	env := apptest.StartWith(t, opts)
+	apptest.RegisterLab(t, env, "81")
 	l := &lab{env: env, faults: faults, kube: map[string]kubernetes.Interface{}, dyn: map[string]dynamic.Interface{}}
 	var ops []domain.Operation
 	for i, name := range []string{"lead", "east", "west"} {

@@ -22,7 +22,8 @@ type command struct {
 
 // backupFlags are the settings of the etcd backup targets (see app/backups.go).
 var backupFlags = []string{"backup-dir", "backup-target", "backup-retention", "backup-s3-endpoint", "backup-s3-bucket",
-	"backup-s3-region", "backup-s3-prefix", "backup-s3-path-style", "backup-s3-access-key-id", "backup-s3-secret-access-key-file"}
+	"backup-s3-region", "backup-s3-prefix", "backup-s3-path-style", "backup-s3-access-key-id", "backup-s3-secret-access-key-file",
+	"backup-vsphere-vcenter", "backup-vsphere-datacenter", "backup-vsphere-datastore", "backup-vsphere-folder"}
 
 func commands() []command {
 	return []command{

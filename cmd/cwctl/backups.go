@@ -87,7 +87,7 @@ func backupCommand(s *session, names cobra.CompletionFunc) *cobra.Command {
 			return startOperation(ctx, s, "POST", path, body, wait, nil)
 		}),
 	}
-	cmd.Flags().StringVar(&req.Target, "target", "", "backup target (e.g. local, s3); default the service's")
+	cmd.Flags().StringVar(&req.Target, "target", "", "backup target (local, s3 or vsphere, as configured); default the service's")
 	cmd.Flags().IntVar(&req.Retention, "retention", 0, "keep this many newest backups of the cluster; default the service's")
 	cmd.Flags().BoolVar(&wait, "wait", false, "follow the backup until it ends")
 	decide.bind(cmd)
