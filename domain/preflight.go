@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 )
 
@@ -179,13 +180,33 @@ func checkDatastore(v *ValidationError, spec ClusterSpec, ds DatastoreInfo, t *T
 }
 
 func checkIPPool(v *ValidationError, spec ClusterSpec, pool IPPoolFacts) {
-	need := int64(NodeCount(spec) + SurgeNodes(spec))
+	need := int64(NodeCount(spec) + SurgeNodes(spec) + VIPLeases(spec))
 	if pool.Free < need {
-		v.Add("network.ip_pool", "ip pool %q has %d free addresses; the cluster needs %d (%d nodes and %d upgrade surge nodes)",
-			spec.Network.IPPool, pool.Free, need, NodeCount(spec), SurgeNodes(spec))
+		v.Add("network.ip_pool", "ip pool %q has %d free addresses; the cluster needs %d (%d nodes, %d upgrade surge nodes and %d control-plane virtual IP)",
+			spec.Network.IPPool, pool.Free, need, NodeCount(spec), SurgeNodes(spec), VIPLeases(spec))
 	}
 	if pool.CIDR != "" {
 		spec.Network.CheckNodeCIDR(v, pool.CIDR)
+		checkVIPInPool(v, spec, pool.CIDR)
+	}
+}
+
+// checkVIPInPool checks that a given control-plane virtual IP is on the pool's
+// network, where the control planes can announce it.
+func checkVIPInPool(v *ValidationError, spec ClusterSpec, cidr string) {
+	vip, err := netip.ParseAddr(spec.Network.ControlPlaneEndpoint)
+	if err != nil {
+		return // none given, or reported by Validate
+	}
+	prefix, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		return
+	}
+	switch {
+	case !prefix.Contains(vip):
+		v.Add("network.control_plane_endpoint", "%s is outside the network %s of ip pool %s", vip, prefix, spec.Network.IPPool)
+	case vip == prefix.Masked().Addr():
+		v.Add("network.control_plane_endpoint", "%s is the network address of %s", vip, prefix)
 	}
 }
 
