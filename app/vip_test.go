@@ -26,8 +26,9 @@ import (
 // certificates and the kubeconfig the service hands out use, and which kube-vip
 // serves on the control planes. Powering off the VM of the VIP's holder (a power cut,
 // as vSphere's power-off is) moves the VIP to another control plane and the API
-// answers at the VIP again; a poller measures the gap. Deleting the cluster releases
-// the VIP's lease with the others.
+// answers at the VIP again; a poller measures the gap. The old holder powers on again;
+// a clean shutdown of the new holder then moves the VIP at once. Deleting the cluster
+// releases the VIP's lease with the others.
 func TestControlPlaneVIPFailover(t *testing.T) {
 	t.Parallel() // its own datacenter, Temporal and database
 	faults := sim.NewFaults()
@@ -83,40 +84,24 @@ func TestControlPlaneVIPFailover(t *testing.T) {
 		t.Fatalf("Lease plndr-cp-lock held by %q, not a control plane", holder)
 	}
 
-	// Poll the API at the VIP every 200 ms while the holder's power goes.
-	poll := startReadyzPoller(t, cfg)
+	// Poll the API at the VIP every 200 ms while the holder's power is cut (vSphere's
+	// power-off): its Lease expires and another control plane takes the VIP.
 	if err := faults.Add(sim.Fault{Kind: sim.KindNodePowerCut, VM: holder}); err != nil {
 		t.Fatal(err)
 	}
-	off := time.Now()
-	powerByHand(t, env, c.ID, holder, false)
-	var next string
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if time.Now().After(deadline) {
-			t.Fatalf("the VIP did not move off %s; Lease held by %q", holder, next)
-		}
-		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-		lease, err := cs.CoordinationV1().Leases("kube-system").Get(ctx, "plndr-cp-lock", metav1.GetOptions{})
-		cancel()
-		if err == nil && lease.Spec.HolderIdentity != nil && *lease.Spec.HolderIdentity != holder {
-			next = *lease.Spec.HolderIdentity
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	moved := time.Since(off)
-	gap := poll.stopAfterSuccess(t)
-	t.Logf("VIP %s: holder %s powered off (cut); %s holds it after %s; longest gap of /readyz at the VIP: %s",
-		vip, holder, next, moved.Round(time.Millisecond), gap.Round(time.Millisecond))
-	if gap > 30*time.Second {
-		t.Errorf("the API at the VIP was gone for %s", gap)
-	}
+	next := failover(t, env, c.ID, cs, cfg, holder, "power cut")
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	if nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{}); err != nil || len(nodes.Items) != 4 {
 		t.Errorf("nodes through the VIP after the failover: %v", err)
 	}
+
+	// The old holder comes back (its kube-vip starts with its control plane again);
+	// then the new holder shuts down cleanly: it gives the Lease up, and the VIP moves at
+	// once.
+	powerByHand(t, env, c.ID, holder, true)
+	waitNodeReady(t, env, "vip", holder)
+	failover(t, env, c.ID, cs, cfg, next, "guest shutdown")
 
 	// Deleting the cluster releases the VIP with the nodes' addresses.
 	r := env.Do("DELETE", "/api/v1/clusters/vip", env.AdminToken, nil)
@@ -131,6 +116,39 @@ func TestControlPlaneVIPFailover(t *testing.T) {
 	if n := apptest.LeasesOf(t, env, c.ID); n != 0 {
 		t.Errorf("%d leases left after the delete", n)
 	}
+}
+
+// failover powers off the VM of holder, the VIP's holder, while a poller asks the API
+// at the VIP every 200 ms, waits for another control plane to hold the VIP and the API
+// to answer there, logs the longest gap and returns the new holder.
+func failover(t *testing.T, env *apptest.Env, clusterID string, cs kubernetes.Interface, cfg *rest.Config, holder, how string) string {
+	t.Helper()
+	poll := startReadyzPoller(t, cfg)
+	off := time.Now()
+	powerByHand(t, env, clusterID, holder, false)
+	var next string
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: the VIP did not move off %s; Lease held by %q", how, holder, next)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		lease, err := cs.CoordinationV1().Leases("kube-system").Get(ctx, "plndr-cp-lock", metav1.GetOptions{})
+		cancel()
+		if err == nil && lease.Spec.HolderIdentity != nil && *lease.Spec.HolderIdentity != holder && *lease.Spec.HolderIdentity != "" {
+			next = *lease.Spec.HolderIdentity
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	moved := time.Since(off)
+	gap := poll.stopAfterSuccess(t)
+	t.Logf("%s of the VIP's holder %s: %s holds the VIP after %s; longest gap of /readyz at the VIP (polled every 200 ms): %s",
+		how, holder, next, moved.Round(time.Millisecond), gap.Round(time.Millisecond))
+	if gap > 30*time.Second {
+		t.Errorf("%s: the API at the VIP was gone for %s", how, gap)
+	}
+	return next
 }
 
 // checkVIPLease checks that the pool lists the VIP leased to the cluster as its VIP.
