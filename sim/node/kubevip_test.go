@@ -179,6 +179,69 @@ func checkLease(t *testing.T, ctx context.Context, cp *kubeproc.ControlPlane, ho
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkLeaseHolder(t, ctx, c, holder)
+}
+
+// TestNodeKubeVIP boots a first control plane whose cloud-init (rendered by the
+// provisioning code) carries kube-vip's static Pod: kubeadm init finishes with the
+// VIP held, the node's kubeconfigs and the cluster-info point at the VIP, and the
+// node serves it again after a power cycle (kube-vip starts with the control plane);
+// a power-off gives the VIP up.
+func TestNodeKubeVIP(t *testing.T) {
+	if _, err := kubeproc.Binaries(testVersion); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	c, err := nodetest.NewCluster("vipper", testVersion, "127.20.62.10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.UseVIP("127.20.62.5")
+	spec := c.InitNode("vipper-cp-0", "127.20.62.10")
+	if _, ok := spec.StaticPods["kube-vip.yaml"]; !ok {
+		t.Fatal("the first control plane's cloud-init has no kube-vip manifest")
+	}
+	cp := newTestNode(t, c, spec, &guestLog{}, nil)
+	client, err := c.AdminClient(c.Endpoint) // verifies the VIP against the API server's certificate
+	if err != nil {
+		t.Fatal(err)
+	}
+	for boot := 1; boot <= 2; boot++ {
+		began := time.Now()
+		cp.PowerOn()
+		if err := nodetest.WaitReady(ctx, client, 2*time.Minute, testVersion, "vipper-cp-0"); err != nil {
+			t.Fatalf("boot %d: %v; status %+v", boot, err, cp.Status())
+		}
+		if !cp.HoldsVIP() {
+			t.Errorf("boot %d: the node does not hold the VIP", boot)
+		}
+		t.Logf("boot %d: Ready through the VIP %s after %s", boot, c.Endpoint, time.Since(began).Round(time.Millisecond))
+		cp.PowerOff()
+		if cp.HoldsVIP() {
+			t.Errorf("boot %d: the VIP is held after the power-off", boot)
+		}
+	}
+	cp.PowerOn()
+	if err := nodetest.WaitReady(ctx, client, 2*time.Minute, testVersion, "vipper-cp-0"); err != nil {
+		t.Fatal(err)
+	}
+	info, err := client.CoreV1().ConfigMaps("kube-public").Get(ctx, "cluster-info", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(info.Data["kubeconfig"], "server: https://"+c.Endpoint) {
+		t.Errorf("cluster-info does not point at the VIP:\n%s", info.Data["kubeconfig"])
+	}
+	admin, err := os.ReadFile(filepath.Join(cp.RootDir(), "etc/kubernetes/admin.conf"))
+	if err != nil || !strings.Contains(string(admin), "server: https://"+c.Endpoint) {
+		t.Errorf("admin.conf does not point at the VIP (%v)", err)
+	}
+	checkLeaseHolder(t, ctx, client, "vipper-cp-0")
+}
+
+// checkLeaseHolder checks that the Lease plndr-cp-lock names holder.
+func checkLeaseHolder(t *testing.T, ctx context.Context, c kubernetes.Interface, holder string) {
+	t.Helper()
 	lease, err := c.CoordinationV1().Leases("kube-system").Get(ctx, "plndr-cp-lock", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
