@@ -75,6 +75,18 @@ func TestCheckPreflight(t *testing.T) {
 		"a given virtual IP off the pool's network": {func(s *ClusterSpec, _ *PreflightFacts) {
 			s.Network.ControlPlaneEndpoint = "192.168.11.5"
 		}, []string{"network.control_plane_endpoint"}, "outside the network 192.168.10.0/24 of ip pool"},
+		"a given virtual IP on the default gateway": {func(s *ClusterSpec, _ *PreflightFacts) {
+			s.Network.ControlPlaneEndpoint = "192.168.10.1"
+		}, []string{"network.control_plane_endpoint"}, "is the gateway of ip pool"},
+		"a given virtual IP on the pool's gateway": {func(s *ClusterSpec, f *PreflightFacts) {
+			f.IPPool.Gateway, s.Network.ControlPlaneEndpoint = "192.168.10.254", "192.168.10.254"
+		}, []string{"network.control_plane_endpoint"}, "is the gateway of ip pool"},
+		"a given virtual IP on the broadcast address": {func(s *ClusterSpec, _ *PreflightFacts) {
+			s.Network.ControlPlaneEndpoint = "192.168.10.255"
+		}, []string{"network.control_plane_endpoint"}, "broadcast address of 192.168.10.0/24"},
+		"a given virtual IP on the network address": {func(s *ClusterSpec, _ *PreflightFacts) {
+			s.Network.ControlPlaneEndpoint = "192.168.10.0"
+		}, []string{"network.control_plane_endpoint"}, "network address of 192.168.10.0/24"},
 		"more workers need more addresses": {func(s *ClusterSpec, _ *PreflightFacts) { s.WorkerPools[0].Replicas = 3 },
 			[]string{"network.ip_pool", "placement.datastore"}, ""},
 		"pool overlaps pod and service CIDRs": {func(s *ClusterSpec, f *PreflightFacts) {
