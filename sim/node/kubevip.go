@@ -50,6 +50,8 @@ type kubeVIPConfig struct {
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 	// Kubeconfig is the host path of the kubeconfig mounted into the Pod.
 	Kubeconfig string
+	// Image is the kube-vip container's image, for its mirror Pod.
+	Image string
 }
 
 // parseKubeVIPManifest reads kube-vip's static Pod manifest. ok is false when
@@ -69,6 +71,7 @@ func parseKubeVIPManifest(data []byte) (cfg kubeVIPConfig, ok bool, err error) {
 	if c == nil {
 		return cfg, false, errors.New("kube-vip manifest: no container named kube-vip")
 	}
+	cfg.Image = c.Image
 	env := map[string]string{}
 	for _, e := range c.Env {
 		env[e.Name] = e.Value

@@ -34,7 +34,8 @@ func TestParseKubeVIPManifest(t *testing.T) {
 		t.Fatalf("parse: ok=%v %v\n%s", ok, err, manifest)
 	}
 	want := kubeVIPConfig{Address: netip.MustParseAddr("127.20.61.5"), Port: 6443, LeaseName: "plndr-cp-lock", Namespace: "kube-system",
-		LeaseDuration: 5 * time.Second, RenewDeadline: 3 * time.Second, RetryPeriod: time.Second, Kubeconfig: "/etc/kubernetes/super-admin.conf"}
+		LeaseDuration: 5 * time.Second, RenewDeadline: 3 * time.Second, RetryPeriod: time.Second, Kubeconfig: "/etc/kubernetes/super-admin.conf",
+		Image: cloudinit.KubeVIPImage}
 	if cfg != want {
 		t.Errorf("config = %+v, want %+v", cfg, want)
 	}
@@ -237,6 +238,17 @@ func TestNodeKubeVIP(t *testing.T) {
 		t.Errorf("admin.conf does not point at the VIP (%v)", err)
 	}
 	checkLeaseHolder(t, ctx, client, "vipper-cp-0")
+	// The kubelet mirrors the static Pod, as it does the control plane's.
+	err = nodetest.Eventually(ctx, 30*time.Second, "kube-vip's mirror Pod", func(ctx context.Context) (bool, error) {
+		pod, err := client.CoreV1().Pods("kube-system").Get(ctx, "kube-vip-vipper-cp-0", metav1.GetOptions{})
+		if err != nil {
+			return false, ignoreNotFound(err)
+		}
+		return pod.Spec.Containers[0].Image == cloudinit.KubeVIPImage && pod.Spec.NodeName == "vipper-cp-0", nil
+	})
+	if err != nil {
+		t.Error(err)
+	}
 }
 
 // checkLeaseHolder checks that the Lease plndr-cp-lock names holder.
