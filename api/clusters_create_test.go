@@ -61,7 +61,15 @@ func TestCreateClusterRejectsBadSpecsAndCreatesNothing(t *testing.T) {
 		{"pool without room for the surge nodes", func(s *domain.ClusterSpec) {
 			// 4 nodes fit the 5 free addresses; with one surge node per pool (2) they do not.
 			s.Network.IPPool, s.WorkerPools[0].Replicas = "tiny", 3
-		}, preflight, []string{"network.ip_pool"}, "has 5 free addresses; the cluster needs 6 (4 nodes and 2 upgrade surge nodes)"},
+		}, preflight, []string{"network.ip_pool"}, "has 5 free addresses; the cluster needs 7 (4 nodes, 2 upgrade surge nodes and 1 control-plane virtual IP)"},
+		{"pool without room for the control-plane virtual IP", func(s *domain.ClusterSpec) {
+			// 3 nodes and 2 surge nodes fit the 5 free addresses; the VIP's lease does not.
+			s.Network.IPPool = "tiny"
+		}, preflight, []string{"network.ip_pool"}, "the cluster needs 6 (3 nodes, 2 upgrade surge nodes and 1 control-plane virtual IP)"},
+		{"virtual IP off the pool's network", func(s *domain.ClusterSpec) { s.Network.ControlPlaneEndpoint = "127.99.0.5" },
+			preflight, []string{"network.control_plane_endpoint"}, "outside the network 127.71.0.0/24 of ip pool lab"},
+		{"virtual IP not an address", func(s *domain.ClusterSpec) { s.Network.ControlPlaneEndpoint = "api.example.com" },
+			badReq, []string{"network.control_plane_endpoint"}, "must be an IP address"},
 		{"unknown pool", func(s *domain.ClusterSpec) { s.Network.IPPool = "nope" },
 			preflight, []string{"network.ip_pool"}, `"nope" does not exist`},
 		{"unknown vCenter", func(s *domain.ClusterSpec) { s.VCenter = "vc9" },

@@ -794,7 +794,7 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		KubernetesVersion: "v1.34.2",
 		ControlPlane:      domain.NodeShape{Replicas: 1, CPUs: 4, MemoryMiB: 8192, DiskGiB: 60},
 		WorkerPools:       []domain.WorkerPool{{Name: "default", NodeShape: domain.NodeShape{Replicas: 2, CPUs: 4, MemoryMiB: 8192, DiskGiB: 60}}},
-		Network:           domain.NetworkSpec{IPPool: "lab", PodCIDR: "10.10.0.0/16", ServiceCIDR: "10.96.0.0/16"},
+		Network:           domain.NetworkSpec{IPPool: "lab", PodCIDR: "10.10.0.0/16", ServiceCIDR: "10.96.0.0/16", ControlPlaneEndpoint: "10.0.0.5"},
 		Addons: domain.AddonsSpec{Antrea: &domain.AntreaSpec{Multicluster: true, TrafficEncryption: "none"},
 			VSphereCPI: &struct{}{}, VSphereCSI: &domain.CSISpec{StoragePolicy: "vSAN Default Storage Policy", DefaultClass: &yes},
 			KubeSphere: &domain.KubeSphereSpec{Enabled: true, Role: "host"}},
@@ -802,7 +802,7 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 	noPools := spec
 	noPools.WorkerPools, noPools.Addons = nil, domain.AddonsSpec{}
 	cluster := domain.Cluster{ID: "c1", Name: "dev-east", VCenter: "vc1", Spec: spec, Phase: domain.PhaseReady,
-		ControlPlaneEndpoint: "https://10.0.0.10:6443", CertificateExpiry: &later, CreatedBy: "admin", CreatedAt: now, UpdatedAt: now,
+		ControlPlaneEndpoint: "10.0.0.5:6443", CertificateExpiry: &later, CreatedBy: "admin", CreatedAt: now, UpdatedAt: now,
 		Nodes: []domain.Node{{Name: "dev-east-cp-0", Role: "control-plane", IP: "10.0.0.11", VM: "vm-42", KubeletVersion: "v1.34.2", Ready: true},
 			{Name: "dev-east-default-0", Role: "worker", Pool: "default"}},
 		Addons:    []domain.Addon{{Name: "antrea", ChartVersion: "2.4.0", Status: "deployed"}},

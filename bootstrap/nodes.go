@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"path"
 	"strconv"
 	"time"
 
@@ -26,10 +27,13 @@ type Cluster struct {
 	KubernetesVersion string
 	PodCIDR           string
 	ServiceCIDR       string
-	// Endpoint is the control-plane endpoint, host:port: the first control
-	// plane's address (there is no load balancer in front of the API
-	// servers).
+	// Endpoint is the control-plane endpoint, host:port: the control-plane
+	// virtual IP when VIP is set, else (clusters made before the VIP) the
+	// first control plane's address.
 	Endpoint string
+	// VIP is the control-plane virtual IP, the host of Endpoint, that
+	// kube-vip serves on the control planes; the zero value means none.
+	VIP      netip.Addr
 	Material *Material
 }
 
@@ -101,6 +105,12 @@ func NodeSpec(c Cluster, n domain.PlannedNode, addr Address) cloudinit.NodeSpec 
 				Etcd:                 cloudinit.Etcd{Local: &cloudinit.LocalEtcd{DataDir: "/var/lib/etcd"}},
 			},
 		}
+		if c.VIP.IsValid() {
+			// kubeadm names controlPlaneEndpoint's host in the API server
+			// certificate anyway; saying it keeps it there through any renewal.
+			spec.Kubeadm.Cluster.APIServer.CertSANs = []string{c.VIP.String()}
+			spec.StaticPods = kubeVIPPods(c.VIP, cloudinit.SuperAdminConfPath)
+		}
 		return spec
 	}
 	spec.Role = cloudinit.RoleJoinWorker
@@ -116,6 +126,39 @@ func NodeSpec(c Cluster, n domain.PlannedNode, addr Address) cloudinit.NodeSpec 
 		spec.Role = cloudinit.RoleJoinControlPlane
 		spec.Kubeadm.Join.ControlPlane = &cloudinit.JoinControlPlane{LocalAPIEndpoint: local}
 		spec.PKIFiles = m.PKI.Files()
+		if c.VIP.IsValid() {
+			spec.StaticPods = kubeVIPPods(c.VIP, cloudinit.AdminConfPath)
+		}
 	}
 	return spec
+}
+
+// kubeVIPPods is the static Pod manifest of kube-vip serving vip, using the
+// kubeconfig at the host path kubeconfig. The manifest is rendered from
+// fixed, validated values, so rendering does not fail.
+func kubeVIPPods(vip netip.Addr, kubeconfig string) map[string][]byte {
+	manifest, err := cloudinit.KubeVIPManifest(cloudinit.KubeVIP{Address: vip, Port: APIServerPort, Kubeconfig: kubeconfig})
+	if err != nil {
+		panic(err) // a valid address and the fixed port always render
+	}
+	return map[string][]byte{path.Base(cloudinit.KubeVIPManifestPath): manifest}
+}
+
+// VIPOf returns the control-plane virtual IP of a cluster whose endpoint
+// (host:port) is endpoint: its host when the cluster has a VIP (a lease of
+// its pool, or an address its spec gives), else none (a cluster made before
+// the VIP, whose endpoint is its first control plane's address).
+func VIPOf(endpoint string, hasVIP bool) netip.Addr {
+	if !hasVIP {
+		return netip.Addr{}
+	}
+	host, _, err := net.SplitHostPort(endpoint)
+	if err != nil {
+		return netip.Addr{}
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ip
 }

@@ -120,9 +120,11 @@ func (s *Source) GuestInfo(ctx context.Context, clusterID, vmName string) (map[s
 	if err != nil {
 		return nil, fmt.Errorf("material of cluster %s: %w", c.Name, err)
 	}
+	_, leasedVIP := leases[domain.VIPLeaseOwner(c.Name)]
 	spec := NodeSpec(Cluster{
 		Name: c.Name, KubernetesVersion: c.Spec.KubernetesVersion, PodCIDR: c.Spec.Network.PodCIDR,
-		ServiceCIDR: c.Spec.Network.ServiceCIDR, Endpoint: c.ControlPlaneEndpoint, Material: m,
+		ServiceCIDR: c.Spec.Network.ServiceCIDR, Endpoint: c.ControlPlaneEndpoint,
+		VIP: VIPOf(c.ControlPlaneEndpoint, leasedVIP || c.Spec.Network.ControlPlaneEndpoint != ""), Material: m,
 	}, *node, addr)
 	md, ud, err := cloudinit.Render(spec)
 	if err != nil {

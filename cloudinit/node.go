@@ -90,6 +90,10 @@ type NodeSpec struct {
 	SSHAuthorizedKey string
 	// SSHUser defaults to DefaultSSHUser. It gets passwordless sudo.
 	SSHUser string
+	// StaticPods are static Pod manifests placed in ManifestsDir before
+	// kubeadm runs, keyed by file name (like "kube-vip.yaml"); the kubelet
+	// starts them with the control plane.
+	StaticPods map[string][]byte
 }
 
 // withDefaults returns a copy of s with the defaults filled in.
@@ -129,6 +133,11 @@ func (s NodeSpec) validate() error {
 	}
 	for p := range s.PKIFiles {
 		if _, err := pkiFilePath(p); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for name := range s.StaticPods {
+		if _, err := staticPodPath(name); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -219,6 +228,15 @@ func pkiFilePath(rel string) (string, error) {
 	return path.Join(PKIDir, clean), nil
 }
 
+// staticPodPath returns the path of a static Pod manifest named name,
+// refusing names that are not a plain YAML file name.
+func staticPodPath(name string) (string, error) {
+	if name == "" || path.Base(name) != name || strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".yaml") {
+		return "", fmt.Errorf("static Pod manifest name %q must be a plain file name ending in .yaml", name)
+	}
+	return path.Join(ManifestsDir, name), nil
+}
+
 // pkiFileMode returns the permissions of a PKI file: private keys are
 // readable by root only.
 func pkiFileMode(rel string) string {
@@ -270,6 +288,15 @@ func Render(spec NodeSpec) (metadata, userdata []byte, err error) {
 			Path:        abs,
 			Content:     string(s.PKIFiles[rel]),
 			Permissions: pkiFileMode(rel),
+			Owner:       "root:root",
+		})
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.StaticPods)) {
+		abs, _ := staticPodPath(name) // validated above
+		files = append(files, File{
+			Path:        abs,
+			Content:     string(s.StaticPods[name]),
+			Permissions: "0600", // as kubeadm writes its manifests
 			Owner:       "root:root",
 		})
 	}

@@ -78,6 +78,17 @@ func ParseNode(metadata, userdata []byte) (*Node, error) {
 	}
 
 	for _, f := range ud.WriteFiles {
+		if name, ok := strings.CutPrefix(path.Clean(f.Path), ManifestsDir+"/"); ok {
+			data, err := f.Data()
+			if err != nil {
+				return nil, err
+			}
+			if n.StaticPods == nil {
+				n.StaticPods = map[string][]byte{}
+			}
+			n.StaticPods[name] = data
+			continue
+		}
 		rel, ok := strings.CutPrefix(path.Clean(f.Path), PKIDir+"/")
 		if !ok {
 			continue

@@ -69,6 +69,23 @@ type NetworkSpec struct {
 	IPPool      string `json:"ip_pool"`
 	PodCIDR     string `json:"pod_cidr"`
 	ServiceCIDR string `json:"service_cidr"`
+	// ControlPlaneEndpoint is the control-plane virtual IP that kube-vip serves on
+	// the control planes (an address of the pool's network); empty: one is leased
+	// from the pool.
+	ControlPlaneEndpoint string `json:"control_plane_endpoint,omitempty"`
+}
+
+// VIPLeaseOwner is the owner of the IP lease that holds a cluster's control-plane
+// virtual IP (node leases are owned by node names, which never end in "-vip").
+func VIPLeaseOwner(cluster string) string { return cluster + "-vip" }
+
+// VIPLeases is the number of pool addresses a spec's control-plane virtual IP takes:
+// one, unless the spec gives its own address.
+func VIPLeases(spec ClusterSpec) int {
+	if spec.Network.ControlPlaneEndpoint != "" {
+		return 0
+	}
+	return 1
 }
 
 // AddonsSpec chooses and configures the platform add-ons.

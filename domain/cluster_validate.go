@@ -141,6 +141,19 @@ func (n NetworkSpec) validate(v *ValidationError) {
 	if podErr == "" && svcErr == "" && pod.Overlaps(svc) {
 		v.Add("network.service_cidr", "overlaps pod_cidr %s", pod)
 	}
+	if n.ControlPlaneEndpoint != "" {
+		ip, err := netip.ParseAddr(n.ControlPlaneEndpoint)
+		switch {
+		case err != nil || ip.Zone() != "":
+			v.Add("network.control_plane_endpoint", "must be an IP address (the control-plane virtual IP), such as 192.168.10.5")
+		case ip.IsUnspecified() || ip.IsMulticast() || ip.IsLinkLocalUnicast():
+			v.Add("network.control_plane_endpoint", "%s cannot be a virtual IP", ip)
+		case podErr == "" && pod.Contains(ip):
+			v.Add("network.control_plane_endpoint", "is inside pod_cidr %s", pod)
+		case svcErr == "" && svc.Contains(ip):
+			v.Add("network.control_plane_endpoint", "is inside service_cidr %s", svc)
+		}
+	}
 }
 
 // CheckNodeCIDR reports a field error when the node address range overlaps the pod or

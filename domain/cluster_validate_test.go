@@ -64,6 +64,12 @@ func TestClusterSpecRules(t *testing.T) {
 		"overlapping cidrs":       {func(s *ClusterSpec) { s.Network.ServiceCIDR = "10.10.128.0/17" }, []string{"network.service_cidr"}},
 		"bad cidrs": {func(s *ClusterSpec) { s.Network.PodCIDR, s.Network.ServiceCIDR = "10.10.0.1/16", "nope" },
 			[]string{"network.pod_cidr", "network.service_cidr"}},
+		"virtual IP not an address": {func(s *ClusterSpec) { s.Network.ControlPlaneEndpoint = "vip.example:6443" },
+			[]string{"network.control_plane_endpoint"}},
+		"virtual IP in the service range": {func(s *ClusterSpec) { s.Network.ControlPlaneEndpoint = "10.96.0.10" },
+			[]string{"network.control_plane_endpoint"}},
+		"virtual IP unspecified": {func(s *ClusterSpec) { s.Network.ControlPlaneEndpoint = "0.0.0.0" },
+			[]string{"network.control_plane_endpoint"}},
 		"placement": {func(s *ClusterSpec) { s.Placement = Placement{} },
 			[]string{"placement.compute_cluster", "placement.datacenter", "placement.datastore", "placement.network", "placement.template"}},
 		"pools": {func(s *ClusterSpec) {

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 )
 
@@ -47,6 +48,8 @@ type KubeSphereHostFacts struct {
 type IPPoolFacts struct {
 	CIDR string
 	Free int64
+	// Gateway is the pool's gateway; "" means the first address of CIDR.
+	Gateway string
 }
 
 // NodeCount is the number of nodes of a spec: the control planes and every worker.
@@ -179,14 +182,52 @@ func checkDatastore(v *ValidationError, spec ClusterSpec, ds DatastoreInfo, t *T
 }
 
 func checkIPPool(v *ValidationError, spec ClusterSpec, pool IPPoolFacts) {
-	need := int64(NodeCount(spec) + SurgeNodes(spec))
+	need := int64(NodeCount(spec) + SurgeNodes(spec) + VIPLeases(spec))
 	if pool.Free < need {
-		v.Add("network.ip_pool", "ip pool %q has %d free addresses; the cluster needs %d (%d nodes and %d upgrade surge nodes)",
-			spec.Network.IPPool, pool.Free, need, NodeCount(spec), SurgeNodes(spec))
+		v.Add("network.ip_pool", "ip pool %q has %d free addresses; the cluster needs %d (%d nodes, %d upgrade surge nodes and %d control-plane virtual IP)",
+			spec.Network.IPPool, pool.Free, need, NodeCount(spec), SurgeNodes(spec), VIPLeases(spec))
 	}
 	if pool.CIDR != "" {
 		spec.Network.CheckNodeCIDR(v, pool.CIDR)
+		checkVIPInPool(v, spec, pool)
 	}
+}
+
+// checkVIPInPool checks that a given control-plane virtual IP is a host address of the
+// pool's network, where the control planes can announce it, and not its gateway.
+func checkVIPInPool(v *ValidationError, spec ClusterSpec, pool IPPoolFacts) {
+	const field = "network.control_plane_endpoint"
+	vip, err := netip.ParseAddr(spec.Network.ControlPlaneEndpoint)
+	if err != nil {
+		return // none given, or reported by Validate
+	}
+	prefix, err := netip.ParsePrefix(pool.CIDR)
+	if err != nil {
+		return
+	}
+	prefix = prefix.Masked()
+	gateway := prefix.Addr().Next()
+	if g, err := netip.ParseAddr(pool.Gateway); err == nil {
+		gateway = g
+	}
+	switch {
+	case !prefix.Contains(vip):
+		v.Add(field, "%s is outside the network %s of ip pool %s", vip, prefix, spec.Network.IPPool)
+	case vip == prefix.Addr():
+		v.Add(field, "%s is the network address of %s", vip, prefix)
+	case vip.Is4() && prefix.Bits() < 31 && vip == lastAddr(prefix):
+		v.Add(field, "%s is the broadcast address of %s", vip, prefix)
+	case vip == gateway:
+		v.Add(field, "%s is the gateway of ip pool %s", vip, spec.Network.IPPool)
+	}
+}
+
+// lastAddr is the last address of an IPv4 prefix.
+func lastAddr(p netip.Prefix) netip.Addr {
+	a := p.Addr().As4()
+	n := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+	n |= 1<<(32-p.Bits()) - 1
+	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
 }
 
 // formatGiB prints a byte count in GiB with one decimal.

@@ -12,7 +12,7 @@ func goodFacts() PreflightFacts {
 	return PreflightFacts{
 		Template:  &TemplateInfo{GuestID: "ubuntu64Guest", HardwareVersion: 19, DiskGiB: 20},
 		Datastore: &DatastoreInfo{Accessible: true, FreeBytes: 300 * gib, CapacityBytes: 1000 * gib},
-		IPPool:    &IPPoolFacts{CIDR: "192.168.10.0/24", Free: 5},
+		IPPool:    &IPPoolFacts{CIDR: "192.168.10.0/24", Free: 6},
 	}
 }
 
@@ -66,8 +66,27 @@ func TestCheckPreflight(t *testing.T) {
 		"template disk counts": {func(_ *ClusterSpec, f *PreflightFacts) { f.Template.DiskGiB = 61 },
 			[]string{"placement.datastore"}, "needs 305 GiB"},
 		"no template facts: spec disks only": {func(_ *ClusterSpec, f *PreflightFacts) { f.Template = nil }, nil, ""},
-		"pool one address short": {func(_ *ClusterSpec, f *PreflightFacts) { f.IPPool.Free = 4 },
-			[]string{"network.ip_pool"}, "has 4 free addresses; the cluster needs 5"},
+		"pool one address short": {func(_ *ClusterSpec, f *PreflightFacts) { f.IPPool.Free = 5 },
+			[]string{"network.ip_pool"}, "has 5 free addresses; the cluster needs 6 (3 nodes, 2 upgrade surge nodes and 1 control-plane virtual IP)"},
+		"a given virtual IP takes no pool address": {func(s *ClusterSpec, f *PreflightFacts) {
+			f.IPPool.Free = 5
+			s.Network.ControlPlaneEndpoint = "192.168.10.5"
+		}, nil, ""},
+		"a given virtual IP off the pool's network": {func(s *ClusterSpec, _ *PreflightFacts) {
+			s.Network.ControlPlaneEndpoint = "192.168.11.5"
+		}, []string{"network.control_plane_endpoint"}, "outside the network 192.168.10.0/24 of ip pool"},
+		"a given virtual IP on the default gateway": {func(s *ClusterSpec, _ *PreflightFacts) {
+			s.Network.ControlPlaneEndpoint = "192.168.10.1"
+		}, []string{"network.control_plane_endpoint"}, "is the gateway of ip pool"},
+		"a given virtual IP on the pool's gateway": {func(s *ClusterSpec, f *PreflightFacts) {
+			f.IPPool.Gateway, s.Network.ControlPlaneEndpoint = "192.168.10.254", "192.168.10.254"
+		}, []string{"network.control_plane_endpoint"}, "is the gateway of ip pool"},
+		"a given virtual IP on the broadcast address": {func(s *ClusterSpec, _ *PreflightFacts) {
+			s.Network.ControlPlaneEndpoint = "192.168.10.255"
+		}, []string{"network.control_plane_endpoint"}, "broadcast address of 192.168.10.0/24"},
+		"a given virtual IP on the network address": {func(s *ClusterSpec, _ *PreflightFacts) {
+			s.Network.ControlPlaneEndpoint = "192.168.10.0"
+		}, []string{"network.control_plane_endpoint"}, "network address of 192.168.10.0/24"},
 		"more workers need more addresses": {func(s *ClusterSpec, _ *PreflightFacts) { s.WorkerPools[0].Replicas = 3 },
 			[]string{"network.ip_pool", "placement.datastore"}, ""},
 		"pool overlaps pod and service CIDRs": {func(s *ClusterSpec, f *PreflightFacts) {

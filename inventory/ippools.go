@@ -166,3 +166,49 @@ func (s *Store) ReleaseClusterIPs(ctx context.Context, clusterID string) (int64,
 	}
 	return tag.RowsAffected(), nil
 }
+
+// LeaseAddress gives owner the address addr of the pool named poolName, or keeps the
+// lease owner holds on it (so a retried allocation succeeds). An address outside the
+// pool's range is leased by nobody and needs no lease: it returns false. An address in
+// the range held by another owner is domain.ErrConflict.
+func (s *Store) LeaseAddress(ctx context.Context, poolName, clusterID, owner string, addr netip.Addr) (bool, error) {
+	var cluster any
+	if clusterID != "" {
+		cluster = clusterID
+	}
+	leased := false
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var poolID string
+		var inRange bool
+		err := tx.QueryRow(ctx, `SELECT id, $2::inet BETWEEN range_start AND range_end FROM ip_pools WHERE name = $1 FOR UPDATE`,
+			poolName, addr).Scan(&poolID, &inRange)
+		if err != nil {
+			return notFound(err, "ip pool "+poolName)
+		}
+		if !inRange {
+			return nil
+		}
+		var holder string
+		err = tx.QueryRow(ctx, `SELECT owner FROM ip_leases WHERE pool_id = $1 AND address = $2`, poolID, addr).Scan(&holder)
+		switch {
+		case err == nil && holder == owner:
+			leased = true
+			return nil
+		case err == nil:
+			return fmt.Errorf("address %s of ip pool %s is leased to %s: %w", addr, poolName, holder, domain.ErrConflict)
+		case !errors.Is(err, pgx.ErrNoRows):
+			return fmt.Errorf("look up lease of %s: %w", addr, err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM ip_leases WHERE pool_id = $1 AND owner = $2`, poolID, owner); err != nil {
+			return fmt.Errorf("release the earlier lease of %s: %w", owner, err)
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO ip_leases (pool_id, address, cluster_id, owner) VALUES ($1, $2, $3, $4)`,
+			poolID, addr, cluster, owner)
+		if err != nil {
+			return fmt.Errorf("lease %s to %s: %w", addr, owner, err)
+		}
+		leased = true
+		return nil
+	})
+	return leased, err
+}

@@ -44,7 +44,7 @@ func (s *Store) PreflightFacts(ctx context.Context, spec domain.ClusterSpec) (do
 	case err != nil:
 		return facts, fmt.Errorf("preflight: %w", err)
 	default:
-		facts.IPPool = &domain.IPPoolFacts{CIDR: pool.CIDR, Free: pool.Free}
+		facts.IPPool = &domain.IPPoolFacts{CIDR: pool.CIDR, Free: pool.Free, Gateway: pool.Gateway}
 	}
 	if host := spec.KubeSphereHost(); host != "" {
 		if err := s.kubesphereHostFacts(ctx, host, &facts); err != nil {

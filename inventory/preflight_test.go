@@ -90,7 +90,7 @@ func newPreflightStore(t *testing.T) *inventory.Store {
 			}
 		}
 	}
-	pool := domain.IPPoolInput{Name: "lab", CIDR: "192.168.10.0/24", RangeStart: "192.168.10.10", RangeEnd: "192.168.10.16", Gateway: "192.168.10.1"}
+	pool := domain.IPPoolInput{Name: "lab", CIDR: "192.168.10.0/24", RangeStart: "192.168.10.10", RangeEnd: "192.168.10.17", Gateway: "192.168.10.9"}
 	if _, err := s.CreateIPPool(ctx, pool); err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,9 @@ func TestPreflightClusterAgainstRecordedInventory(t *testing.T) {
 		{"datastore not accessible", func(s *domain.ClusterSpec) { s.Placement.Datastore = "offline" }, []string{"placement.datastore"}, "not accessible"},
 		{"unknown ip pool", func(s *domain.ClusterSpec) { s.Network.IPPool = "nope" }, []string{"network.ip_pool"}, `ip pool "nope" does not exist`},
 		{"one address short", func(s *domain.ClusterSpec) { s.WorkerPools[0].Replicas = 3 },
-			[]string{"network.ip_pool", "placement.datastore"}, "has 5 free addresses; the cluster needs 6"},
+			[]string{"network.ip_pool", "placement.datastore"}, "has 6 free addresses; the cluster needs 7 (4 nodes, 2 upgrade surge nodes and 1 control-plane virtual IP)"},
+		{"virtual IP on the pool's gateway", func(s *domain.ClusterSpec) { s.Network.ControlPlaneEndpoint = "192.168.10.9" },
+			[]string{"network.control_plane_endpoint"}, "is the gateway of ip pool lab"},
 		{"pool overlaps the pod CIDR", func(s *domain.ClusterSpec) { s.Network.PodCIDR = "192.168.0.0/16" }, []string{"network.pod_cidr"}, "overlaps the node addresses"},
 		{"every field at once", func(s *domain.ClusterSpec) {
 			s.Placement.ComputeCluster, s.Placement.Folder, s.Placement.Network = "x", "y", "z"

@@ -242,7 +242,7 @@ func TestPortalClusterLifecycle(t *testing.T) {
 	saveScreenshot(t, "new-cluster-form.png", shot)
 
 	// A valid spec: the provisioning operation's live view opens.
-	fillSpec(t, ctx, "web-good", map[string]string{"addons.kubesphere.role": "host"})
+	fillSpec(t, ctx, "web-good", map[string]string{"addons.kubesphere.role": "host", "network.control_plane_endpoint": "127.74.0.5"})
 	var heading, kind string
 	run(t, ctx, "submit the valid spec",
 		chromedp.Click(chromedp.CSS(`form.cluster-form button[type=submit]`)),
@@ -261,6 +261,9 @@ func TestPortalClusterLifecycle(t *testing.T) {
 	}
 	if c.Spec.ControlPlane.CPUs != 2 || len(c.Spec.WorkerPools) != 1 || c.Spec.WorkerPools[0].Replicas != 2 || c.Spec.Addons.VSphereCSI == nil || c.Spec.Addons.VSphereCSI.DefaultClass == nil || !*c.Spec.Addons.VSphereCSI.DefaultClass {
 		t.Errorf("recorded spec %+v is not what the form said", c.Spec)
+	}
+	if c.Spec.Network.ControlPlaneEndpoint != "127.74.0.5" {
+		t.Errorf("recorded control-plane VIP %q, want the form's 127.74.0.5", c.Spec.Network.ControlPlaneEndpoint)
 	}
 
 	// Delete while the provision runs: the dialog's delete is refused, naming the provision.
@@ -301,7 +304,7 @@ func TestPortalClusterLifecycle(t *testing.T) {
 	// An admin saves it as web-good.kubeconfig; the page never shows it.
 	downloads := t.TempDir()
 	signIn(t, ctx, env, env.AdminToken)
-	var page string
+	var page, endpoint string
 	run(t, ctx, "kubeconfig as an admin",
 		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 			_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
@@ -311,7 +314,12 @@ func TestPortalClusterLifecycle(t *testing.T) {
 		chromedp.Navigate(env.URL+"/#/clusters/web-good"),
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Download kubeconfig"]`)),
 		chromedp.WaitVisible(chromedp.Search(`//p[contains(@class,"alert")][contains(., "Saved web-good.kubeconfig")]`)),
-		into(&page, chromedp.OuterHTML(chromedp.CSS(`html`))))
+		into(&page, chromedp.OuterHTML(chromedp.CSS(`html`))),
+		into(&endpoint, chromedp.Text(chromedp.Search(`//dt[.="API endpoint"]/following-sibling::dd[1]`))))
+	// The cluster page shows the API endpoint: the VIP the form gave, served by kube-vip.
+	if !strings.Contains(endpoint, "127.74.0.5:6443") || !strings.Contains(endpoint, "virtual IP") {
+		t.Errorf("API endpoint on the cluster page = %q, want the VIP 127.74.0.5:6443", endpoint)
+	}
 	saved := waitFile(t, filepath.Join(downloads, "web-good.kubeconfig"))
 	if !bytes.Equal(saved, []byte(kubeconfig)) {
 		t.Errorf("saved kubeconfig = %q, want %q", saved, kubeconfig)

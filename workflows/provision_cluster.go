@@ -94,13 +94,22 @@ func (w *provisionCluster) provision(ctx workflow.Context) error {
 		return err
 	}
 	controlPlanes, workers := w.byRole()
+	// The control-plane endpoint is a virtual IP that kube-vip serves on the control
+	// planes, so that it outlives any one of them.
+	vip := workflow.GetVersion(ctx, changeControlPlaneVIP, workflow.DefaultVersion, 1) >= 1
 	steps := []namedStep{
 		{StepPreflight, func(ctx workflow.Context) error {
 			return workflow.ExecuteActivity(with(ctx, waitOptions), vsphereActs.Preflight,
 				vsphere.PreflightInput{VCenterID: w.in.VCenterID, Spec: w.in.Spec}).Get(ctx, nil)
 		}},
 		{StepAllocateAddresses, func(ctx workflow.Context) error {
-			return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.AllocateAddresses, w.in.ClusterID).Get(ctx, nil)
+			if err := workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.AllocateAddresses, w.in.ClusterID).Get(ctx, nil); err != nil {
+				return err
+			}
+			if !vip {
+				return nil // a provision begun before the VIP: the first control plane's address
+			}
+			return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.AllocateControlPlaneVIP, w.in.ClusterID).Get(ctx, nil)
 		}},
 		{StepPrepareBootstrap, func(ctx workflow.Context) error {
 			return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.PrepareBootstrap, w.in.ClusterID).Get(ctx, nil)

@@ -15,4 +15,9 @@ const (
 	// register-in-kubesphere) and is removed from it first when it is deleted (step
 	// unregister-from-kubesphere).
 	changeKubeSphereMember = "kubesphere-member"
+	// changeControlPlaneVIP: ProvisionCluster's allocate-addresses step also gives the
+	// cluster a control-plane virtual IP (AllocateControlPlaneVIP), its endpoint from
+	// then on, which kube-vip serves on the control planes; provisions begun before keep
+	// the first control plane's address.
+	changeControlPlaneVIP = "control-plane-vip"
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -16,6 +17,9 @@ import (
 const (
 	ErrTypePoolExhausted   = "IPPoolExhausted"
 	ErrTypeClusterNotFound = "ClusterNotFound"
+	// ErrTypeVIPUnavailable: the control-plane virtual IP the spec gives is leased
+	// to something else or is not an address.
+	ErrTypeVIPUnavailable = "ControlPlaneVIPUnavailable"
 )
 
 // ClusterActivities keep a cluster's records while it is provisioned,
@@ -60,6 +64,47 @@ func (a *ClusterActivities) AllocateAddresses(ctx context.Context, clusterID str
 		return Addresses{}, err
 	}
 	return out, nil
+}
+
+// AllocateControlPlaneVIP gives the cluster its control-plane virtual IP and records
+// the endpoint VIP:6443 (returned), which kubeadm's controlPlaneEndpoint, every API
+// server certificate and every kubeconfig then use, and which kube-vip serves on the
+// control planes. The VIP is the address the spec gives (leased when it lies in the
+// pool's range, so that no node gets it) or one leased from the cluster's pool; either
+// lease is released with the cluster's others. Run it after AllocateAddresses, which
+// records the first control plane's address as the endpoint of clusters without one.
+func (a *ClusterActivities) AllocateControlPlaneVIP(ctx context.Context, clusterID string) (string, error) {
+	c, err := a.cluster(ctx, clusterID)
+	if err != nil {
+		return "", err
+	}
+	pool, owner := c.Spec.Network.IPPool, domain.VIPLeaseOwner(c.Name)
+	var vip netip.Addr
+	if given := c.Spec.Network.ControlPlaneEndpoint; given != "" {
+		if vip, err = netip.ParseAddr(given); err != nil {
+			return "", temporal.NewNonRetryableApplicationError("network.control_plane_endpoint is not an IP address", ErrTypeVIPUnavailable, err)
+		}
+		_, err := a.Store.LeaseAddress(ctx, pool, clusterID, owner, vip)
+		if errors.Is(err, domain.ErrConflict) {
+			return "", temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeVIPUnavailable, err)
+		}
+		if err != nil {
+			return "", fmt.Errorf("lease the control-plane virtual IP %s: %w", vip, err)
+		}
+	} else {
+		vip, err = a.Store.LeaseIP(ctx, pool, clusterID, owner)
+		if errors.Is(err, domain.ErrExhausted) {
+			return "", temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePoolExhausted, err)
+		}
+		if err != nil {
+			return "", fmt.Errorf("lease the control-plane virtual IP: %w", err)
+		}
+	}
+	endpoint := bootstrap.EndpointOf(vip)
+	if err := a.Store.SetControlPlaneEndpoint(ctx, clusterID, endpoint); err != nil {
+		return "", err
+	}
+	return endpoint, nil
 }
 
 // ReleaseAddresses frees every address the cluster holds and returns how many.

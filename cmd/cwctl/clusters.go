@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -50,6 +51,25 @@ func listClusters(ctx context.Context, s *session, _ []string) error {
 	return nil
 }
 
+// endpointOf is the cluster's API endpoint and what serves it: the control-plane virtual
+// IP that kube-vip moves among the control planes, or (a cluster made before the VIP) one
+// control plane's address.
+func endpointOf(c domain.Cluster) string {
+	if c.ControlPlaneEndpoint == "" {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(c.ControlPlaneEndpoint)
+	if err != nil {
+		return c.ControlPlaneEndpoint
+	}
+	for _, n := range c.Nodes {
+		if n.IP == host {
+			return c.ControlPlaneEndpoint + " (control plane " + n.Name + "'s address)"
+		}
+	}
+	return c.ControlPlaneEndpoint + " (virtual IP, kube-vip on the control planes)"
+}
+
 func workerCount(spec domain.ClusterSpec) int {
 	n := 0
 	for _, p := range spec.WorkerPools {
@@ -72,7 +92,7 @@ func getCluster(ctx context.Context, s *session, args []string) error {
 		phase += " (" + c.PhaseReason + ")"
 	}
 	fields(s.stdout, "name", c.Name, "id", c.ID, "vcenter", c.VCenter, "phase", phase,
-		"kubernetes", c.Spec.KubernetesVersion, "endpoint", c.ControlPlaneEndpoint,
+		"kubernetes", c.Spec.KubernetesVersion, "endpoint", endpointOf(c),
 		"placement", c.Spec.Placement.Datacenter+"/"+c.Spec.Placement.ComputeCluster+" on "+c.Spec.Placement.Datastore,
 		"network", fmt.Sprintf("pool %s, pods %s, services %s", c.Spec.Network.IPPool, c.Spec.Network.PodCIDR, c.Spec.Network.ServiceCIDR),
 		"kubesphere", kubesphereRole(c.Spec), "clusterset", clusterSetRole(c.ClusterSet),

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -228,6 +230,16 @@ func TestCLIAgainstTheRealStack(t *testing.T) {
 
 	// Cancel the provision once its addresses are leased; watching it ends with exit 1.
 	waitStep(t, provision, workflows.StepAllocateAddresses, domain.StepSucceeded)
+	// The endpoint is the control-plane VIP leased from the pool, and clusters get says so.
+	decode(t, run("clusters", "get", "dev-east", "-o", "json"), &c)
+	decode(t, run("ippools", "get", "lab", "-o", "json"), &gotPool)
+	vipHost, _, _ := net.SplitHostPort(c.ControlPlaneEndpoint)
+	if !slices.ContainsFunc(gotPool.Leases, func(l domain.IPLease) bool { return l.Owner == "dev-east-vip" && l.Address == vipHost }) {
+		t.Errorf("endpoint %q is not the VIP leased in pool lab: %+v", c.ControlPlaneEndpoint, gotPool.Leases)
+	}
+	if r = run("clusters", "get", "dev-east"); !regexp.MustCompile(`(?m)^endpoint:\s+` + regexp.QuoteMeta(c.ControlPlaneEndpoint) + ` \(virtual IP, kube-vip on the control planes\)$`).MatchString(r.stdout) {
+		t.Errorf("clusters get does not show the VIP endpoint %s:\n%s", c.ControlPlaneEndpoint, r.stdout)
+	}
 	if r = run("ops", "cancel", provision); !strings.Contains(r.stdout, provision) {
 		t.Errorf("ops cancel:\n%s", r.stdout)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +33,7 @@ type run struct {
 	kubelet *kubelet
 	cloud   *cloudProvider
 	ssh     *sshServer
+	vip     *kubeVIP
 }
 
 func (r *run) controlPlane() *kubeproc.ControlPlane {
@@ -169,6 +171,31 @@ func (n *Node) startControlPlane(ctx context.Context, r *run, cfg kubeproc.Contr
 	r.mu.Lock()
 	r.cp = cp
 	r.mu.Unlock()
+	return n.startKubeVIP(ctx, r, cfg)
+}
+
+// startKubeVIP starts kube-vip, as the kubelet starts its static Pod with the
+// control plane, when the node bootstrap wrote its manifest.
+func (n *Node) startKubeVIP(ctx context.Context, r *run, cfg kubeproc.ControlPlaneConfig) error {
+	data, err := os.ReadFile(n.path(cloudinit.KubeVIPManifestPath))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	vcfg, ok, err := parseKubeVIPManifest(data)
+	if err != nil || !ok {
+		return err
+	}
+	local := localServer(cfg)
+	k, err := startKubeVIP(ctx, vcfg, cfg.Name, n.path(vcfg.Kubeconfig), local, strings.TrimPrefix(local, "https://"), n.log)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.vip = k
+	r.mu.Unlock()
 	return nil
 }
 
@@ -208,9 +235,14 @@ func (n *Node) startCloudProvider(r *run) error {
 // stopServices stops what runs, in the reverse order of the start.
 func (n *Node) stopServices(r *run) {
 	r.mu.Lock()
-	k, cloud, cp, sshd := r.kubelet, r.cloud, r.cp, r.ssh
-	r.kubelet, r.cloud, r.cp, r.ssh = nil, nil, nil, nil
+	k, cloud, cp, sshd, vip := r.kubelet, r.cloud, r.cp, r.ssh, r.vip
+	r.kubelet, r.cloud, r.cp, r.ssh, r.vip = nil, nil, nil, nil, nil
 	r.mu.Unlock()
+	if vip != nil {
+		// Shut down, kube-vip gives the VIP up to another control plane;
+		// on a power cut the VIP waits for its Lease to expire.
+		vip.stop(r.cut.Load())
+	}
 	if sshd != nil {
 		sshd.stop()
 	}

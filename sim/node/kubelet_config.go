@@ -2,6 +2,7 @@ package node
 
 import (
 	"net"
+	"os"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
@@ -38,6 +39,9 @@ type staticPods struct {
 	APIServerEndpoint string `json:"apiServerEndpoint"`
 	// EtcdClientURL is the local etcd member's client URL.
 	EtcdClientURL string `json:"etcdClientURL"`
+	// KubeVIPImage is the image of the node's kube-vip static Pod, if the node
+	// bootstrap wrote its manifest.
+	KubeVIPImage string `json:"kubeVIPImage,omitempty"`
 }
 
 // newKubeletConfig is the kubelet configuration kubeadm writes for a node
@@ -78,6 +82,15 @@ func (n *Node) newKubeletConfig(name string, cc cloudinit.ClusterConfiguration, 
 			Version:           cc.KubernetesVersion,
 			APIServerEndpoint: net.JoinHostPort(cp.IP, strconv.Itoa(port)),
 			EtcdClientURL:     "https://" + net.JoinHostPort(cp.IP, "2379"),
+		}
+		if data, err := os.ReadFile(n.path(cloudinit.KubeVIPManifestPath)); err == nil {
+			vip, ok, err := parseKubeVIPManifest(data)
+			if err != nil {
+				return kubeletConfig{}, err
+			}
+			if ok {
+				kc.StaticPods.KubeVIPImage = vip.Image
+			}
 		}
 	}
 	return kc, nil

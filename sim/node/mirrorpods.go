@@ -63,14 +63,20 @@ func (k *kubelet) mirrorPods() []*corev1.Pod {
 	uid := k.nodeUID
 	k.mu.Unlock()
 	repo := sp.ImageRepository
-	components := []struct {
+	type component struct {
 		name, image string
 		annotations map[string]string
-	}{
-		{"etcd", repo + "/etcd:" + etcdVersion, map[string]string{annotationEtcdClientURLs: sp.EtcdClientURL}},
-		{"kube-apiserver", repo + "/kube-apiserver:" + sp.Version, map[string]string{annotationAPIEndpoint: sp.APIServerEndpoint}},
-		{"kube-controller-manager", repo + "/kube-controller-manager:" + sp.Version, nil},
-		{"kube-scheduler", repo + "/kube-scheduler:" + sp.Version, nil},
+		// kubeVIP: kube-vip's manifest has no labels and runs `kube-vip manager`.
+		kubeVIP bool
+	}
+	components := []component{
+		{"etcd", repo + "/etcd:" + etcdVersion, map[string]string{annotationEtcdClientURLs: sp.EtcdClientURL}, false},
+		{"kube-apiserver", repo + "/kube-apiserver:" + sp.Version, map[string]string{annotationAPIEndpoint: sp.APIServerEndpoint}, false},
+		{"kube-controller-manager", repo + "/kube-controller-manager:" + sp.Version, nil, false},
+		{"kube-scheduler", repo + "/kube-scheduler:" + sp.Version, nil, false},
+	}
+	if sp.KubeVIPImage != "" {
+		components = append(components, component{"kube-vip", sp.KubeVIPImage, nil, true})
 	}
 	seen := time.Now().UTC().Format(time.RFC3339Nano)
 	var out []*corev1.Pod
@@ -84,11 +90,16 @@ func (k *kubelet) mirrorPods() []*corev1.Pod {
 		for key, v := range c.annotations {
 			annotations[key] = v
 		}
+		labels := map[string]string{"component": c.name, "tier": "control-plane"}
+		container := corev1.Container{Name: c.name, Image: c.image, ImagePullPolicy: corev1.PullIfNotPresent, Command: []string{c.name}}
+		if c.kubeVIP {
+			labels, container.Command, container.Args = nil, nil, []string{"manager"}
+		}
 		out = append(out, &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{
 				Name:        c.name + "-" + k.cfg.NodeName,
 				Namespace:   metav1.NamespaceSystem,
-				Labels:      map[string]string{"component": c.name, "tier": "control-plane"},
+				Labels:      labels,
 				Annotations: annotations,
 				OwnerReferences: []metav1.OwnerReference{{
 					APIVersion: "v1", Kind: "Node", Name: k.cfg.NodeName, UID: uid, Controller: new(true),
@@ -98,10 +109,8 @@ func (k *kubelet) mirrorPods() []*corev1.Pod {
 				NodeName:          k.cfg.NodeName,
 				HostNetwork:       true,
 				PriorityClassName: "system-node-critical",
-				Containers: []corev1.Container{{
-					Name: c.name, Image: c.image, ImagePullPolicy: corev1.PullIfNotPresent, Command: []string{c.name},
-				}},
-				Tolerations: []corev1.Toleration{{Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute}},
+				Containers:        []corev1.Container{container},
+				Tolerations:       []corev1.Toleration{{Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute}},
 			},
 		})
 	}

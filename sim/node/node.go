@@ -173,6 +173,20 @@ func (n *Node) ControlPlane() *kubeproc.ControlPlane {
 	return r.controlPlane()
 }
 
+// HoldsVIP reports whether the node's kube-vip holds the control-plane
+// virtual IP now.
+func (n *Node) HoldsVIP() bool {
+	n.mu.Lock()
+	r := n.run
+	n.mu.Unlock()
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.vip != nil && r.vip.Holding()
+}
+
 // PowerOn boots the node in the background, unless it is running already.
 func (n *Node) PowerOn() {
 	n.power.Lock()

@@ -5,6 +5,7 @@ import { isoToLocal, fmtBytes, fmtDuration, fmtSeconds, fmtTimeLeft, localToISO,
 import { fieldCandidates, setPath } from '../static/js/forms.js';
 import { parseHash, withQuery } from '../static/js/nav.js';
 import { placementChoices } from '../static/js/pages/cluster-form.js';
+import { endpointKind } from '../static/js/pages/clusters.js';
 import { mayDecide } from '../static/js/session.js';
 import { sseParser } from '../static/js/sse.js';
 
@@ -113,5 +114,12 @@ assert.equal(app.parseHash('').path, '/vcenters');
 assert.equal(app.parseHash('#/operations/op%2F1').path, '/operations/op%2F1');
 assert.equal(app.withQuery('/operations', { state: '', kind: 'vcenter.sync' }), '/operations?kind=vcenter.sync');
 assert.equal(app.withQuery('/audit', new URLSearchParams()), '/audit');
+
+// The cluster page says what serves the API endpoint: a VIP, or one control plane's address.
+const nodes = [{ name: 'a-cp-0', ip: '10.0.0.10' }, { name: 'a-w-0', ip: '10.0.0.11' }];
+assert.match(endpointKind({ control_plane_endpoint: '10.0.0.14:6443', nodes }), /virtual IP, kube-vip/);
+assert.equal(endpointKind({ control_plane_endpoint: '10.0.0.10:6443', nodes }), "(control plane a-cp-0's address)");
+assert.match(endpointKind({ control_plane_endpoint: '[fd00::5]:6443', nodes: [{ name: 'v6', ip: 'fd00::6' }] }), /virtual IP/);
+assert.equal(endpointKind({ control_plane_endpoint: '[fd00::6]:6443', nodes: [{ name: 'v6', ip: 'fd00::6' }] }), "(control plane v6's address)");
 
 console.log('ok');

@@ -35,6 +35,16 @@ type Cluster struct {
 	ServiceSubnet string
 	SSHKey        string
 	Gateway       netip.Addr
+	// VIP, when set (UseVIP), is the control-plane virtual IP that the control
+	// planes' kube-vip serves, and Endpoint is on it.
+	VIP netip.Addr
+}
+
+// UseVIP makes vip the cluster's control-plane virtual IP and endpoint, as a
+// provision that allocates one does: its control planes get kube-vip.
+func (c *Cluster) UseVIP(vip string) {
+	c.VIP = netip.MustParseAddr(vip)
+	c.Endpoint = net.JoinHostPort(vip, "6443")
 }
 
 // NewCluster creates the PKI and a bootstrap token of a cluster whose first
@@ -74,7 +84,7 @@ func NewCluster(name, version, endpointIP string) (*Cluster, error) {
 // material is the cluster's bootstrap material as provisioning keeps it.
 func (c *Cluster) material() bootstrap.Cluster {
 	return bootstrap.Cluster{
-		Name: c.Name, KubernetesVersion: c.Version, PodCIDR: c.PodSubnet, ServiceCIDR: c.ServiceSubnet, Endpoint: c.Endpoint,
+		Name: c.Name, KubernetesVersion: c.Version, PodCIDR: c.PodSubnet, ServiceCIDR: c.ServiceSubnet, Endpoint: c.Endpoint, VIP: c.VIP,
 		Material: &bootstrap.Material{PKI: c.PKI, Token: c.Token, SSHAuthorizedKey: c.SSHKey},
 	}
 }
@@ -89,7 +99,7 @@ func (c *Cluster) nodeSpec(n domain.PlannedNode, ip string) cloudinit.NodeSpec {
 // InitNode is the spec of the first control-plane node (kubeadm init).
 func (c *Cluster) InitNode(hostname, ip string) cloudinit.NodeSpec {
 	spec := c.nodeSpec(domain.PlannedNode{Name: hostname, Role: domain.RoleNameControlPlane, Index: 0}, ip)
-	spec.Kubeadm.Cluster.APIServer.CertSANs = []string{c.Name + ".clusters.example.com"}
+	spec.Kubeadm.Cluster.APIServer.CertSANs = append(spec.Kubeadm.Cluster.APIServer.CertSANs, c.Name+".clusters.example.com")
 	return spec
 }
 

@@ -64,7 +64,9 @@ export function newClusterForm(vcenters, versions, pools, kubesphereHosts) {
         selectField('IP pool', 'network.ip_pool', [['', pools.length ? 'choose…' : 'no IP pool yet']].concat(
           pools.map((p) => [p.name, `${p.name} (${p.cidr}, ${p.free} free)`])), undefined, 'node addresses are leased from it'),
         field('Pod CIDR', 'network.pod_cidr', { value: '10.244.0.0/16' }),
-        field('Service CIDR', 'network.service_cidr', { value: '10.96.0.0/12' })),
+        field('Service CIDR', 'network.service_cidr', { value: '10.96.0.0/12' }),
+        field('Control-plane virtual IP', 'network.control_plane_endpoint', { placeholder: 'leased from the pool', autocomplete: 'off' },
+          'the API endpoint, served by kube-vip on the control planes; empty: one address of the pool')),
       errorSlot('network')),
     el('fieldset', {}, el('legend', {}, 'Add-ons'),
       el('div', { class: 'grid' },
@@ -90,6 +92,7 @@ export function newClusterForm(vcenters, versions, pools, kubesphereHosts) {
   form.querySelector('[name=on_failure]').dataset.optional = '';
   form.querySelector('[name=decision_timeout]').dataset.optional = '';
   form.querySelector('[name="addons.kubesphere.host"]').dataset.optional = '';
+  form.querySelector('[name="network.control_plane_endpoint"]').dataset.optional = '';
   const vcenter = form.querySelector('[name=vcenter]');
   vcenter.addEventListener('change', () => placement.load(vcenter.value));
   if (vcenters.length === 1) {

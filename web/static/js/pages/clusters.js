@@ -95,7 +95,7 @@ export async function clusterView(ctx, name) {
       ['Phase', [badge(c.phase), c.phase_reason && ` ${c.phase_reason}`]],
       ['vCenter', link('/vcenters/' + enc(c.vcenter), c.vcenter)],
       ['Kubernetes', spec.kubernetes_version],
-      ['API endpoint', c.control_plane_endpoint && el('code', {}, c.control_plane_endpoint)],
+      ['API endpoint', c.control_plane_endpoint && [el('code', {}, c.control_plane_endpoint), ` ${endpointKind(c)}`]],
       ['ClusterSet', c.clusterset && [link('/clustersets/' + enc(c.clusterset.name), c.clusterset.name),
         c.clusterset.leader ? ' (leader)' : ' (member)']],
       ['KubeSphere', kubesphereRole(spec)],
@@ -256,4 +256,13 @@ function kubeconfigButton(name, notices) {
     setTimeout(() => URL.revokeObjectURL(url), 10000);
     replace(notices, el('p', { class: 'alert info' }, `Saved ${name}.kubeconfig. Keep it safe: it grants cluster-admin rights.`));
   });
+}
+
+/** endpointKind says what serves a cluster's API endpoint: the control-plane virtual IP that
+ *  kube-vip moves among the control planes, or (a cluster made before the VIP) the address of
+ *  one control plane, whose loss takes the endpoint with it. */
+export function endpointKind(c) {
+  const host = (c.control_plane_endpoint || '').replace(/^\[?([^\]]*?)\]?:\d+$/, '$1');
+  const node = (c.nodes || []).find((n) => n.ip === host);
+  return node ? `(control plane ${node.name}'s address)` : '(virtual IP, kube-vip on the control planes)';
 }
