@@ -63,7 +63,7 @@ KUBE_TEST_VERSIONS ?= v1.36.5 v1.37.2
 ## kubebin: build etcd, kube-apiserver, kube-controller-manager and kube-scheduler (and the etcd
 ## tools etcdctl and etcdutl that the simulated nodes' SSH commands run) for each of
 ## KUBE_VERSIONS into $CLUSTERWRIGHT_KUBEBIN_DIR (default ~/.cache/clusterwright/kubebin); cached
-## (a few minutes per version on 2 cores when cold, a no-op afterwards)
+## (13–20 minutes per version on 2 shared cores when cold, a no-op afterwards)
 kubebin:
 	@for v in $(KUBE_VERSIONS); do GO=$(GO) sim/kubebin/build.sh $$v || exit 1; done
 
