@@ -8,6 +8,7 @@ import (
 
 	"github.com/clusterwright/clusterwright/app/apptest"
 	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/sim"
 	"github.com/clusterwright/clusterwright/workflows"
 )
 
@@ -53,7 +54,7 @@ func TestVCenterRegistrationSyncsInventory(t *testing.T) {
 	}
 	var tmpl *domain.InventoryObject
 	for i := range inv.Templates {
-		if inv.Templates[i].Name == "ubuntu-2404-kube-v1.34" {
+		if inv.Templates[i].Name == sim.DefaultTemplate {
 			tmpl = &inv.Templates[i]
 		}
 	}

@@ -43,7 +43,7 @@ import (
 // server) and a scheduled backup succeed too.
 func TestBackups(t *testing.T) {
 	t.Parallel() // its own datacenter, Temporal and database
-	const version = "v1.35.1"
+	version := domain.KubernetesVersions().Default
 	tools, err := kubeproc.FindEtcdTools(version)
 	if err != nil {
 		t.Fatal(err)

@@ -44,7 +44,7 @@ func TestProvisionAndDelete(t *testing.T) {
 		t.Fatalf("cluster = %+v", c)
 	}
 	for _, n := range c.Nodes {
-		if !n.Ready || n.IP == "" || n.VM == "" || n.KubeletVersion != "v1.35.1" {
+		if !n.Ready || n.IP == "" || n.VM == "" || n.KubeletVersion != domain.KubernetesVersions().Default {
 			t.Errorf("node record %+v", n)
 		}
 	}

@@ -28,7 +28,7 @@ func newCluster(t *testing.T) (*inventory.Store, domain.Cluster) {
 		RangeEnd: "10.0.0.50", Gateway: "10.0.0.1", DNS: []string{"10.0.0.2"}}); err != nil {
 		t.Fatal(err)
 	}
-	spec := domain.ClusterSpec{Name: "c1", VCenter: "vc1", KubernetesVersion: "v1.35.1",
+	spec := domain.ClusterSpec{Name: "c1", VCenter: "vc1", KubernetesVersion: domain.KubernetesVersions().Default,
 		ControlPlane: domain.NodeShape{Replicas: 3, CPUs: 2, MemoryMiB: 4096, DiskGiB: 40},
 		WorkerPools:  []domain.WorkerPool{{Name: "w", NodeShape: domain.NodeShape{Replicas: 2, CPUs: 2, MemoryMiB: 4096, DiskGiB: 40}}},
 		Network:      domain.NetworkSpec{IPPool: "lab", PodCIDR: "10.10.0.0/16", ServiceCIDR: "10.96.0.0/16"}}

@@ -62,7 +62,8 @@ func startChartRepo(state string, logger *slog.Logger) (*chartrepo.Repo, error) 
 func warnMissingKubeBinaries(logger *slog.Logger) {
 	for _, v := range domain.KubernetesVersions().Versions {
 		if _, err := kubeproc.Binaries(v); err != nil {
-			logger.Warn("simulated nodes cannot run this Kubernetes version until `make kubebin` has built it",
+			logger.Warn("simulated nodes cannot run this Kubernetes version until its binaries are built "+
+				"(`make run` builds them in the background after the default version; `make kubebin` builds them all)",
 				"version", v, "error", err)
 		}
 	}

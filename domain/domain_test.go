@@ -1,8 +1,10 @@
 package domain
 
 import (
+	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -66,22 +68,67 @@ func TestValidName(t *testing.T) {
 }
 
 // TestVersionsMatchSimulatorBuild keeps the supported versions and the control-plane
-// binaries the simulator builds (the Makefile's KUBE_VERSIONS) the same list.
+// binaries the simulator builds (the Makefile's KUBE_VERSIONS, KUBE_DEFAULT_VERSION that
+// `make run` builds first, and KUBE_TEST_VERSIONS that `make test` builds: the default and
+// the version below it, which upgrade tests start from) the same list. The simulator's
+// node templates are checked against it in package sim.
 func TestVersionsMatchSimulatorBuild(t *testing.T) {
 	b, err := os.ReadFile("../Makefile")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`(?m)^KUBE_VERSIONS \?= (.+)$`).FindSubmatch(b)
-	if m == nil {
-		t.Fatal("no KUBE_VERSIONS in the Makefile")
+	makeVar := func(name string) []string {
+		t.Helper()
+		m := regexp.MustCompile(`(?m)^` + name + ` \?= (.+)$`).FindSubmatch(b)
+		if m == nil {
+			t.Fatalf("no %s in the Makefile", name)
+		}
+		return strings.Fields(string(m[1]))
 	}
-	got := strings.Fields(string(m[1]))
-	want := KubernetesVersions().Versions
-	if strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Fatalf("Makefile builds %v, domain supports %v", got, want)
+	versions := KubernetesVersions()
+	if got := makeVar("KUBE_VERSIONS"); !slices.Equal(got, versions.Versions) {
+		t.Errorf("Makefile builds %v, domain supports %v", got, versions.Versions)
 	}
-	if !SupportedVersion(KubernetesVersions().Default) {
+	if got := makeVar("KUBE_DEFAULT_VERSION"); !slices.Equal(got, []string{versions.Default}) {
+		t.Errorf("Makefile builds %v first, the default version is %s", got, versions.Default)
+	}
+	if !SupportedVersion(versions.Default) {
 		t.Fatal("the default version is not supported")
+	}
+	older := PreviousVersion(versions.Default)
+	if older == "" {
+		t.Fatalf("no supported version below the default %s to upgrade from", versions.Default)
+	}
+	if got, want := makeVar("KUBE_TEST_VERSIONS"), []string{older, versions.Default}; !slices.Equal(got, want) {
+		t.Errorf("make test builds %v, want %v (the default and the version below it)", got, want)
+	}
+}
+
+// TestSupportedVersionsOnePerMinor checks the table: oldest first, one version per
+// minor, consecutive minors (upgrades go one minor at a time).
+func TestSupportedVersionsOnePerMinor(t *testing.T) {
+	vs := KubernetesVersions().Versions
+	for i, v := range vs {
+		if KubernetesMinor(v) == "" {
+			t.Fatalf("%q is no Kubernetes version", v)
+		}
+		if i == 0 {
+			if PreviousVersion(v) != "" {
+				t.Errorf("PreviousVersion(%s) = %q, want none (the oldest)", v, PreviousVersion(v))
+			}
+			continue
+		}
+		var major, a, b int
+		fmt.Sscanf(KubernetesMinor(vs[i-1]), "%d.%d", &major, &a)
+		fmt.Sscanf(KubernetesMinor(v), "%d.%d", &major, &b)
+		if b != a+1 {
+			t.Errorf("%s follows %s: want consecutive minors", v, vs[i-1])
+		}
+		if got := PreviousVersion(v); got != vs[i-1] {
+			t.Errorf("PreviousVersion(%s) = %q, want %s", v, got, vs[i-1])
+		}
+	}
+	if PreviousVersion("v1.0.0") != "" {
+		t.Error("PreviousVersion of an unsupported version is not empty")
 	}
 }

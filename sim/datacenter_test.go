@@ -32,6 +32,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/clusterwright/clusterwright/cloudinit"
+	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/pki"
 	"github.com/clusterwright/clusterwright/sim/kubeproc"
 	"github.com/clusterwright/clusterwright/sim/node"
@@ -39,7 +40,7 @@ import (
 )
 
 // dcVersion is the Kubernetes version the datacenter tests run.
-const dcVersion = "v1.35.1"
+var dcVersion = domain.KubernetesVersions().Default
 
 // startDatacenter starts a datacenter for the test and logs in to its
 // vCenter as Clusterwright would.

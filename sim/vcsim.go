@@ -19,14 +19,31 @@ const (
 	DefaultCluster    = "DC0_C0"
 	DefaultDatastore  = "LocalDS_0"
 	DefaultNetwork    = "VM Network"
-	DefaultTemplate   = "ubuntu-2404-kube-v1.34"
-	DefaultUsername   = "administrator@vsphere.local"
+	// DefaultTemplate is the node template of the default Kubernetes version
+	// (TemplateName of domain.KubernetesVersions().Default; a test keeps them equal).
+	DefaultTemplate = "ubuntu-2404-kube-v1.37"
+	DefaultUsername = "administrator@vsphere.local"
 )
+
+// TemplateName is the name of the simulated node template (the VM image with the
+// Kubernetes packages installed) of Kubernetes version v, one per minor:
+// "ubuntu-2404-kube-v1.37" for v1.37.2.
+func TemplateName(v string) string { return "ubuntu-2404-kube-v" + domain.KubernetesMinor(v) }
+
+// NodeTemplates are the node templates every simulated vCenter has: one per
+// supported Kubernetes version (domain.KubernetesVersions), oldest first.
+func NodeTemplates() []string {
+	var names []string
+	for _, v := range domain.KubernetesVersions().Versions {
+		names = append(names, TemplateName(v))
+	}
+	return names
+}
 
 // VCenterOptions configures StartVCenter. The zero value gives govmomi's VPX
 // model (datacenter DC0 with a standalone host DC0_H0, cluster DC0_C0 of three
 // hosts, datastore LocalDS_0, networks "VM Network" and DC0_DVPG0, two VMs per
-// resource pool) plus the template DefaultTemplate.
+// resource pool) plus the node templates (NodeTemplates, DefaultTemplate among them).
 type VCenterOptions struct {
 	// Addr is the TCP address to listen on; empty means 127.0.0.1:0 (a free loopback port).
 	Addr string
@@ -43,8 +60,8 @@ type VCenterOptions struct {
 	// VMs is the number of ordinary (non-template) VMs per resource pool;
 	// 0 keeps the model's 2 and a negative value creates none.
 	VMs int
-	// ExtraTemplates names further templates to create next to DefaultTemplate,
-	// with the same hardware.
+	// ExtraTemplates names further templates to create next to the node
+	// templates (NodeTemplates), with the same hardware.
 	ExtraTemplates []string
 
 	// Customize, if set, may change the govmomi model before it is created.
@@ -97,7 +114,7 @@ func StartVCenter(opts VCenterOptions) (*VCenter, error) {
 		removeModel(model)
 		return nil, fmt.Errorf("create simulated vCenter inventory: %w", err)
 	}
-	templates := append([]string{DefaultTemplate}, opts.ExtraTemplates...)
+	templates := append(NodeTemplates(), opts.ExtraTemplates...)
 	if err := createTemplates(model, templates); err != nil {
 		removeModel(model)
 		return nil, err

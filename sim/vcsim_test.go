@@ -14,6 +14,8 @@ import (
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/clusterwright/clusterwright/domain"
 )
 
 func start(t *testing.T, opts VCenterOptions) *VCenter {
@@ -62,7 +64,11 @@ func TestStartVCenter(t *testing.T) {
 	}
 	ctx := context.Background()
 	finder := find.NewFinder(c.Client)
-	for _, p := range []string{"/DC0/host/DC0_C0", "/DC0/datastore/LocalDS_0", "/DC0/network/VM Network", "/DC0/vm/" + DefaultTemplate} {
+	paths := []string{"/DC0/host/DC0_C0", "/DC0/datastore/LocalDS_0", "/DC0/network/VM Network"}
+	for _, name := range NodeTemplates() {
+		paths = append(paths, "/DC0/vm/"+name)
+	}
+	for _, p := range paths {
 		if list, err := finder.ManagedObjectList(ctx, p); err != nil || len(list) != 1 {
 			t.Errorf("%s: %d objects, %v", p, len(list), err)
 		}
@@ -89,6 +95,24 @@ func TestStartVCenter(t *testing.T) {
 	}
 	if len(devices.SelectByType((*types.ParaVirtualSCSIController)(nil))) != 1 {
 		t.Error("no ParaVirtual SCSI controller")
+	}
+}
+
+// TestNodeTemplatesFollowVersions: one node template per supported Kubernetes version,
+// named by its minor, and DefaultTemplate is the default version's.
+func TestNodeTemplatesFollowVersions(t *testing.T) {
+	versions := domain.KubernetesVersions()
+	names := NodeTemplates()
+	if len(names) != len(versions.Versions) {
+		t.Fatalf("NodeTemplates() = %v for versions %v", names, versions.Versions)
+	}
+	for i, v := range versions.Versions {
+		if want := "ubuntu-2404-kube-v" + domain.KubernetesMinor(v); names[i] != want || TemplateName(v) != want {
+			t.Errorf("template of %s: %q, want %q", v, names[i], want)
+		}
+	}
+	if want := TemplateName(versions.Default); DefaultTemplate != want {
+		t.Errorf("DefaultTemplate = %q, want %q (the default version's)", DefaultTemplate, want)
 	}
 }
 
@@ -128,8 +152,8 @@ func TestVCentersSideBySide(t *testing.T) {
 	if !slices.Contains(na, "only-a") || slices.Contains(na, "only-b") {
 		t.Errorf("a's VMs: %v", na)
 	}
-	if !slices.Contains(nb, "only-b") || slices.Contains(nb, "only-a") || len(nb) != 2 {
-		t.Errorf("b's VMs: %v, want only the two templates", nb)
+	if !slices.Contains(nb, "only-b") || slices.Contains(nb, "only-a") || len(nb) != len(NodeTemplates())+1 {
+		t.Errorf("b's VMs: %v, want only the node templates and only-b", nb)
 	}
 
 	// Closing one leaves the other serving.

@@ -3,6 +3,7 @@ package addons_test
 import (
 	"context"
 	"fmt"
+	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/sim/kubeproc/kubeproctest"
 	"io"
 	"log/slog"
@@ -21,10 +22,10 @@ import (
 )
 
 // The control plane of this package's tests; 127.22.0.0/24 is this package's.
-const (
-	kubeVersion = "v1.35.1"
-	planeIP     = "127.22.0.10"
-)
+const planeIP = "127.22.0.10"
+
+// kubeVersion is the control plane's Kubernetes version: the default.
+var kubeVersion = domain.KubernetesVersions().Default
 
 // testCluster is a running control plane with the clients the tests need.
 type testCluster struct {

@@ -22,7 +22,7 @@ func testSpec(t *testing.T) domain.ClusterSpec {
 			Datacenter: "DC0", ComputeCluster: "DC0_C0", Datastore: "LocalDS_0",
 			Network: "VM Network", Template: "ubuntu-2404-kube-v1.34",
 		},
-		KubernetesVersion: "v1.34.2",
+		KubernetesVersion: domain.KubernetesVersions().Default,
 		ControlPlane:      domain.NodeShape{Replicas: 1, CPUs: 4, MemoryMiB: 8192, DiskGiB: 60},
 		WorkerPools: []domain.WorkerPool{
 			{Name: "default", NodeShape: domain.NodeShape{Replicas: 2, CPUs: 4, MemoryMiB: 8192, DiskGiB: 60}},

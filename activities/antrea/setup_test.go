@@ -36,7 +36,7 @@ import (
 
 // The clusters of this package's test, one node each; 127.25.0.0/16 is
 // this package's.
-const kubeVersion = "v1.35.1"
+var kubeVersion = domain.KubernetesVersions().Default
 
 var testClusters = []struct{ name, ip, podCIDR string }{
 	{"cs-lead", "127.25.1.10", "10.244.0.0/16"},

@@ -42,8 +42,10 @@ import (
 )
 
 // The test cluster: one control plane whose SSH server listens on sshPort.
+// version is the cluster's Kubernetes version: the default.
+var version = domain.KubernetesVersions().Default
+
 const (
-	version = "v1.34.2"
 	sshPort = 2226
 	cpIP    = "127.20.81.10"
 	cpName  = "bk-cp-0"

@@ -26,7 +26,7 @@ import (
 // The control planes of this package's test; 127.26.0.0/16 is this
 // package's. No nodes: registration needs API servers and their token
 // controllers only.
-const kubeVersion = "v1.35.1"
+var kubeVersion = domain.KubernetesVersions().Default
 
 var testClusters = []struct{ name, ip string }{
 	{"ks-host", "127.26.1.10"},

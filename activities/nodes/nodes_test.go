@@ -33,8 +33,10 @@ import (
 
 // The test cluster: a control plane and a worker whose SSH servers listen
 // on sshPort of their addresses.
+// version is the cluster's Kubernetes version: the default.
+var version = domain.KubernetesVersions().Default
+
 const (
-	version = "v1.34.2"
 	sshPort = 2224
 	cpIP    = "127.20.77.10"
 	wIP     = "127.20.77.11"

@@ -62,7 +62,7 @@ func TestSyncInventory(t *testing.T) {
 		}
 		total += res.Counts[k]
 	}
-	if total != len(objs) || res.Counts[domain.KindTemplate] != 1 {
+	if total != len(objs) || res.Counts[domain.KindTemplate] != len(sim.NodeTemplates()) {
 		t.Errorf("counts %v do not match the %d stored objects", res.Counts, len(objs))
 	}
 	b, _ := json.Marshal(res)
@@ -96,7 +96,7 @@ func TestSyncInventoryInActivityEnvironment(t *testing.T) {
 	if err := val.Get(&res); err != nil {
 		t.Fatal(err)
 	}
-	if res.Counts[domain.KindTemplate] != 1 {
+	if res.Counts[domain.KindTemplate] != len(sim.NodeTemplates()) {
 		t.Fatalf("counts %v", res.Counts)
 	}
 }

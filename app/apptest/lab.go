@@ -51,7 +51,7 @@ func ClusterSpec(name string, controlPlanes, workers int) domain.ClusterSpec {
 		Name: name, VCenter: "vc1",
 		Placement: domain.Placement{Datacenter: "DC0", ComputeCluster: "DC0_C0", Datastore: "LocalDS_0",
 			Network: "VM Network", Template: sim.DefaultTemplate},
-		KubernetesVersion: "v1.35.1",
+		KubernetesVersion: domain.KubernetesVersions().Default,
 		ControlPlane:      domain.NodeShape{Replicas: controlPlanes, CPUs: 2, MemoryMiB: 4096, DiskGiB: 40},
 		WorkerPools:       []domain.WorkerPool{{Name: "default", NodeShape: domain.NodeShape{Replicas: workers, CPUs: 2, MemoryMiB: 4096, DiskGiB: 40}}},
 		Network:           domain.NetworkSpec{IPPool: "lab", PodCIDR: "10.10.0.0/16", ServiceCIDR: "10.96.0.0/16"},

@@ -150,7 +150,7 @@ const clusterExample = `  # dev-east.yaml
     compute_cluster: DC0_C0
     datastore: LocalDS_0
     network: VM Network
-    template: ubuntu-2404-kube-v1.34
+    template: ubuntu-2404-kube-v1.37
   control_plane: {replicas: 1, cpus: 2, memory_mib: 4096, disk_gib: 40}
   worker_pools:
     - {name: default, replicas: 2, cpus: 2, memory_mib: 4096, disk_gib: 40}

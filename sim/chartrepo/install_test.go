@@ -2,6 +2,7 @@ package chartrepo_test
 
 import (
 	"context"
+	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/sim/kubeproc/kubeproctest"
 	"log/slog"
 	"os"
@@ -24,10 +25,10 @@ import (
 )
 
 // Control plane of the install test; 127.21.0.0/24 is this package's.
-const (
-	kubeVersion = "v1.35.1"
-	planeIP     = "127.21.0.10"
-)
+const planeIP = "127.21.0.10"
+
+// kubeVersion is the control plane's Kubernetes version: the default.
+var kubeVersion = domain.KubernetesVersions().Default
 
 // cluster is a running control plane with the clients the test needs.
 type cluster struct {

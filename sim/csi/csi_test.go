@@ -31,6 +31,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/pki"
 	"github.com/clusterwright/clusterwright/sim"
 	"github.com/clusterwright/clusterwright/sim/charts"
@@ -40,10 +41,10 @@ import (
 )
 
 // The cluster of this package's test; 127.23.0.0/24 is this package's.
-const (
-	kubeVersion = "v1.35.1"
-	nodeIP      = "127.23.0.10"
-)
+const nodeIP = "127.23.0.10"
+
+// kubeVersion is the cluster's Kubernetes version: the default.
+var kubeVersion = domain.KubernetesVersions().Default
 
 // TestProvisionAndDelete boots a one-node cluster in the simulated
 // datacenter and deploys the vSphere CSI chart with the Helm SDK: a claim

@@ -6,18 +6,29 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/clusterwright/clusterwright/sim/kubeproc/kubeproctest"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/sim/kubeproc"
+	"github.com/clusterwright/clusterwright/sim/kubeproc/kubeproctest"
+)
+
+// The versions of these tests: the default and the one below it, from which
+// an upgrade starts (the versions `make test` builds).
+var (
+	newer = domain.KubernetesVersions().Default
+	older = domain.PreviousVersion(newer)
 )
 
 // planeConfig checks that version's binaries are built (they are built by
@@ -70,13 +81,13 @@ func startControlPlane(t *testing.T, version, ip string) *kubeproc.ControlPlane 
 }
 
 func TestControlPlane(t *testing.T) {
-	cp := startControlPlane(t, "v1.35.1", "127.20.0.10")
+	cp := startControlPlane(t, newer, "127.20.0.10")
 	client := cp.AdminHTTPClient()
 
 	if body := get(t, client, cp.Endpoint()+"/readyz"); body != "ok" {
 		t.Errorf("/readyz = %q, want ok", body)
 	}
-	checkVersion(t, cp, "v1.35.1")
+	checkVersion(t, cp, newer)
 
 	// A Namespace gets its "default" ServiceAccount from the controller
 	// manager, which proves that it runs with working credentials.
@@ -106,8 +117,8 @@ func TestControlPlane(t *testing.T) {
 
 func TestControlPlanesSideBySide(t *testing.T) {
 	planes := []struct{ version, ip string }{
-		{"v1.34.2", "127.20.0.10"},
-		{"v1.35.1", "127.20.0.20"},
+		{older, "127.20.0.10"},
+		{newer, "127.20.0.20"},
 	}
 	cfgs := make([]kubeproc.ControlPlaneConfig, len(planes))
 	for i, p := range planes {
@@ -142,7 +153,7 @@ func TestControlPlanesSideBySide(t *testing.T) {
 // TestRestartUpgrade restarts a control plane on its data with the next
 // version, as a Kubernetes upgrade does: the objects are still there.
 func TestRestartUpgrade(t *testing.T) {
-	cfg := planeConfig(t, "v1.34.2", "127.20.0.10")
+	cfg := planeConfig(t, older, "127.20.0.10")
 	cp, _, err := startPlane(t, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -154,13 +165,13 @@ func TestRestartUpgrade(t *testing.T) {
 	}
 	before := readFiles(t, cfg.Dir, "pki/apiserver.crt", "pki/etcd/server.crt", "admin.conf", "super-admin.conf")
 
-	cfg.Version = "v1.35.1"
+	cfg.Version = newer
 	cp, took, err := startPlane(t, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("restarted as %s in %s", cfg.Version, took.Round(time.Millisecond))
-	checkVersion(t, cp, "v1.35.1")
+	checkVersion(t, cp, newer)
 	get(t, cp.AdminHTTPClient(), cp.Endpoint()+"/api/v1/namespaces/survivor")
 	// The certificates and kubeconfigs were issued once and kept.
 	after := readFiles(t, cfg.Dir, "pki/apiserver.crt", "pki/etcd/server.crt", "admin.conf", "super-admin.conf")
@@ -173,7 +184,7 @@ func TestRestartUpgrade(t *testing.T) {
 
 // TestKill kills a control plane and starts it again on its data.
 func TestKill(t *testing.T) {
-	cfg := planeConfig(t, "v1.35.1", "127.20.0.10")
+	cfg := planeConfig(t, newer, "127.20.0.10")
 	cp, _, err := startPlane(t, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -205,10 +216,46 @@ func readFiles(t *testing.T, dir string, names ...string) map[string][]byte {
 
 func TestBinariesMissing(t *testing.T) {
 	t.Setenv(kubeproc.EnvCacheDir, t.TempDir())
-	_, err := kubeproc.Binaries("v1.35.1")
+	_, err := kubeproc.Binaries(newer)
 	if err == nil || !strings.Contains(err.Error(), "make kubebin") {
 		t.Fatalf("Binaries() error = %v, want one telling to run make kubebin", err)
 	}
+}
+
+// TestBinariesAreTheirReleases: each version's binaries are built from its own
+// Kubernetes release and the etcd that release pins (sim/kubebin/v1.MINOR/go.mod),
+// not one source stamped with several versions.
+func TestBinariesAreTheirReleases(t *testing.T) {
+	etcdVersions := map[string]string{}
+	for _, v := range []string{older, newer} {
+		bins, err := kubeproc.Binaries(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bin := range []string{bins.APIServer, bins.ControllerManager, bins.Scheduler} {
+			out, err := exec.Command(bin, "--version").CombinedOutput()
+			if err != nil || string(out) != "Kubernetes "+v+"\n" {
+				t.Errorf("%s --version = %q, %v; want Kubernetes %s", bin, out, err, v)
+			}
+		}
+		gomod, err := os.ReadFile(filepath.Join("..", "kubebin", "v"+domain.KubernetesMinor(v), "go.mod"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !regexp.MustCompile(`(?m)^\s*k8s\.io/kubernetes ` + regexp.QuoteMeta(v) + `$`).Match(gomod) {
+			t.Errorf("sim/kubebin/v%s/go.mod does not require k8s.io/kubernetes %s", domain.KubernetesMinor(v), v)
+		}
+		m := regexp.MustCompile(`(?m)^\s*go\.etcd\.io/etcd/server/v3 v(\S+)$`).FindSubmatch(gomod)
+		if m == nil {
+			t.Fatalf("sim/kubebin/v%s/go.mod requires no etcd server", domain.KubernetesMinor(v))
+		}
+		out, err := exec.Command(bins.Etcd, "--version").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "etcd Version: "+string(m[1])+"\n") {
+			t.Errorf("%s --version = %q, %v; want etcd %s", bins.Etcd, out, err, m[1])
+		}
+		etcdVersions[v] = string(m[1])
+	}
+	t.Logf("etcd of each version: %v", etcdVersions)
 }
 
 // checkVersion checks that GET /version reports version.

@@ -26,7 +26,7 @@ func parsedNode(t *testing.T, c *nodetest.Cluster, spec cloudinit.NodeSpec) *Nod
 }
 
 func TestControlPlaneConfig(t *testing.T) {
-	c, err := nodetest.NewCluster("prod", "v1.35.1", "127.20.7.10")
+	c, err := nodetest.NewCluster("prod", testVersion, "127.20.7.10")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestControlPlaneConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.ControlPlaneEndpoint != "prod.example.com:6443" || cfg.Version != "v1.35.1" || cfg.PodCIDR != "10.244.0.0/16" ||
+	if cfg.ControlPlaneEndpoint != "prod.example.com:6443" || cfg.Version != testVersion || cfg.PodCIDR != "10.244.0.0/16" ||
 		cfg.Layout.CertDir != filepath.Join(n.RootDir(), "etc/kubernetes/pki") ||
 		cfg.Layout.EtcdDataDir != filepath.Join(n.RootDir(), "var/lib/etcd") {
 		t.Errorf("control plane config %+v", cfg)
@@ -49,7 +49,7 @@ func TestControlPlaneConfig(t *testing.T) {
 }
 
 func TestKubeletConfig(t *testing.T) {
-	c, err := nodetest.NewCluster("prod", "v1.35.1", "127.20.7.10")
+	c, err := nodetest.NewCluster("prod", testVersion, "127.20.7.10")
 	if err != nil {
 		t.Fatal(err)
 	}

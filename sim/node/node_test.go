@@ -19,11 +19,13 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/clusterwright/clusterwright/cloudinit"
+	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/sim/kubeproc"
 	"github.com/clusterwright/clusterwright/sim/node/nodetest"
 )
 
-const testVersion = "v1.35.1"
+// testVersion is the Kubernetes version of the node tests: the default.
+var testVersion = domain.KubernetesVersions().Default
 
 // guestLog records what a node reports to vCenter.
 type guestLog struct {

@@ -28,18 +28,23 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/clusterwright/clusterwright/cloudinit"
+	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/pki"
 	"github.com/clusterwright/clusterwright/sim/kubeproc"
 	"github.com/clusterwright/clusterwright/sim/node/nodetest"
 )
 
 // Versions of the SSH test: the cluster starts at sshFromVersion and is
-// upgraded to sshToVersion with kubeadm.
-const (
-	sshFromVersion = "v1.34.2"
-	sshToVersion   = "v1.35.1"
-	sshTestPort    = 2222
+// upgraded to sshToVersion, the default, with kubeadm; each runs the binaries
+// of its own Kubernetes release. sshToPackage is sshToVersion's package
+// version without the Debian revision ("1.37.2").
+var (
+	sshToVersion   = domain.KubernetesVersions().Default
+	sshFromVersion = domain.PreviousVersion(sshToVersion)
+	sshToPackage   = strings.TrimPrefix(sshToVersion, "v")
 )
+
+const sshTestPort = 2222
 
 // sshNode is a node of the SSH test with a client that logs in to it.
 type sshNode struct {
@@ -518,13 +523,13 @@ func testUpgrade(t *testing.T, cp, w *sshNode, client kubernetes.Interface) {
 	if r := runSSH(t, cp.client, "sudo kubeadm upgrade apply "+sshToVersion+" -y", ""); r.status != 1 || !strings.Contains(r.stderr, "is at least one minor release higher than the kubeadm minor release") {
 		t.Errorf("upgrade with the old kubeadm: %v", r)
 	}
-	if r := runSSH(t, cp.client, "apt-get install -y kubeadm=1.35.1-*", ""); r.status != 100 {
+	if r := runSSH(t, cp.client, "apt-get install -y kubeadm="+sshToPackage+"-*", ""); r.status != 100 {
 		t.Errorf("apt-get without sudo: %v", r)
 	}
 	if r := runSSH(t, cp.client, "sudo apt-get install -y kubeadm=1.99.0-*", ""); r.status != 100 || r.stderr != "E: Version '1.99.0-*' for 'kubeadm' was not found\n" {
 		t.Errorf("install of a version that does not exist: %v", r)
 	}
-	mustRun(t, cp.client, "sudo apt-mark unhold kubeadm && sudo apt-get update && sudo apt-get install -y kubeadm='1.35.1-*' && sudo apt-mark hold kubeadm", "")
+	mustRun(t, cp.client, "sudo apt-mark unhold kubeadm && sudo apt-get update && sudo apt-get install -y kubeadm='"+sshToPackage+"-*' && sudo apt-mark hold kubeadm", "")
 	if r := mustRun(t, cp.client, "kubeadm version -o short", ""); r.stdout != sshToVersion+"\n" {
 		t.Errorf("kubeadm version after apt-get install: %q", r.stdout)
 	}
@@ -551,12 +556,12 @@ func testUpgrade(t *testing.T, cp, w *sshNode, client kubernetes.Interface) {
 	}
 
 	// The kubelets, control plane first, then the worker.
-	mustRun(t, cp.client, "sudo apt-get install -y --allow-change-held-packages kubelet=1.35.1-* kubectl=1.35.1-* && sudo systemctl daemon-reload && sudo systemctl restart kubelet", "")
-	r = mustRun(t, w.client, "sudo apt-get install -y kubeadm=1.35.1-* && sudo kubeadm upgrade node", "")
+	mustRun(t, cp.client, "sudo apt-get install -y --allow-change-held-packages kubelet="+sshToPackage+"-* kubectl="+sshToPackage+"-* && sudo systemctl daemon-reload && sudo systemctl restart kubelet", "")
+	r = mustRun(t, w.client, "sudo apt-get install -y kubeadm="+sshToPackage+"-* && sudo kubeadm upgrade node", "")
 	if !strings.Contains(r.stdout, "[upgrade/control-plane] Skipping phase. Not a control plane node.") {
 		t.Errorf("upgrade node on a worker:\n%s", r.stdout)
 	}
-	mustRun(t, w.client, "sudo apt-get install -y kubelet=1.35.1-* && sudo systemctl restart kubelet", "")
+	mustRun(t, w.client, "sudo apt-get install -y kubelet="+sshToPackage+"-* && sudo systemctl restart kubelet", "")
 	if r := mustRun(t, w.client, "kubelet --version", ""); r.stdout != "Kubernetes "+sshToVersion+"\n" {
 		t.Errorf("kubelet --version: %q", r.stdout)
 	}

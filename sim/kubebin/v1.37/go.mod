@@ -1,8 +1,7 @@
-// Module kubebin builds the real Kubernetes control-plane binaries (etcd,
-// kube-apiserver, kube-controller-manager, kube-scheduler) from the Go module
-// proxy for the simulated datacenter. It is a separate module so that the
-// main module never depends on k8s.io/kubernetes.
-module github.com/clusterwright/clusterwright/sim/kubebin
+// Module v1.37 builds the Kubernetes v1.37.2 control-plane binaries and the
+// etcd v3.7.0 server and tools for the simulated datacenter (see ../README.md).
+// Written by ../newmodule.sh v1.37.2.
+module github.com/clusterwright/clusterwright/sim/kubebin/v1.37
 
 go 1.26.0
 
@@ -190,10 +189,7 @@ require (
 )
 
 // k8s.io/kubernetes points its staging modules at ./staging/...; outside its
-// own repository they must come from the proxy at the matching v0.x tag.
-// k8s.io/sample-cli-plugin and k8s.io/sample-controller are also replaced there
-// but are not required by k8s.io/kubernetes and are not served by the proxy
-// ("module version not available" for every version), so they are left out.
+// own repository they come from the proxy at the matching v0.37.2 tag.
 replace (
 	k8s.io/api => k8s.io/api v0.37.2
 	k8s.io/apiextensions-apiserver => k8s.io/apiextensions-apiserver v0.37.2
