@@ -36,6 +36,9 @@ const (
 	// ErrTypeBadOutput: a command's output does not parse as the tool's
 	// documented format. Not retryable.
 	ErrTypeBadOutput = "NodeOutputInvalid"
+	// ErrTypeNoControlPlane: the node has no static Pod manifests of a kubeadm
+	// control plane, neither in place nor held. Not retryable.
+	ErrTypeNoControlPlane = "NodeNoControlPlane"
 )
 
 // HostKeyMismatchError is a node presenting another host key than the one

@@ -345,6 +345,7 @@ func TestNodeActivities(t *testing.T) {
 	})
 
 	t.Run("Session", func(t *testing.T) { testSession(t, acts, cp, privPEM, record) })
+	t.Run("ControlPlane", func(t *testing.T) { testControlPlane(t, acts, cp, w, cpNode, client) })
 
 	// The cluster's SSH key, whole or any line of it, is nowhere.
 	results, err := json.Marshal(seen)

@@ -2,33 +2,41 @@ package nodes
 
 import (
 	"context"
-	"time"
 )
 
-// Commands of a control-plane node's certificate renewal.
-const (
-	renewAllCommand = "sudo kubeadm certs renew all"
-	// restartControlPlaneCommand restarts the static control-plane Pods so that they
-	// load the renewed certificates. On a kubeadm node the documented way is to move
-	// the manifests out of /etc/kubernetes/manifests and back; the simulated node runs
-	// its static Pods with its kubelet, and restarting the kubelet restarts them (see
-	// sim/node/ssh_services.go).
-	restartControlPlaneCommand = "sudo systemctl restart kubelet"
-)
-
-// restartTimeout bounds the restart of a node's control plane.
-const restartTimeout = 4 * time.Minute
+// renewAllCommand renews every certificate kubeadm manages on a control-plane node.
+const renewAllCommand = "sudo kubeadm certs renew all"
 
 // RenewCertificates renews every certificate kubeadm manages on a control-plane
 // node (`kubeadm certs renew all`: new certificates from the CAs on the node, same
-// keys) and restarts the node's control plane so that it serves them. It does not
-// wait for the API server: the caller does. Renewing twice is harmless.
+// keys) and restarts the node's static control-plane Pods one at a time so that they
+// serve them — etcd, kube-apiserver, kube-controller-manager, kube-scheduler, each
+// with its manifest moved out of ManifestsDir until crictl shows its container gone
+// and back until it runs again (the kubeadm documentation's procedure; a kubelet
+// restart would not restart them). Only one component of one node is down at a
+// time, so a cluster of several control-plane nodes, renewed node by node, never
+// loses its API server. Manifests left held by an interrupted run are put back
+// first. It does not wait for the API server to answer: the caller does. Renewing
+// twice is harmless.
 func (a *Activities) RenewCertificates(ctx context.Context, node NodeRef) error {
 	return a.withSession(ctx, node, func(s *Session) error {
+		held, err := heldComponents(ctx, s)
+		if err != nil {
+			return err
+		}
+		if len(held) > 0 {
+			if err := releaseManifests(ctx, s, held...); err != nil {
+				return err
+			}
+		}
 		if _, err := s.Run(ctx, Command{Line: renewAllCommand}); err != nil {
 			return err
 		}
-		_, err := s.Run(ctx, Command{Line: restartControlPlaneCommand, Timeout: restartTimeout})
-		return err
+		for _, c := range ControlPlaneComponents {
+			if err := restartStaticPod(ctx, s, c); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

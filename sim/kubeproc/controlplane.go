@@ -40,7 +40,8 @@ type ControlPlane struct {
 	admin  tls.Certificate
 
 	mu       sync.Mutex
-	procs    []*process // in start order
+	procs    []*process // one per component started, in first start order
+	stopped  bool       // set by Stop: no component starts any more
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -69,13 +70,47 @@ func Start(ctx context.Context, cfg ControlPlaneConfig) (*ControlPlane, error) {
 }
 
 // StartWithLogger is Start logging to log.
-func StartWithLogger(ctx context.Context, cfg ControlPlaneConfig, log *slog.Logger) (cp *ControlPlane, err error) {
-	cfg, err = cfg.withDefaults()
+func StartWithLogger(ctx context.Context, cfg ControlPlaneConfig, log *slog.Logger) (*ControlPlane, error) {
+	return StartComponents(ctx, cfg, log, Components)
+}
+
+// StartComponents is StartWithLogger for some of the components only (those
+// of names, in the order of Components), as a kubelet starts the static Pods
+// whose manifests it finds. The others can be started later with
+// StartComponent.
+func StartComponents(ctx context.Context, cfg ControlPlaneConfig, log *slog.Logger, names []string) (cp *ControlPlane, err error) {
+	cp, err = New(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	bins, err := Binaries(cfg.Version)
+	defer func() {
+		if err != nil {
+			_ = cp.Stop() // the start error says what went wrong
+			cp = nil
+			err = fmt.Errorf("kubeproc: start %s on %s: %w", cfg.Version, cfg.IP, err)
+		}
+	}()
+	began := time.Now()
+	for _, name := range Components {
+		if !slices.Contains(names, name) {
+			continue
+		}
+		if err := cp.StartComponent(ctx, name); err != nil {
+			return cp, err
+		}
+	}
+	cp.log.Info("control plane started", "components", len(names), "after", time.Since(began).Round(time.Millisecond))
+	return cp, nil
+}
+
+// New prepares the control plane of cfg — its directories, leaf certificates
+// and kubeconfigs — without starting any component (see StartComponent).
+func New(cfg ControlPlaneConfig, log *slog.Logger) (*ControlPlane, error) {
+	cfg, err := cfg.withDefaults()
 	if err != nil {
+		return nil, err
+	}
+	if _, err := Binaries(cfg.Version); err != nil {
 		return nil, err
 	}
 	log = log.With("node", cfg.Name, "ip", cfg.IP, "version", cfg.Version)
@@ -85,89 +120,35 @@ func StartWithLogger(ctx context.Context, cfg ControlPlaneConfig, log *slog.Logg
 			return nil, fmt.Errorf("kubeproc: %w", err)
 		}
 	}
-	c, err := ensureCerts(cfg)
+	cp := &ControlPlane{cfg: cfg, log: log}
+	if err := cp.loadCerts(); err != nil {
+		return nil, err
+	}
+	return cp, nil
+}
+
+// loadCerts ensures and reads the leaf certificates, as a component's start
+// reads them from disk (renewed ones included).
+func (cp *ControlPlane) loadCerts() error {
+	c, err := ensureCerts(cp.cfg)
 	if err != nil {
-		return nil, fmt.Errorf("kubeproc: certificates: %w", err)
+		return fmt.Errorf("kubeproc: certificates: %w", err)
 	}
 	if len(c.issued) > 0 {
-		log.Debug("issued certificates", "files", c.issued)
+		cp.log.Debug("issued certificates", "files", c.issued)
 	}
-	cp = &ControlPlane{cfg: cfg, log: log, certs: c, caPool: x509.NewCertPool()}
-	if !cp.caPool.AppendCertsFromPEM(c.caPEM) {
-		return nil, fmt.Errorf("kubeproc: no certificate in %s", cfg.PKI.CACert)
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(c.caPEM) {
+		return fmt.Errorf("kubeproc: no certificate in %s", cp.cfg.PKI.CACert)
 	}
-	if cp.admin, err = tls.X509KeyPair(c.superAdmin.certPEM, c.superAdmin.keyPEM); err != nil {
-		return nil, fmt.Errorf("kubeproc: admin certificate: %w", err)
-	}
-
-	defer func() {
-		if err != nil {
-			_ = cp.Stop() // the start error says what went wrong
-			cp = nil
-			err = fmt.Errorf("kubeproc: start %s on %s: %w", cfg.Version, cfg.IP, err)
-		}
-	}()
-	began := time.Now()
-
-	etcdTLS, err := cp.clientTLS(cfg.PKI.EtcdCACert, c.apiServerEtcd)
+	admin, err := tls.X509KeyPair(c.superAdmin.certPEM, c.superAdmin.keyPEM)
 	if err != nil {
-		return cp, err
+		return fmt.Errorf("kubeproc: admin certificate: %w", err)
 	}
-	etcd, err := cp.start(Etcd, bins.Etcd, etcdArgs(cfg, c))
-	if err != nil {
-		return cp, err
-	}
-	health := cfg.etcdClientURL() + "/health"
-	if cfg.Etcd.Join {
-		// A learner serves no linearizable reads until it is promoted.
-		health += "?serializable=true"
-	}
-	if err := cp.waitOK(ctx, etcdTLS, health, `"health":"true"`, etcd); err != nil {
-		return cp, err
-	}
-	log.Debug("etcd member answers", "after", time.Since(began).Round(time.Millisecond))
-	if cfg.Etcd.OnStarted != nil {
-		if err := cfg.Etcd.OnStarted(ctx); err != nil {
-			return cp, fmt.Errorf("etcd member started: %w", err)
-		}
-		log.Debug("etcd member ready", "after", time.Since(began).Round(time.Millisecond))
-	}
-
-	apiServer, err := cp.start(APIServer, bins.APIServer, apiServerArgs(cfg, c))
-	if err != nil {
-		return cp, err
-	}
-	server := cfg.apiServerURL()
-	if err := cp.waitOK(ctx, cp.AdminTLSConfig(), server+"/readyz", "ok", etcd, apiServer); err != nil {
-		return cp, err
-	}
-	log.Info("API server ready", "after", time.Since(began).Round(time.Millisecond))
-
-	// The controllers read the extension-apiserver-authentication ConfigMap
-	// at start and exit without it, so they start once the API server is ready.
-	cm, err := cp.start(ControllerManager, bins.ControllerManager,
-		controllerManagerArgs(cfg, c, filepath.Join(l.KubeconfigDir, ControllerManagerConf)))
-	if err != nil {
-		return cp, err
-	}
-	sched, err := cp.start(Scheduler, bins.Scheduler,
-		schedulerArgs(cfg, c, filepath.Join(l.KubeconfigDir, SchedulerConf)))
-	if err != nil {
-		return cp, err
-	}
-	all := []*process{etcd, apiServer, cm, sched}
-	caTLS := &tls.Config{RootCAs: cp.caPool, MinVersion: tls.VersionTLS12}
-	for _, p := range []struct {
-		proc *process
-		port int
-	}{{cm, cfg.Ports.ControllerManager}, {sched, cfg.Ports.Scheduler}} {
-		url := "https://" + cfg.hostPort(p.port) + "/healthz"
-		if err := cp.waitOK(ctx, caTLS, url, "ok", all...); err != nil {
-			return cp, err
-		}
-	}
-	log.Info("control plane started", "after", time.Since(began).Round(time.Millisecond))
-	return cp, nil
+	cp.mu.Lock()
+	cp.certs, cp.caPool, cp.admin = c, pool, admin
+	cp.mu.Unlock()
+	return nil
 }
 
 // start starts one component and records it for Stop.
@@ -178,6 +159,16 @@ func (cp *ControlPlane) start(name, binary string, args []string) (*process, err
 	}
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
+	if cp.stopped {
+		_ = p.stop(cp.log, stopGrace)
+		return nil, fmt.Errorf("start %s: the control plane was stopped", name)
+	}
+	for i, old := range cp.procs {
+		if old.name == name {
+			cp.procs[i] = p
+			return p, nil
+		}
+	}
 	cp.procs = append(cp.procs, p)
 	return p, nil
 }
@@ -259,6 +250,9 @@ func (cp *ControlPlane) Stop() error {
 // drain them.
 func (cp *ControlPlane) StopWithin(grace time.Duration) error {
 	cp.stopOnce.Do(func() {
+		cp.mu.Lock()
+		cp.stopped = true
+		cp.mu.Unlock()
 		var errs []error
 		for _, p := range slices.Backward(cp.processes()) {
 			errs = append(errs, p.stop(cp.log, grace))
@@ -279,9 +273,10 @@ func (cp *ControlPlane) Kill() {
 	cp.log.Info("control plane killed")
 }
 
-// Exited reports whether any component has exited.
+// Exited reports whether any component has exited, other than those
+// stopped by StopComponent.
 func (cp *ControlPlane) Exited() bool {
-	return slices.ContainsFunc(cp.processes(), (*process).exited)
+	return slices.ContainsFunc(cp.processes(), func(p *process) bool { return p.exited() && !p.stopped.Load() })
 }
 
 // processes returns the started components, in start order.
@@ -299,11 +294,12 @@ func (cp *ControlPlane) Endpoint() string { return cp.cfg.apiServerURL() }
 
 // Admin returns cluster-admin credentials for the API server.
 func (cp *ControlPlane) Admin() Credentials {
+	c, _, _ := cp.loaded()
 	return Credentials{
 		Host:     cp.Endpoint(),
-		CAData:   cp.certs.caPEM,
-		CertData: cp.certs.superAdmin.certPEM,
-		KeyData:  cp.certs.superAdmin.keyPEM,
+		CAData:   c.caPEM,
+		CertData: c.superAdmin.certPEM,
+		KeyData:  c.superAdmin.keyPEM,
 	}
 }
 
@@ -311,12 +307,14 @@ func (cp *ControlPlane) Admin() Credentials {
 // super-admin credentials (system:masters) embedded; super-admin.conf in
 // Layout.KubeconfigDir holds the same identity.
 func (cp *ControlPlane) AdminKubeconfig() []byte {
-	return kubeconfig(cp.cfg.ClusterName, cp.Endpoint(), cp.certs.caPEM, SuperAdminUser, cp.certs.superAdmin)
+	c, _, _ := cp.loaded()
+	return kubeconfig(cp.cfg.ClusterName, cp.Endpoint(), c.caPEM, SuperAdminUser, c.superAdmin)
 }
 
 // AdminTLSConfig trusts the cluster CA and presents the admin certificate.
 func (cp *ControlPlane) AdminTLSConfig() *tls.Config {
-	return &tls.Config{RootCAs: cp.caPool, Certificates: []tls.Certificate{cp.admin}, MinVersion: tls.VersionTLS12}
+	_, pool, admin := cp.loaded()
+	return &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{admin}, MinVersion: tls.VersionTLS12}
 }
 
 // AdminHTTPClient is an HTTP client that talks to the API server as admin.

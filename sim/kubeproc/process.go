@@ -21,6 +21,9 @@ type process struct {
 	done    chan struct{} // closed when the process has exited
 	err     error         // the exit status, set before done is closed
 	killed  atomic.Bool   // set by kill: the exit was on purpose
+	stopped atomic.Bool   // set by ControlPlane.StopComponent: stopped on purpose
+	// stoppedBefore is set once stop has run: a later stop reports nothing.
+	stoppedBefore atomic.Bool
 }
 
 // startProcess starts binary with args, its output appended to logPath.
@@ -65,11 +68,12 @@ func (p *process) exitError() error {
 // that had already exited or had to be killed.
 func (p *process) stop(log *slog.Logger, grace time.Duration) error {
 	if p.exited() {
-		if p.killed.Load() {
+		if p.killed.Load() || (p.stopped.Load() && p.stoppedBefore.Load()) {
 			return nil
 		}
 		return p.exitError()
 	}
+	defer p.stoppedBefore.Store(true)
 	began := time.Now()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return fmt.Errorf("stop %s: %w", p.name, err)

@@ -28,6 +28,10 @@ type run struct {
 	// cut makes the power-off a power cut: the kubelet does not report.
 	cut atomic.Bool
 
+	// pods is held while the control plane is replaced (kubeadm upgrade) or
+	// its static Pods are synced with their manifests (static_pod_watcher.go).
+	pods sync.Mutex
+
 	mu      sync.Mutex
 	cp      *kubeproc.ControlPlane
 	kubelet *kubelet
@@ -135,13 +139,13 @@ func (n *Node) kubeadm(ctx context.Context, r *run) error {
 // from its manifest, then the kubelet itself, and on a control-plane node
 // the cloud provider.
 func (n *Node) startServices(ctx context.Context, r *run) error {
-	var cpCfg kubeproc.ControlPlaneConfig
-	hasCP, err := readJSON(n.path(controlPlaneManifest), &cpCfg)
+	cpCfg, present, err := n.readStaticPods()
 	if err != nil {
 		return err
 	}
+	hasCP := len(present) > 0
 	if hasCP {
-		if err := n.startControlPlane(ctx, r, cpCfg); err != nil {
+		if err := n.startStaticPods(ctx, r, cpCfg, present); err != nil {
 			return err
 		}
 	}
@@ -208,6 +212,7 @@ func (n *Node) startKubelet(ctx context.Context, r *run, kc kubeletConfig) error
 	r.mu.Lock()
 	r.kubelet = k
 	r.mu.Unlock()
+	n.watchStaticPods(r, k)
 	return nil
 }
 

@@ -28,7 +28,7 @@ func (n *Node) kubeadmInit(ctx context.Context, r *run) error {
 
 	// [certs] [kubeconfig] [etcd] [control-plane]: the static Pod manifests,
 	// which the kubelet starts.
-	if err := writeJSON(n.path(controlPlaneManifest), cpCfg); err != nil {
+	if err := n.writeStaticPodManifests(cpCfg); err != nil {
 		return fmt.Errorf("[control-plane] %w", err)
 	}
 	if err := n.startControlPlane(ctx, r, cpCfg); err != nil {

@@ -106,7 +106,7 @@ func (n *Node) kubeadmJoin(ctx context.Context, r *run) error {
 		if cpCfg.Etcd, err = n.joinEtcd(ctx, *cpCfg, admin, info.Server); err != nil {
 			return fmt.Errorf("[control-plane-join] etcd: %w", err)
 		}
-		if err := writeJSON(n.path(controlPlaneManifest), cpCfg); err != nil {
+		if err := n.writeStaticPodManifests(*cpCfg); err != nil {
 			return err
 		}
 		if err := n.startControlPlane(ctx, r, *cpCfg); err != nil {

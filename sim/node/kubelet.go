@@ -60,12 +60,15 @@ type kubelet struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
+	// resync asks for a sync of the mirror Pods now.
+	resync chan struct{}
 
 	ips   *podIPs
 	queue workqueue.TypedRateLimitingInterface[string]
 	pods  corelisters.PodLister
 
 	mu             sync.Mutex
+	static         *staticPodWatcher // nil until watchStaticPods
 	nodeUID        types.UID
 	podCIDR        string
 	seenReady      bool
@@ -89,6 +92,7 @@ func startKubelet(ctx context.Context, cfg kubeletConfig, vm VM, kubeconfig stri
 		bootID: rand.Text(),
 		cancel: cancel,
 		done:   make(chan struct{}),
+		resync: make(chan struct{}, 1),
 		ips:    newPodIPs(),
 		queue:  workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
 	}
@@ -99,6 +103,7 @@ func startKubelet(ctx context.Context, cfg kubeletConfig, vm VM, kubeconfig stri
 // stop stops the kubelet as a graceful node shutdown does: the loops stop,
 // then the Node is reported NotReady.
 func (k *kubelet) stop() {
+	k.stopStaticPods()
 	k.cancel()
 	<-k.done
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
@@ -111,6 +116,7 @@ func (k *kubelet) stop() {
 // halt stops the kubelet as a power cut does: the loops stop and nothing
 // more is reported.
 func (k *kubelet) halt() {
+	k.stopStaticPods()
 	k.cancel()
 	<-k.done
 }
@@ -164,6 +170,8 @@ func (k *kubelet) run(ctx context.Context) {
 				}
 			}
 		case <-mirrorTick.C:
+			k.syncMirrorPods(ctx)
+		case <-k.resync:
 			k.syncMirrorPods(ctx)
 		}
 	}

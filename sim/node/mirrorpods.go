@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -25,13 +26,27 @@ const (
 )
 
 // syncMirrorPods makes sure that the mirror Pods of the node's static Pods
-// (the control-plane components) exist and belong to the current Node.
+// (the control-plane components) exist and belong to the current Node, and
+// that those whose manifests went away are gone.
 func (k *kubelet) syncMirrorPods(ctx context.Context) {
 	if k.cfg.StaticPods == nil {
 		return
 	}
 	pods := k.client.CoreV1().Pods(metav1.NamespaceSystem)
+	present, watched := k.staticPodsPresent()
 	for _, want := range k.mirrorPods() {
+		if watched && !slices.Contains(present, want.Labels["component"]) {
+			// The manifest went away: so does the mirror Pod.
+			if _, err := k.pods.Pods(metav1.NamespaceSystem).Get(want.Name); apierrors.IsNotFound(err) {
+				continue
+			}
+			zero := int64(0)
+			err := pods.Delete(ctx, want.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero})
+			if err != nil && !apierrors.IsNotFound(err) && ctx.Err() == nil {
+				k.log.Debug("delete mirror pod", "pod", want.Name, "err", err)
+			}
+			continue
+		}
 		// The Node authorizer lets a kubelet read only Pods bound to it, so
 		// it looks in its own watch cache.
 		have, err := k.pods.Pods(metav1.NamespaceSystem).Get(want.Name)

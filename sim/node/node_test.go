@@ -263,13 +263,15 @@ func checkNodes(t *testing.T, client kubernetes.Interface) {
 func checkRootFS(t *testing.T, n *Node) {
 	t.Helper()
 	for path, mode := range map[string]fs.FileMode{
-		"etc/kubernetes/kubeadm.yaml":        0o600,
-		"etc/kubernetes/pki/ca.key":          0o600,
-		"etc/kubernetes/pki/ca.crt":          0o644,
-		"etc/kubernetes/pki/apiserver.crt":   0o644,
-		"etc/kubernetes/pki/etcd/server.crt": 0o644,
-		"etc/kubernetes/admin.conf":          0o600,
-		"etc/kubernetes/kubelet.conf":        0o600,
+		"etc/kubernetes/kubeadm.yaml":                  0o600,
+		"etc/kubernetes/pki/ca.key":                    0o600,
+		"etc/kubernetes/pki/ca.crt":                    0o644,
+		"etc/kubernetes/pki/apiserver.crt":             0o644,
+		"etc/kubernetes/pki/etcd/server.crt":           0o644,
+		"etc/kubernetes/admin.conf":                    0o600,
+		"etc/kubernetes/kubelet.conf":                  0o600,
+		"etc/kubernetes/manifests/etcd.yaml":           0o600,
+		"etc/kubernetes/manifests/kube-apiserver.yaml": 0o600,
 	} {
 		fi, err := os.Stat(filepath.Join(n.RootDir(), path))
 		if err != nil {

@@ -24,9 +24,8 @@ const (
 	defaultEtcdDataDir  = "/var/lib/etcd"
 	componentLogDir     = "/var/log/kubernetes"
 	componentRunDir     = "/var/run/kubernetes"
-	// controlPlaneManifest stands for kubeadm's static Pod manifests in
-	// /etc/kubernetes/manifests: what the kubelet starts at every boot.
-	controlPlaneManifest = "/etc/kubernetes/manifests/control-plane.json"
+	// The static Pod manifests in /etc/kubernetes/manifests, which the
+	// kubelet runs, are described in static_pods.go.
 	// kubeletConfigPath stands for /var/lib/kubelet/config.yaml and
 	// kubeadm-flags.env: how the kubelet runs.
 	kubeletConfigPath = "/var/lib/kubelet/config.json"

@@ -275,7 +275,8 @@ func (sh *shell) certsCheckExpiration(cmd command, args []string) int {
 
 // certsRenewAll is `kubeadm certs renew all`: every managed certificate is
 // issued anew from the CAs on disk. The running control plane keeps the
-// old ones until it is restarted (see systemctl restart kubelet).
+// old ones until each component is restarted: its manifest moved out of
+// /etc/kubernetes/manifests and back (see static_pod_watcher.go).
 func (sh *shell) certsRenewAll(cmd command, args []string) int {
 	if _, err := parseCertsFlags(args); err != nil {
 		return sh.kubeadmError(err)
@@ -284,8 +285,7 @@ func (sh *shell) certsRenewAll(cmd command, args []string) int {
 		return sh.kubeadmError(errors.New("failed to load existing certificate apiserver: open /etc/kubernetes/pki/apiserver.crt: permission denied"))
 	}
 	sh.clusterCertDir("renew", false)
-	var cfg kubeproc.ControlPlaneConfig
-	hasCP, err := readJSON(sh.node.path(controlPlaneManifest), &cfg)
+	cfg, hasCP, err := sh.node.staticPodConfig()
 	if err != nil {
 		return sh.kubeadmError(err)
 	}

@@ -167,8 +167,7 @@ func (n *Node) localURLs(list string) string {
 // toolsVersion is the Kubernetes version whose binaries the node's tools
 // come from: its control plane's, else its kubelet's.
 func (n *Node) toolsVersion() string {
-	var cfg kubeproc.ControlPlaneConfig
-	if ok, err := readJSON(n.path(controlPlaneManifest), &cfg); err == nil && ok && cfg.Version != "" {
+	if cfg, ok, err := n.staticPodConfig(); err == nil && ok && cfg.Version != "" {
 		return cfg.Version
 	}
 	if p, err := n.installedPackages(); err == nil {

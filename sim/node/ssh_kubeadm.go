@@ -198,8 +198,7 @@ func (sh *shell) upgradeApply(cmd command, args []string) int {
 	if !sh.preflightRoot(cmd) {
 		return 1
 	}
-	var cpCfg kubeproc.ControlPlaneConfig
-	hasCP, err := readJSON(n.path(controlPlaneManifest), &cpCfg)
+	cpCfg, hasCP, err := n.staticPodConfig()
 	if err != nil {
 		return sh.kubeadmError(err)
 	}
@@ -270,10 +269,10 @@ func (sh *shell) upgradeControlPlane(cpCfg kubeproc.ControlPlaneConfig, f upgrad
 		}
 	}
 	cpCfg.Version = f.version
-	if err := writeJSON(sh.node.path(controlPlaneManifest), cpCfg); err != nil {
+	if err := sh.node.writeStaticPodManifests(cpCfg); err != nil {
 		return sh.kubeadmError(err)
 	}
-	if err := sh.startControlPlane(cpCfg); err != nil {
+	if err := sh.startControlPlane(cpCfg, kubeproc.Components); err != nil {
 		return sh.kubeadmError(fmt.Errorf("[upgrade/control-plane] FATAL: couldn't upgrade control plane. kubeadm has tried to recover everything into the earlier state: %w", err))
 	}
 	fmt.Fprintln(sh.stdout, "[upgrade/control-plane] The control plane instance for this node was successfully upgraded!")
@@ -323,8 +322,7 @@ func (sh *shell) upgradeNode(cmd command, args []string) int {
 	if !sh.preflightRoot(cmd) {
 		return 1
 	}
-	var cpCfg kubeproc.ControlPlaneConfig
-	hasCP, err := readJSON(n.path(controlPlaneManifest), &cpCfg)
+	cpCfg, hasCP, err := n.staticPodConfig()
 	if err != nil {
 		return sh.kubeadmError(err)
 	}

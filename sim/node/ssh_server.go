@@ -26,17 +26,22 @@ import (
 // (see shell): a leading sudo, the file commands (cat, tee, ls, mkdir, rm,
 // mv, cp, sha256sum, test), kubeadm (version, certs check-expiration, certs
 // renew all, upgrade apply, upgrade node), the real etcdctl and etcdutl,
-// apt-get/apt-mark for the Kubernetes packages and systemctl for the
-// kubelet. Unknown commands fail as bash (127) or sudo (1) fail them.
+// apt-get/apt-mark for the Kubernetes packages, systemctl for the kubelet
+// and crictl ps for the static Pods' containers. Unknown commands fail as
+// bash (127) or sudo (1) fail them.
 //
 // Restoring an etcd snapshot on a control-plane node goes as on a kubeadm
-// node whose static Pods are stopped with the kubelet (see ssh_services.go):
+// node: the static Pods stopped by moving their manifests away (the
+// running kubelet notices, see static_pod_watcher.go) or, in the
+// simulator only, with the kubelet (see ssh_services.go):
 //
-//	sudo systemctl stop kubelet
+//	sudo mkdir -p /etc/kubernetes/held
+//	sudo mv /etc/kubernetes/manifests/etcd.yaml /etc/kubernetes/held/   (and the other three)
+//	sudo crictl ps --name '^(etcd|kube-apiserver|...)$' -q              (until empty)
 //	sudo mv /var/lib/etcd /var/lib/etcd.old
 //	sudo etcdutl snapshot restore SNAPSHOT --data-dir /var/lib/etcd \
 //	    --name NODE --initial-cluster NODE=https://IP:2380 --initial-advertise-peer-urls https://IP:2380
-//	sudo systemctl start kubelet
+//	sudo mv /etc/kubernetes/held/etcd.yaml /etc/kubernetes/manifests/   (and the other three)
 
 // DefaultSSHPort is the port of a node's SSH server unless Config.SSHPort says otherwise.
 const DefaultSSHPort = 22

@@ -15,12 +15,12 @@ import (
 // the kubelet that starts them from /etc/kubernetes/manifests. So
 //
 //	systemctl stop kubelet     stops the kubelet and the control plane,
-//	systemctl start kubelet    starts the control plane from its manifest
-//	                           and data directory, then the kubelet,
+//	systemctl start kubelet    starts the control plane from the manifests
+//	                           there and its data directory, then the kubelet,
 //	systemctl restart kubelet  does both: the kubelet comes back with the
 //	                           installed kubelet package's version, the
 //	                           control plane with the certificates and
-//	                           binaries its manifest names now.
+//	                           binaries its manifests name now.
 //
 // Each returns once its job is done (the control plane answering), unless
 // --no-block: then the job is queued and systemctl returns at once, as a
@@ -28,10 +28,14 @@ import (
 // Control planes whose etcd members need each other (a restored multi-member
 // etcd) are started that way.
 //
-// On a real kubeadm node an administrator restarts static Pods by moving
-// their manifests out of /etc/kubernetes/manifests and back (the kubeadm
-// documentation's advice after `kubeadm certs renew`); `systemctl restart
-// kubelet` is the simulator's equivalent of that.
+// On a real kubeadm node the static Pods' containers outlive the kubelet;
+// the simulator keeps tying them to the kubelet service because its own
+// tests and tools stop a whole node's control plane that way. What a real
+// node does works too, and is what Clusterwright's node activities use: the
+// running kubelet stops a static Pod whose manifest is moved out of
+// /etc/kubernetes/manifests and starts it again when it is moved back, and
+// `crictl ps` lists the running components (static_pod_watcher.go,
+// ssh_crictl.go).
 
 // restartGrace is how long each control-plane process has to exit when
 // the control plane is restarted.
@@ -159,13 +163,13 @@ func (sh *shell) startKubelet(restart bool) error {
 		return nil
 	}
 	n := sh.node
-	var cpCfg kubeproc.ControlPlaneConfig
-	hasCP, err := readJSON(n.path(controlPlaneManifest), &cpCfg)
+	cpCfg, present, err := n.readStaticPods()
 	if err != nil {
 		return err
 	}
+	hasCP := len(present) > 0
 	if hasCP {
-		if err := sh.startControlPlane(cpCfg); err != nil {
+		if err := sh.startControlPlane(cpCfg, present); err != nil {
 			return err
 		}
 	}
@@ -190,13 +194,20 @@ func (sh *shell) startKubelet(restart bool) error {
 	if err != nil {
 		return fmt.Errorf("kubelet: %w", err)
 	}
-	return sh.keep(func() { k.stop() }, func(r *run) { r.kubelet = k })
+	if err := sh.keep(func() { k.stop() }, func(r *run) { r.kubelet = k }); err != nil {
+		return err
+	}
+	n.watchStaticPods(sh.run, k)
+	return nil
 }
 
-// startControlPlane starts the control plane of cfg and records it in the
-// node's boot; a running one is stopped first.
-func (sh *shell) startControlPlane(cfg kubeproc.ControlPlaneConfig) error {
+// startControlPlane starts the components of the control plane of cfg named
+// in present and records it in the node's boot; a running one is stopped
+// first.
+func (sh *shell) startControlPlane(cfg kubeproc.ControlPlaneConfig, present []string) error {
 	r := sh.run
+	r.pods.Lock()
+	defer r.pods.Unlock()
 	r.mu.Lock()
 	old := r.cp
 	r.cp = nil
@@ -208,7 +219,7 @@ func (sh *shell) startControlPlane(cfg kubeproc.ControlPlaneConfig) error {
 	}
 	ctx, cancel := context.WithTimeout(sh.ctx, serviceStartTimeout)
 	defer cancel()
-	cp, err := kubeproc.StartWithLogger(ctx, cfg, sh.node.cfg.Logger.With("vm", sh.node.cfg.VM.Name))
+	cp, err := kubeproc.StartComponents(ctx, cfg, sh.node.cfg.Logger.With("vm", sh.node.cfg.VM.Name), present)
 	if err != nil {
 		return err
 	}

@@ -200,6 +200,7 @@ func init() {
 		"apt-get":   (*shell).aptGet,
 		"apt-mark":  (*shell).aptMark,
 		"systemctl": (*shell).systemctl,
+		"crictl":    (*shell).crictl,
 	}
 }
 

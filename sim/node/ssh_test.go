@@ -208,6 +208,7 @@ func TestSSHDay2(t *testing.T) {
 	t.Run("Tar", func(t *testing.T) { testSSHTar(t, cp) })
 	t.Run("CheckExpiration", func(t *testing.T) { testCheckExpiration(t, cp, w) })
 	t.Run("RenewAll", func(t *testing.T) { testRenewAll(t, cp, client, caPool) })
+	t.Run("StaticPods", func(t *testing.T) { testStaticPods(t, cp, w, client, caPool) })
 	t.Run("EtcdSnapshotRestore", func(t *testing.T) { testEtcdSnapshotRestore(t, cp, client) })
 	t.Run("ExecFault", func(t *testing.T) {
 		fault.Store(true)
