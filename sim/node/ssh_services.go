@@ -134,12 +134,16 @@ func (sh *shell) kubeletRunning() bool {
 func (sh *shell) stopKubelet() error {
 	r := sh.run
 	r.mu.Lock()
-	k, cp := r.kubelet, r.cp
-	r.kubelet, r.cp = nil, nil
+	k := r.kubelet
+	r.kubelet = nil
 	r.mu.Unlock()
 	if k != nil {
-		k.stop()
+		k.stop() // and its static Pod watcher, before the control plane is taken
 	}
+	r.mu.Lock()
+	cp := r.cp
+	r.cp = nil
+	r.mu.Unlock()
 	if cp != nil {
 		if err := cp.StopWithin(restartGrace); err != nil {
 			sh.node.log.Info("control plane stopped", "err", err)

@@ -130,7 +130,8 @@ func (w *staticPodWatcher) sync(ctx context.Context) {
 			}
 			var kept bool
 			w.r.mu.Lock()
-			if w.r.ctx.Err() == nil && w.r.cp == nil {
+			// Not once the kubelet was stopped: the control plane stops with it.
+			if w.r.ctx.Err() == nil && ctx.Err() == nil && w.r.cp == nil && w.r.kubelet == w.k {
 				w.r.cp, kept = cp, true
 			}
 			w.r.mu.Unlock()
