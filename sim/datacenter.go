@@ -26,6 +26,7 @@ import (
 	"github.com/clusterwright/clusterwright/cloudinit"
 	"github.com/clusterwright/clusterwright/sim/antreamc"
 	"github.com/clusterwright/clusterwright/sim/csi"
+	"github.com/clusterwright/clusterwright/sim/kubeproc"
 	"github.com/clusterwright/clusterwright/sim/node"
 )
 
@@ -741,8 +742,8 @@ func (d *Datacenter) adminConfig(rec *vmRecord) func() *rest.Config {
 			return nil
 		}
 		cp := n.ControlPlane()
-		if cp == nil || cp.Exited() {
-			return nil
+		if cp == nil || cp.Exited() || cp.State(kubeproc.APIServer) != kubeproc.Running {
+			return nil // its static Pods stopped through their manifests, say
 		}
 		admin := cp.Admin()
 		return &rest.Config{Host: admin.Host, TLSClientConfig: rest.TLSClientConfig{

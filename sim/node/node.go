@@ -162,7 +162,9 @@ func (n *Node) Status() Status {
 	return n.status
 }
 
-// ControlPlane returns the node's running control plane, or nil.
+// ControlPlane returns the node's control plane, or nil. Some of its
+// components may be stopped (their static Pod manifests moved away): see
+// ControlPlane.State and Running.
 func (n *Node) ControlPlane() *kubeproc.ControlPlane {
 	n.mu.Lock()
 	r := n.run
