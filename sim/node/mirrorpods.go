@@ -10,6 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/clusterwright/clusterwright/sim/kubeproc"
 )
 
 // Annotations of mirror Pods (kubelet's and kubeadm's).
@@ -35,8 +37,9 @@ func (k *kubelet) syncMirrorPods(ctx context.Context) {
 	pods := k.client.CoreV1().Pods(metav1.NamespaceSystem)
 	present, watched := k.staticPodsPresent()
 	for _, want := range k.mirrorPods() {
-		if watched && !slices.Contains(present, want.Labels["component"]) {
-			// The manifest went away: so does the mirror Pod.
+		if c := want.Labels["component"]; watched && slices.Contains(kubeproc.Components, c) && !slices.Contains(present, c) {
+			// The manifest went away: so does the mirror Pod (kube-vip's is
+			// not the watcher's).
 			if _, err := k.pods.Pods(metav1.NamespaceSystem).Get(want.Name); apierrors.IsNotFound(err) {
 				continue
 			}

@@ -17,10 +17,10 @@ import (
 const criSocket = "unix:///var/run/containerd/containerd.sock"
 
 // crictl is `crictl [--runtime-endpoint SOCKET] ps [-a] [--name REGEX] [-q]`:
-// the containers of the node's static control-plane Pods, as containerd runs
-// them on a real node. The simulated node runs no other containers (its workload Pods
-// have no processes), so only the control-plane components are listed;
-// a stopped component is listed as Exited with -a.
+// the containers of the node's static Pods, as containerd runs them on a
+// real node. The simulated node runs no other containers (its workload Pods
+// have no processes), so only the control-plane components and kube-vip are
+// listed; a stopped component is listed as Exited with -a.
 func (sh *shell) crictl(cmd command) int {
 	args := cmd.args
 	for len(args) > 1 && (args[0] == "-r" || args[0] == "--runtime-endpoint" || strings.HasPrefix(args[0], "--runtime-endpoint=")) {
@@ -72,6 +72,14 @@ func (sh *shell) crictl(cmd command) int {
 	var list []criContainer
 	if cp := sh.run.controlPlane(); cp != nil {
 		list = criContainers(sh.node.Hostname(), cp, all)
+	}
+	sh.run.mu.Lock()
+	vip := sh.run.vip
+	sh.run.mu.Unlock()
+	if vip != nil {
+		host := sh.node.Hostname()
+		list = append(list, criContainer{id: hexID(host, "kube-vip", vip.identity), podID: hexID(host, "kube-vip"),
+			name: "kube-vip", pod: "kube-vip-" + host, image: vip.cfg.Image, state: "Running"})
 	}
 	if quiet {
 		for _, c := range list {

@@ -160,7 +160,8 @@ func parseStaticPod(b []byte) (kubeproc.ControlPlaneConfig, error) {
 }
 
 // startStaticPods starts the components of present (at boot, before the
-// kubelet's watcher runs) and records the control plane in r.
+// kubelet's watcher runs) and records the control plane in r, then kube-vip
+// if its manifest is there, as startControlPlane does.
 func (n *Node) startStaticPods(ctx context.Context, r *run, cfg kubeproc.ControlPlaneConfig, present []string) error {
 	cp, err := kubeproc.StartComponents(ctx, cfg, n.cfg.Logger.With("vm", n.cfg.VM.Name), present)
 	if err != nil {
@@ -169,5 +170,5 @@ func (n *Node) startStaticPods(ctx context.Context, r *run, cfg kubeproc.Control
 	r.mu.Lock()
 	r.cp = cp
 	r.mu.Unlock()
-	return nil
+	return n.startKubeVIP(ctx, r, cfg)
 }
