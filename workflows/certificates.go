@@ -39,9 +39,13 @@ const (
 	StepVerifyRenewal          = "verify"
 )
 
-// nodeOptions: one or a few commands on a node over SSH.
+// nodeOptions: one or a few commands on a node over SSH. A renewal restarts four static
+// Pods one at a time, each after the kubelet noticed its manifest gone (20 s on a real
+// node) and the container stopped (up to its grace period), so a node may take minutes;
+// the heartbeat notices a lost worker long before the timeout. (Timeouts are not part
+// of a workflow's replayed commands: changing them needs no version guard.)
 var nodeOptions = workflow.ActivityOptions{
-	StartToCloseTimeout: 5 * time.Minute,
+	StartToCloseTimeout: 15 * time.Minute,
 	HeartbeatTimeout:    heartbeatTimeout,
 	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 3},
 }
