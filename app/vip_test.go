@@ -14,7 +14,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/clusterwright/clusterwright/app/apptest"
 	"github.com/clusterwright/clusterwright/domain"
@@ -68,7 +67,7 @@ func TestControlPlaneVIPFailover(t *testing.T) {
 
 	// The kubeconfig the service hands out points at the VIP; every API server's
 	// certificate names it.
-	cfg := kubeconfigOf(t, env, "vip")
+	cfg := apptest.RESTConfig(t, env, "vip")
 	if cfg.Host != "https://"+c.ControlPlaneEndpoint {
 		t.Errorf("kubeconfig server %s, want https://%s", cfg.Host, c.ControlPlaneEndpoint)
 	}
@@ -171,19 +170,6 @@ func checkVIPLease(t *testing.T, env *apptest.Env, clusterID, vip string) {
 	t.Errorf("VIP %s is not leased in pool lab: %+v", vip, pool.Leases)
 }
 
-// kubeconfigOf is the REST config of the kubeconfig the API hands out.
-func kubeconfigOf(t *testing.T, env *apptest.Env, name string) *rest.Config {
-	t.Helper()
-	r := env.Do("GET", "/api/v1/clusters/"+name+"/kubeconfig", env.AdminToken, nil)
-	if r.Status != http.StatusOK {
-		t.Fatalf("GET kubeconfig: %d %s", r.Status, r.Body)
-	}
-	cfg, err := clientcmd.RESTConfigFromKubeConfig(r.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
 
 // checkCertNamesVIP checks that the API server on ip serves a certificate naming vip.
 func checkCertNamesVIP(t *testing.T, ip string, vip netip.Addr) {

@@ -12,6 +12,7 @@ import (
 	"github.com/vmware/govmomi"
 	"go.temporal.io/sdk/interceptor"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/clusterwright/clusterwright/activities/vsphere"
@@ -91,8 +92,8 @@ func GetCluster(t *testing.T, env *Env, name string) domain.Cluster {
 	return c
 }
 
-// KubeClient is a clientset from the cluster's admin kubeconfig, fetched through the API.
-func KubeClient(t *testing.T, env *Env, name string) kubernetes.Interface {
+// RESTConfig is the REST config of the cluster's admin kubeconfig, fetched through the API.
+func RESTConfig(t *testing.T, env *Env, name string) *rest.Config {
 	t.Helper()
 	r := env.Do("GET", "/api/v1/clusters/"+name+"/kubeconfig", env.AdminToken, nil)
 	if r.Status != http.StatusOK {
@@ -102,7 +103,13 @@ func KubeClient(t *testing.T, env *Env, name string) kubernetes.Interface {
 	if err != nil {
 		t.Fatalf("kubeconfig does not load: %v", err)
 	}
-	cs, err := kubernetes.NewForConfig(cfg)
+	return cfg
+}
+
+// KubeClient is a clientset from the cluster's admin kubeconfig, fetched through the API.
+func KubeClient(t *testing.T, env *Env, name string) kubernetes.Interface {
+	t.Helper()
+	cs, err := kubernetes.NewForConfig(RESTConfig(t, env, name))
 	if err != nil {
 		t.Fatal(err)
 	}
