@@ -170,7 +170,6 @@ func checkVIPLease(t *testing.T, env *apptest.Env, clusterID, vip string) {
 	t.Errorf("VIP %s is not leased in pool lab: %+v", vip, pool.Leases)
 }
 
-
 // checkCertNamesVIP checks that the API server on ip serves a certificate naming vip.
 func checkCertNamesVIP(t *testing.T, ip string, vip netip.Addr) {
 	t.Helper()
