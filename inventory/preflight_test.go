@@ -228,7 +228,7 @@ func TestIPPoolSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Size != 7 || p.Free != 5 || p.CIDR != "192.168.10.0/24" || p.Leases != nil {
+	if p.Size != 8 || p.Free != 6 || p.CIDR != "192.168.10.0/24" || p.Leases != nil {
 		t.Fatalf("summary = %+v", p)
 	}
 	if _, err := s.IPPoolSummary(ctx, "nope"); !errors.Is(err, domain.ErrNotFound) {
