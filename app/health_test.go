@@ -66,7 +66,7 @@ func TestClusterHealth(t *testing.T) {
 	}
 
 	// Healthy: Ready, one succeeded.
-	run := triggerHealth(t, env, sc.ID, time.Time{})
+	run := apptest.TriggerSchedule(t, env, env.AdminToken, sc.ID)
 	if run.Counts != (domain.RunCounts{Succeeded: 1}) || run.Outcome != domain.RunSucceeded || len(run.Operations) != 0 {
 		t.Fatalf("healthy run = %+v", run)
 	}
@@ -81,14 +81,14 @@ func TestClusterHealth(t *testing.T) {
 
 	// The worker's VM powered off by hand: Degraded; powered on again: Ready.
 	powerByHand(t, env, c.ID, worker, false)
-	run = triggerHealth(t, env, sc.ID, run.Time)
+	run = apptest.TriggerSchedule(t, env, env.AdminToken, sc.ID)
 	if run.Counts != (domain.RunCounts{Failed: 1}) || !strings.Contains(run.Targets[0].Reason, "VM "+worker+" powered off") {
 		t.Fatalf("run after the worker was powered off = %+v", run)
 	}
 	wantPhase(t, env, domain.PhaseDegraded, "VM "+worker+" powered off")
 	powerByHand(t, env, c.ID, worker, true)
 	waitNodeReady(t, env, "hl", worker)
-	run = triggerHealth(t, env, sc.ID, run.Time)
+	run = apptest.TriggerSchedule(t, env, env.AdminToken, sc.ID)
 	if run.Counts != (domain.RunCounts{Succeeded: 1}) {
 		t.Fatalf("run after the worker was powered on = %+v", run)
 	}
@@ -98,15 +98,15 @@ func TestClusterHealth(t *testing.T) {
 	// deleted): Degraded naming the add-on, though the inventory still records it
 	// deployed; the records put back: Ready.
 	hideRelease(t, env, "vmware-system-csi", "vsphere-csi", func() {
-		run = triggerHealth(t, env, sc.ID, run.Time)
+		run = apptest.TriggerSchedule(t, env, env.AdminToken, sc.ID)
 		wantPhase(t, env, domain.PhaseDegraded, "add-on vsphere-csi: release missing")
 	})
-	run = triggerHealth(t, env, sc.ID, run.Time)
+	run = apptest.TriggerSchedule(t, env, env.AdminToken, sc.ID)
 	wantPhase(t, env, domain.PhaseReady, "")
 
 	// The worker's VM destroyed by hand: Degraded, naming the node.
 	destroyByHand(t, env, c.ID, worker)
-	run = triggerHealth(t, env, sc.ID, run.Time)
+	run = apptest.TriggerSchedule(t, env, env.AdminToken, sc.ID)
 	wantMissing := "node " + worker + ": VM missing"
 	if run.Counts != (domain.RunCounts{Failed: 1}) || run.Outcome != domain.RunFailed ||
 		!strings.Contains(run.Targets[0].Reason, wantMissing) {
@@ -117,7 +117,7 @@ func TestClusterHealth(t *testing.T) {
 	// The control plane powered off: Unreachable.
 	powerByHand(t, env, c.ID, cp, false)
 	waitAPIServer(t, env, "hl", false) // the simulator stops the node after the power-off
-	run = triggerHealth(t, env, sc.ID, run.Time)
+	run = apptest.TriggerSchedule(t, env, env.AdminToken, sc.ID)
 	if run.Counts != (domain.RunCounts{Failed: 1}) {
 		t.Fatalf("run after the control plane was powered off = %+v", run)
 	}
@@ -129,7 +129,7 @@ func TestClusterHealth(t *testing.T) {
 	// Powered on again, the API server back: Degraded, as the worker is still gone.
 	powerByHand(t, env, c.ID, cp, true)
 	waitAPIServer(t, env, "hl", true)
-	run = triggerHealth(t, env, sc.ID, run.Time)
+	run = apptest.TriggerSchedule(t, env, env.AdminToken, sc.ID)
 	if run.Counts != (domain.RunCounts{Failed: 1}) {
 		t.Fatalf("run after the control plane came back = %+v", run)
 	}
@@ -166,29 +166,6 @@ func hideRelease(t *testing.T, env *apptest.Env, namespace, release string, whil
 		if _, err := secrets.Create(ctx, &s, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-	}
-}
-
-// triggerHealth triggers the schedule and waits for a run that started after the one
-// at previous.
-func triggerHealth(t *testing.T, env *apptest.Env, id string, previous time.Time) domain.ScheduleRun {
-	t.Helper()
-	ctx := context.Background()
-	if err := env.App.Schedules.Trigger(ctx, id); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(3 * time.Minute); ; {
-		sc, err := env.App.Store.GetSchedule(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if sc.LastRun != nil && sc.LastRun.Time.After(previous) {
-			return *sc.LastRun
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("schedule %s: no new run after 3 minutes (last %+v)", id, sc.LastRun)
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
 }
 
