@@ -87,15 +87,9 @@ func (s *Source) GuestInfo(ctx context.Context, clusterID, vmName string) (map[s
 	if err != nil {
 		return nil, err
 	}
-	var node *domain.PlannedNode
-	for _, n := range domain.PlanNodes(c.Spec) {
-		if n.Name == vmName {
-			node = &n
-			break
-		}
-	}
-	if node == nil {
-		return nil, fmt.Errorf("cluster %s plans no node %s: %w", c.Name, vmName, domain.ErrNotFound)
+	node, err := s.plannedNode(ctx, c, vmName)
+	if err != nil {
+		return nil, err
 	}
 	if c.ControlPlaneEndpoint == "" {
 		return nil, fmt.Errorf("cluster %s has no control-plane endpoint yet: %w", c.Name, domain.ErrNotFound)
@@ -120,12 +114,15 @@ func (s *Source) GuestInfo(ctx context.Context, clusterID, vmName string) (map[s
 	if err != nil {
 		return nil, fmt.Errorf("material of cluster %s: %w", c.Name, err)
 	}
+	if m, err = s.withJoinToken(ctx, clusterID, m); err != nil {
+		return nil, err
+	}
 	_, leasedVIP := leases[domain.VIPLeaseOwner(c.Name)]
 	spec := NodeSpec(Cluster{
 		Name: c.Name, KubernetesVersion: c.Spec.KubernetesVersion, PodCIDR: c.Spec.Network.PodCIDR,
 		ServiceCIDR: c.Spec.Network.ServiceCIDR, Endpoint: c.ControlPlaneEndpoint,
 		VIP: VIPOf(c.ControlPlaneEndpoint, leasedVIP || c.Spec.Network.ControlPlaneEndpoint != ""), Material: m,
-	}, *node, addr)
+	}, node, addr)
 	md, ud, err := cloudinit.Render(spec)
 	if err != nil {
 		return nil, fmt.Errorf("render cloud-init of %s: %w", vmName, err)
