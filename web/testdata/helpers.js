@@ -6,6 +6,8 @@ import { fieldCandidates, setPath } from '../static/js/forms.js';
 import { parseHash, withQuery } from '../static/js/nav.js';
 import { placementChoices } from '../static/js/pages/cluster-form.js';
 import { endpointKind } from '../static/js/pages/clusters.js';
+import { blockedReason, upgradeReason } from '../static/js/pages/day2.js';
+import { paramsText } from '../static/js/pages/operation.js';
 import { mayDecide } from '../static/js/session.js';
 import { sseParser } from '../static/js/sse.js';
 
@@ -121,5 +123,18 @@ assert.match(endpointKind({ control_plane_endpoint: '10.0.0.14:6443', nodes }), 
 assert.equal(endpointKind({ control_plane_endpoint: '10.0.0.10:6443', nodes }), "(control plane a-cp-0's address)");
 assert.match(endpointKind({ control_plane_endpoint: '[fd00::5]:6443', nodes: [{ name: 'v6', ip: 'fd00::6' }] }), /virtual IP/);
 assert.equal(endpointKind({ control_plane_endpoint: '[fd00::6]:6443', nodes: [{ name: 'v6', ip: 'fd00::6' }] }), "(control plane v6's address)");
+
+// The Day-2 node operations are offered while the cluster is Ready or Degraded and idle;
+// an upgrade also needs a version to go to.
+const ready = { name: 'a', phase: 'Ready', spec: { kubernetes_version: 'v1.36.5' }, upgrade_targets: ['v1.37.2'] };
+assert.equal(blockedReason(ready), '');
+assert.equal(upgradeReason(ready), '');
+assert.equal(blockedReason({ ...ready, phase: 'Degraded' }), '');
+assert.equal(blockedReason({ ...ready, phase: 'Provisioning' }), 'Cluster a is Provisioning: its nodes are changed when it is Ready or Degraded.');
+assert.equal(blockedReason({ ...ready, operation: { id: 'o1', kind: 'cluster.backup', state: 'Running' } }), 'Cluster a is busy with cluster.backup (Running).');
+assert.equal(upgradeReason({ ...ready, upgrade_targets: [] }), 'v1.36.5 is the newest version it can run: there is nothing to upgrade to.');
+assert.equal(upgradeReason({ ...ready, phase: 'Failed', upgrade_targets: [] }), 'Cluster a is Failed: its nodes are changed when it is Ready or Degraded.');
+assert.equal(paramsText({ drain_timeout: '10m0s', pool: 'gpu', replicas: 3, added: true, nested: { a: 1 } }),
+  'drain timeout 10m0s · pool gpu · replicas 3 · added true · nested {"a":1}');
 
 console.log('ok');

@@ -57,9 +57,10 @@ export function problemBox(err) {
   return box;
 }
 
-/** field renders a labelled input with a place for its error message. */
+/** field renders a labelled input with a place for its error message; its id is
+ *  attrs.id, else "f-" and its name. */
 export function field(label, name, attrs, hint) {
-  const id = 'f-' + name;
+  const id = (attrs && attrs.id) || 'f-' + name;
   return el('div', { class: 'field', 'data-field': name },
     el('label', { for: id }, label),
     el('input', Object.assign({ id, name, type: 'text' }, attrs)),
@@ -217,4 +218,32 @@ export function confirmDialog({ id, title, body, keep, confirm, onConfirm }) {
     }
   });
   return { dialog, open: () => dialog.showModal() };
+}
+
+/** formDialog is a modal form: body (fields made by field() and the like) above Cancel and
+ *  the submit button. On submit, send(values) runs with the button disabled; a refused
+ *  request's field errors show next to their fields and the dialog stays open; once send
+ *  resolves the dialog closes and done(reply) runs. open() shows it without old errors. */
+export function formDialog({ id, title, body, submit, send, done, danger }) {
+  const heading = el('h2', { id: id + '-title' }, title);
+  const form = el('form', { novalidate: true },
+    heading, body,
+    el('div', { class: 'form-error' }),
+    el('div', { class: 'actions' },
+      el('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'),
+      el('button', { type: 'submit', class: danger ? 'danger' : 'primary' }, submit)));
+  const dialog = el('dialog', { class: 'confirm', id, 'aria-labelledby': id + '-title' }, form);
+  submitForm(form, send, (reply) => {
+    dialog.close();
+    done(reply);
+  });
+  return {
+    dialog, form, heading,
+    open: () => {
+      showFieldErrors(form, null);
+      dialog.showModal();
+      const first = form.querySelector('input:not([type=hidden]), select');
+      if (first) first.focus();
+    },
+  };
 }

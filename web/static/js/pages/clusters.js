@@ -1,6 +1,7 @@
 // Clusters: every cluster with its phase and nodes, filterable and paginated; one cluster's
 // phase, placement, nodes, add-ons, ClusterSet and certificates, with its lifecycle actions: delete
-// (confirmed in a dialog), the admin kubeconfig, and certificate check and renewal (confirmed).
+// (confirmed in a dialog), the admin kubeconfig, certificate check and renewal (confirmed), and
+// the Day-2 node operations (day2.js): upgrade, scale and add pools, replace nodes.
 import { API_BASE, ApiError, authHeaders, del, enc, errorFrom, get, post } from '../api.js';
 import { badge, el, facts, link, orDash, page, replace, table, timeEl } from '../dom.js';
 import { fmtBytes } from '../format.js';
@@ -9,6 +10,7 @@ import { filterForm, listQuery, pager, selectFilter, textFilter } from '../lists
 import { go, withQuery } from '../nav.js';
 import { mayOperate, whoami } from '../session.js';
 import { backupsSection } from './backups.js';
+import { blockedNotice, poolControls, replaceControls, upgradeControl } from './day2.js';
 import { clusterSchedulesSection } from './schedules.js';
 import { newClusterForm } from './cluster-form.js';
 
@@ -87,6 +89,27 @@ export async function clusterView(ctx, name) {
   const cp = spec.control_plane || {};
   const notices = el('div', { class: 'notices' });
   const deletable = c.phase !== 'Deleted' && c.phase !== 'Deleting';
+  const operator = mayOperate(me) && deletable;
+  const pools = operator && poolControls(c);
+  const replacing = operator && replaceControls(c);
+  const poolColumns = [
+    { title: 'Pool', cell: (p) => p.name },
+    { title: 'Replicas', class: 'num', cell: (p) => p.replicas },
+    { title: 'CPUs', class: 'num', cell: (p) => p.cpus },
+    { title: 'Memory', class: 'num', cell: (p) => fmtBytes(p.memory_mib * 1024 * 1024) },
+    { title: 'Disk', class: 'num', cell: (p) => fmtBytes(p.disk_gib * 1024 ** 3) },
+  ];
+  if (pools) poolColumns.push({ title: '', cell: (p) => (p.controlPlane ? el('span', { class: 'muted' }, 'replace its nodes') : pools.scale(p)) });
+  const nodeColumns = [
+    { title: 'Name', cell: (n) => n.name },
+    { title: 'Role', cell: (n) => n.role },
+    { title: 'Pool', cell: (n) => orDash(n.pool) },
+    { title: 'IP', cell: (n) => orDash(n.ip) },
+    { title: 'VM', cell: (n) => (n.vm ? el('code', {}, n.vm) : '—') },
+    { title: 'Kubelet', cell: (n) => orDash(n.kubelet_version) },
+    { title: 'Ready', cell: (n) => badge(n.ready ? 'Ready' : 'NotReady') },
+  ];
+  if (replacing) nodeColumns.push({ title: '', cell: (n) => replacing.replace(n) });
   return page(`Cluster ${c.name}`, [link(withQuery('/operations', { cluster: c.name }), 'Operations →'),
     kubeconfigButton(c.name, notices), deletable && deleteButton(c.name, notices)],
     notices,
@@ -94,7 +117,7 @@ export async function clusterView(ctx, name) {
     facts([
       ['Phase', [badge(c.phase), c.phase_reason && ` ${c.phase_reason}`]],
       ['vCenter', link('/vcenters/' + enc(c.vcenter), c.vcenter)],
-      ['Kubernetes', spec.kubernetes_version],
+      ['Kubernetes', [spec.kubernetes_version, operator && [' ', upgradeControl(c)]]],
       ['API endpoint', c.control_plane_endpoint && [el('code', {}, c.control_plane_endpoint), ` ${endpointKind(c)}`]],
       ['ClusterSet', c.clusterset && [link('/clustersets/' + enc(c.clusterset.name), c.clusterset.name),
         c.clusterset.leader ? ' (leader)' : ' (member)']],
@@ -110,24 +133,16 @@ export async function clusterView(ctx, name) {
       ['Datastore', placement.datastore], ['Network', placement.network], ['Template', placement.template],
       ['IP pool', spec.network && spec.network.ip_pool && link('/ippools/' + enc(spec.network.ip_pool), spec.network.ip_pool)],
     ]),
-    el('h2', {}, 'Node pools'),
-    table([
-      { title: 'Pool', cell: (p) => p.name },
-      { title: 'Replicas', class: 'num', cell: (p) => p.replicas },
-      { title: 'CPUs', class: 'num', cell: (p) => p.cpus },
-      { title: 'Memory', class: 'num', cell: (p) => fmtBytes(p.memory_mib * 1024 * 1024) },
-      { title: 'Disk', class: 'num', cell: (p) => fmtBytes(p.disk_gib * 1024 ** 3) },
-    ], [Object.assign({ name: 'control plane' }, cp)].concat(spec.worker_pools || [])),
-    el('h2', {}, `Nodes (${nodeCount(c.nodes)} ready)`),
-    table([
-      { title: 'Name', cell: (n) => n.name },
-      { title: 'Role', cell: (n) => n.role },
-      { title: 'Pool', cell: (n) => orDash(n.pool) },
-      { title: 'IP', cell: (n) => orDash(n.ip) },
-      { title: 'VM', cell: (n) => (n.vm ? el('code', {}, n.vm) : '—') },
-      { title: 'Kubelet', cell: (n) => orDash(n.kubelet_version) },
-      { title: 'Ready', cell: (n) => badge(n.ready ? 'Ready' : 'NotReady') },
-    ], c.nodes, 'No node yet.'),
+    el('section', { id: 'pools' },
+      el('h2', {}, 'Node pools'),
+      operator && blockedNotice(c),
+      table(poolColumns, [Object.assign({ name: 'control plane', controlPlane: true }, cp)].concat(spec.worker_pools || [])),
+      pools && el('div', { class: 'actions' }, pools.add),
+      pools && pools.dialogs),
+    el('section', { id: 'nodes' },
+      el('h2', {}, `Nodes (${nodeCount(c.nodes)} ready)`),
+      table(nodeColumns, c.nodes, 'No node yet.'),
+      replacing && replacing.dialog),
     el('h2', {}, 'Add-ons'),
     table([
       { title: 'Name', cell: (a) => a.name },

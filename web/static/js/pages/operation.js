@@ -166,6 +166,7 @@ function operationSummary(op) {
       ['State', badge(op.state)],
       ['Kind', op.kind],
       ['Target', targetLink(op.target)],
+      ...(op.params && Object.keys(op.params).length ? [['Parameters', paramsText(op.params)]] : []),
       ['Actor', op.actor],
       ['Request id', op.request_id && el('code', {}, op.request_id)],
       ['Started', timeEl(op.created_at)],
@@ -175,6 +176,11 @@ function operationSummary(op) {
     ]),
     op.error && el('pre', { class: 'alert error' }, op.error),
   ];
+}
+
+/** paramsText shows what an operation was asked to do, e.g. "pool default · replicas 3". */
+export function paramsText(params) {
+  return Object.entries(params).map(([k, v]) => `${k.replace(/_/g, ' ')} ${v !== null && typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ');
 }
 
 /** stepList shows each step: name, state, attempts, start, finish and error, and its runs
