@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"slices"
 
@@ -66,6 +68,9 @@ func (a *API) scaleCluster(w http.ResponseWriter, r *http.Request) {
 	if !a.day2Ready(w, r, c, "it is scaled") {
 		return
 	}
+	if !a.preflight(w, r, a.checkFreeAddresses(r.Context(), c, plan.Pool.Replicas-plan.From, "replicas")) {
+		return
+	}
 	params := map[string]any{"pool": plan.Pool.Name, "replicas": plan.Pool.Replicas, "from": plan.From,
 		"added": plan.Added, "drain_timeout": plan.DrainTimeout.String()}
 	addAuditDetail(r.Context(), "pool", plan.Pool.Name)
@@ -100,6 +105,9 @@ func (a *API) replaceNode(w http.ResponseWriter, r *http.Request) {
 	if !a.day2Ready(w, r, c, "its nodes are replaced") {
 		return
 	}
+	if !a.preflight(w, r, a.checkFreeAddresses(r.Context(), c, 1, "node")) {
+		return
+	}
 	params := map[string]any{"node": node.Name, "role": node.Role, "pool": node.Pool, "drain_timeout": timeout.String()}
 	started, err := a.startClusterOperationWith(r.Context(), domain.OpReplaceNode, c, policy, params, workflows.ReplaceNode,
 		func(opID string) any {
@@ -122,4 +130,24 @@ func (a *API) day2Ready(w http.ResponseWriter, r *http.Request, c domain.Cluster
 	a.writeProblem(w, r, Problem{Type: problemBase + "not-ready", Status: http.StatusConflict,
 		Detail: "cluster " + c.Name + " is " + c.Phase + "; " + what + " when it is Ready or Degraded"})
 	return false
+}
+
+// checkFreeAddresses returns a *domain.ValidationError naming field when the IP pool of
+// cluster c has fewer than need free addresses for new nodes (a replaced node's new VM
+// takes one before the old one gives its back).
+func (a *API) checkFreeAddresses(ctx context.Context, c domain.Cluster, need int, field string) error {
+	if need <= 0 {
+		return nil
+	}
+	name := c.Spec.Network.IPPool
+	pool, err := a.store.IPPoolSummary(ctx, name)
+	if err != nil {
+		return fmt.Errorf("ip pool of cluster %s: %w", c.Name, err)
+	}
+	if pool.Free >= int64(need) {
+		return nil
+	}
+	var v domain.ValidationError
+	v.Add(field, "ip pool %s has %d free addresses; the new nodes need %d", name, pool.Free, need)
+	return v.Err()
 }

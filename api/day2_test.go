@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -19,13 +20,14 @@ import (
 
 // recordDay2Cluster records a cluster of validSpec at version straight in the inventory,
 // in phase, with a control plane and two workers of pool "default" (nothing runs it: the
-// Day-2 routes read the inventory only).
-func recordDay2Cluster(t *testing.T, env *apptest.Env, name, version, phase string) domain.Cluster {
+// Day-2 routes read the inventory only); its nodes' addresses come from ipPool, which
+// leases none.
+func recordDay2Cluster(t *testing.T, env *apptest.Env, name, version, phase, ipPool string) domain.Cluster {
 	t.Helper()
 	ctx := context.Background()
 	spec := validSpec(name)
 	spec.Defaults()
-	spec.KubernetesVersion = version
+	spec.KubernetesVersion, spec.Network.IPPool = version, ipPool
 	c, err := env.App.Store.CreateCluster(ctx, spec, "admin")
 	if err != nil {
 		t.Fatal(err)
@@ -88,16 +90,17 @@ func accepted202(t *testing.T, r apptest.Response) domain.Operation {
 // TestDay2Routes: upgrade, scale and replace of a cluster's nodes. GET offers the upgrade
 // targets; viewers may not start them; bad input is 400 naming every field (the failure
 // policy's too) and starts nothing; a cluster that is not Ready or Degraded is 409
-// not-ready; each starts its operation with its parameters and the workflow input of the
+// not-ready; new nodes without free addresses are 422; each starts its operation with its parameters and the workflow input of the
 // checked plan; a busy cluster is 409 naming the running operation; every attempt is
 // audited.
 func TestDay2Routes(t *testing.T) {
 	env := startClusterAPI(t, sim.VCenterOptions{}, nil)
 	operator := env.Token("op", domain.RoleOperator)
 	viewer := env.Token("view", domain.RoleViewer)
-	east := recordDay2Cluster(t, env, "east", "v1.36.5", domain.PhaseProvisioning)
-	west := recordDay2Cluster(t, env, "west", "v1.37.2", domain.PhaseReady)
-	north := recordDay2Cluster(t, env, "north", "v1.36.5", domain.PhaseDegraded)
+	east := recordDay2Cluster(t, env, "east", "v1.36.5", domain.PhaseProvisioning, "lab")
+	west := recordDay2Cluster(t, env, "west", "v1.37.2", domain.PhaseReady, "lab")
+	north := recordDay2Cluster(t, env, "north", "v1.36.5", domain.PhaseDegraded, "lab")
+	small := recordDay2Cluster(t, env, "small", "v1.37.2", domain.PhaseReady, "tiny")
 
 	// What the portal offers: the next minor's version; none at the newest.
 	for name, want := range map[string][]string{"east": {"v1.37.2"}, "west": {}} {
@@ -158,12 +161,28 @@ func TestDay2Routes(t *testing.T) {
 		http.StatusBadRequest); !strings.Contains(p.message("kubernetes_version"), "downgraded") {
 		t.Errorf("a downgrade: %+v", p.Errors)
 	}
+
+	// New nodes need free addresses in the cluster's IP pool: 422 naming the field.
+	p := readProblem(t, env.Do("POST", "/api/v1/clusters/small/scale", operator, map[string]any{"pool": "default", "replicas": 8}),
+		http.StatusUnprocessableEntity)
+	if got := p.fieldNames(t); !slices.Equal(got, []string{"replicas"}) || !strings.Contains(p.message("replicas"), "ip pool tiny has 5 free addresses; the new nodes need 6") {
+		t.Errorf("scale beyond the pool: %+v", p)
+	}
+	ctx := context.Background()
+	for i := range 5 {
+		if _, err := env.App.Store.LeaseIP(ctx, "tiny", small.ID, fmt.Sprintf("small-x-%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p = readProblem(t, env.Do("POST", "/api/v1/clusters/small/nodes/small-default-0/replace", operator, nil), http.StatusUnprocessableEntity)
+	if got := p.fieldNames(t); !slices.Equal(got, []string{"node"}) {
+		t.Errorf("replace with a full pool: %+v", p)
+	}
 	if n := day2Count(t, env); n != 0 {
 		t.Fatalf("%d Day-2 operations recorded by refused requests", n)
 	}
 
 	// Ready: the upgrade starts, with its plan in the operation and the workflow input.
-	ctx := context.Background()
 	if err := env.App.Store.SetClusterPhase(ctx, east.ID, domain.PhaseReady, ""); err != nil {
 		t.Fatal(err)
 	}
