@@ -91,7 +91,8 @@ func listOperationsCommand(s *session) *cobra.Command {
 	cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(
 		[]string{domain.OpProvisionCluster, domain.OpDeleteCluster, domain.OpSyncInventory, domain.OpFormClusterSet,
 			domain.OpJoinClusterSet, domain.OpLeaveClusterSet, domain.OpDisbandClusterSet,
-			domain.OpCheckCertificates, domain.OpRenewCertificates, domain.OpBackupCluster, domain.OpRestoreCluster}, cobra.ShellCompDirectiveNoFileComp))
+			domain.OpCheckCertificates, domain.OpRenewCertificates, domain.OpBackupCluster, domain.OpRestoreCluster,
+			domain.OpUpgradeCluster, domain.OpScaleCluster, domain.OpReplaceNode}, cobra.ShellCompDirectiveNoFileComp))
 	return s.printing(cmd)
 }
 

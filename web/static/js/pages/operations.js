@@ -8,7 +8,9 @@ import { refresh } from '../nav.js';
 
 const OPERATION_STATES = ['Pending', 'Running', 'AwaitingDecision', 'Succeeded', 'Failed', 'Canceled'];
 const OPERATION_KINDS = ['vcenter.sync', 'cluster.provision', 'cluster.delete',
-  'cluster.certificate-check', 'cluster.certificate-renewal', 'clusterset.form', 'clusterset.join', 'clusterset.leave', 'clusterset.disband'];
+  'cluster.certificate-check', 'cluster.certificate-renewal', 'cluster.backup', 'cluster.restore',
+  'cluster.upgrade', 'cluster.scale', 'cluster.node-replace',
+  'clusterset.form', 'clusterset.join', 'clusterset.leave', 'clusterset.disband'];
 
 export async function operationsView(ctx) {
   const params = ctx.params;
