@@ -154,12 +154,13 @@ func (a *ClusterSetActivities) ClusterSetOfCluster(ctx context.Context, clusterI
 	if err != nil {
 		return ClusterMembership{}, err
 	}
-	return ClusterMembership{SetID: set.ID, Leader: ref.Leader, Members: len(set.Members)}, nil
+	return ClusterMembership{SetID: set.ID, Set: set.Name, Leader: ref.Leader, Members: len(set.Members)}, nil
 }
 
 // ClusterMembership says which set a cluster is in.
 type ClusterMembership struct {
 	SetID   string `json:"set_id,omitempty"`
+	Set     string `json:"set,omitempty"` // the set's name
 	Leader  bool   `json:"leader,omitempty"`
 	Members int    `json:"members,omitempty"` // how many clusters the set has, the leader included
 }
