@@ -22,9 +22,10 @@ const (
 // ReplaceNode replaces one node by a new VM of the same pool: the new node (the pool's
 // next index; a control plane never reuses index 0) joins first with a fresh join
 // token — a control plane as a new etcd member —, then the old node's gateway role
-// moves, it drains, and it goes. A control plane's static Pods are first stopped, then
-// its etcd member removed through the new member, so that etcd keeps its quorum and the
-// API answers at the virtual IP throughout; then its Node, VM, lease and record go. The cluster is Updating
+// moves, it drains, and it goes. A control plane is first retired — kube-vip stopped
+// gracefully, so that the virtual IP moves at once, then its static Pods — and its etcd
+// member removed through the new member, so that etcd keeps its quorum and the API
+// answers at the virtual IP throughout; then its Node, VM, lease and record go. The cluster is Updating
 // meanwhile, Ready after. A canceled or undecided replacement whose new node has not
 // joined removes it; the old node is kept until the new one serves.
 func ReplaceNode(ctx workflow.Context, in ReplaceNodeInput) (err error) {
@@ -138,7 +139,7 @@ func (w *replace) removeOld(ctx workflow.Context) error {
 	}
 	if w.controlPlane() {
 		old := nodeRef(w.in.ClusterID, w.old)
-		if err := workflow.ExecuteActivity(with(ctx, nodeOptions), nodeActs.StopControlPlane, old).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(with(ctx, nodeOptions), nodeActs.RetireControlPlane, old).Get(ctx, nil); err != nil {
 			return err
 		}
 		via := nodes.NodeRef{ClusterID: w.in.ClusterID, Node: w.new.Name, Address: w.newAddress()}
