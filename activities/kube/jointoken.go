@@ -176,4 +176,3 @@ func (a *Activities) DeleteJoinToken(ctx context.Context, clusterID string) erro
 	}
 	return nil
 }
-
