@@ -1,6 +1,8 @@
 // Package kube holds the activities that talk to a cluster's Kubernetes API
-// as its administrator: waiting for the API server and for nodes. The
-// admin kubeconfig is read inside the activity, never passed by workflows.
+// as its administrator: waiting for the API server and for nodes, and the
+// Kubernetes side of Day-2 node operations (cordon, drain, delete, versions,
+// join tokens). The admin kubeconfig is read inside the activity, never
+// passed by workflows.
 package kube
 
 import (
