@@ -40,7 +40,7 @@ type DrainResult struct {
 	Evicted []string `json:"evicted"`
 }
 
-// maxNamed bounds how many Pods an error or progress message names.
+// How many Pods an error, and a progress message, name at most.
 const (
 	maxNamedInError    = 20
 	maxNamedInProgress = 5
