@@ -49,14 +49,6 @@ func (s *Store) changeClusterSpec(ctx context.Context, id string, fn func(*domai
 	return nil
 }
 
-// DeleteClusterSecret removes one secret of a cluster; removing nothing is not an error.
-func (s *Store) DeleteClusterSecret(ctx context.Context, clusterID, name string) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM cluster_secrets WHERE cluster_id = $1 AND name = $2`, clusterID, name); err != nil {
-		return fmt.Errorf("delete secret %s of cluster %s: %w", name, clusterID, err)
-	}
-	return nil
-}
-
 // SetNodeState records what a node's kubelet reports now: its version and readiness.
 func (s *Store) SetNodeState(ctx context.Context, clusterID, name, kubeletVersion string, ready bool) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE nodes SET kubelet_version = $3, ready = $4, updated_at = now()
