@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -25,6 +26,15 @@ const (
 	StepRecordVersion    = "record-version"
 	StepUpgradeAddons    = "upgrade-addons"
 )
+
+// upgradeNodeOptions: a node's packages and static Pods upgraded over SSH; each phase
+// is skipped when done, so a retry after a lost worker goes on where it stopped.
+var upgradeNodeOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: nodes.UpgradeNodeTimeout,
+	HeartbeatTimeout:    heartbeatTimeout,
+	RetryPolicy: &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 3,
+		NonRetryableErrorTypes: []string{nodes.ErrTypeVersionUnavailable, nodes.ErrTypeUpgradeRefused}},
+}
 
 // ErrTypeUpgradePreflight: the cluster cannot be upgraded as it is (a node not Ready or
 // at an unexpected version, etcd unhealthy); nothing was changed.
@@ -171,7 +181,7 @@ func (w *upgrade) upgradeNode(ctx workflow.Context, n domain.Node, apply bool) e
 	}
 	in := nodes.UpgradeNodeInput{Node: nodeRef(w.in.ClusterID, n), Version: w.in.Plan.To, Apply: apply,
 		ControlPlane: n.Role == domain.RoleNameControlPlane}
-	if err := workflow.ExecuteActivity(with(ctx, nodeOptions), nodeActs.UpgradeNode, in).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(with(ctx, upgradeNodeOptions), nodeActs.UpgradeNode, in).Get(ctx, nil); err != nil {
 		return err
 	}
 	var st kube.NodeState
