@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -160,10 +161,24 @@ func (a *API) getKubeconfig(w http.ResponseWriter, r *http.Request) {
 // startClusterOperation starts workflow fn as an operation of kind on cluster c: one at
 // a time per cluster, as the workflow id is the cluster's.
 func (a *API) startClusterOperation(ctx context.Context, kind string, c domain.Cluster, policy domain.FailurePolicy, fn any, input func(operationID string) any) (domain.Operation, error) {
+	return a.startClusterOperationWith(ctx, kind, c, policy, nil, fn, input)
+}
+
+// startClusterOperationWith is startClusterOperation with the operation's parameters,
+// which are shown with it (nil: none).
+func (a *API) startClusterOperationWith(ctx context.Context, kind string, c domain.Cluster, policy domain.FailurePolicy,
+	params map[string]any, fn any, input func(operationID string) any) (domain.Operation, error) {
 	op := domain.Operation{
 		Kind: kind, Target: domain.Target{Kind: "cluster", ID: c.ID, Name: c.Name},
 		Actor: actorName(ctx), RequestID: requestID(ctx), WorkflowID: workflows.ClusterWorkflowID(c.ID),
 		FailurePolicy: policy,
+	}
+	if params != nil {
+		b, err := json.Marshal(params)
+		if err != nil {
+			return domain.Operation{}, fmt.Errorf("operation parameters: %w", err)
+		}
+		op.Params = b
 	}
 	started, err := a.ops.Start(ctx, op, fn, input)
 	if err == nil {

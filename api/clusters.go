@@ -25,13 +25,24 @@ func (a *API) listClusters(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, list(clusters, next))
 }
 
+// ClusterReply is the body of GET /api/v1/clusters/{name}: the cluster and the versions
+// it can be upgraded to in one step (what the portal offers).
+type ClusterReply struct {
+	domain.Cluster
+	UpgradeTargets []string `json:"upgrade_targets"`
+}
+
 func (a *API) getCluster(w http.ResponseWriter, r *http.Request) {
 	c, err := a.store.GetCluster(r.Context(), chi.URLParam(r, "name"))
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	targets := domain.UpgradeTargets(c.Spec.KubernetesVersion)
+	if targets == nil {
+		targets = []string{}
+	}
+	writeJSON(w, http.StatusOK, ClusterReply{Cluster: c, UpgradeTargets: targets})
 }
 
 func (a *API) listKubernetesVersions(w http.ResponseWriter, r *http.Request) {

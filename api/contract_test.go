@@ -558,6 +558,7 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 		"Node":             domain.Node{},
 		"Addon":            domain.Addon{},
 		"ClusterList":      List[domain.Cluster]{},
+		"ClusterDetail":    ClusterReply{},
 		"Target":           domain.Target{},
 		"Operation":        domain.Operation{},
 		"Step":             domain.Step{},
@@ -606,6 +607,9 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 		"ScheduleInput":       domain.ScheduleInput{},
 		"BackupInput":         domain.BackupRequest{},
 		"BackupScheduleInput": BackupScheduleRequest{},
+		"UpgradeInput":        domain.UpgradeRequest{},
+		"ScaleInput":          domain.ScaleRequest{},
+		"ReplaceInput":        domain.ReplaceRequest{},
 	}
 	check := func(name string, v any, reply bool) {
 		s := oasMap(schemas[name])
@@ -897,6 +901,8 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		{"Cluster", pending},
 		{"ClusterList", list([]domain.Cluster{cluster, pending}, "eyJuIjoiZGV2In0")},
 		{"Cluster", member},
+		{"ClusterDetail", ClusterReply{Cluster: cluster, UpgradeTargets: []string{"v1.35.8"}}},
+		{"ClusterDetail", ClusterReply{Cluster: pending, UpgradeTargets: []string{}}},
 		{"ClusterSet", clusterSet},
 		{"ClusterSet", newSet},
 		{"ClusterSetList", list([]domain.ClusterSet{clusterSet, newSet}, "")},
@@ -960,6 +966,12 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		{"BackupInput", domain.BackupRequest{Target: "s3", Retention: 3}},
 		{"BackupInput", map[string]any{}},
 		{"BackupScheduleInput", BackupScheduleRequest{Cron: "0 3 * * *", Retention: 3}},
+		{"UpgradeInput", domain.UpgradeRequest{KubernetesVersion: "v1.37.2", Backup: &yes, MaxUnavailable: 2, DrainTimeout: "5m"}},
+		{"UpgradeInput", map[string]any{"kubernetes_version": "v1.37.2"}},
+		{"ScaleInput", domain.ScaleRequest{Pool: "gpu", Replicas: new(int), CPUs: 8, MemoryMiB: 16384, DiskGiB: 100, DrainTimeout: "1h"}},
+		{"ScaleInput", map[string]any{"pool": "default", "replicas": 3}},
+		{"ReplaceInput", domain.ReplaceRequest{DrainTimeout: "30s"}},
+		{"ReplaceInput", map[string]any{}},
 	}
 	for i, r := range requests {
 		if err := validate(r.schema, r.value, openapi3.VisitAsRequest()); err != nil {
@@ -996,7 +1008,8 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 	if err := validate("ClusterSetInput", map[string]any{"name": "lab", "leader": "east", "gateways": map[string]any{"east": 5}}, openapi3.VisitAsRequest()); err == nil {
 		t.Error("ClusterSetInput accepts a gateway that is a number; the decoder rejects it")
 	}
-	for _, name := range []string{"TokenInput", "VCenterInput", "IPPoolInput", "ClusterSpecInput", "DevFaultInput", "ClusterSetInput", "ClusterSetJoinInput"} {
+	for _, name := range []string{"TokenInput", "VCenterInput", "IPPoolInput", "ClusterSpecInput", "DevFaultInput", "ClusterSetInput", "ClusterSetJoinInput",
+		"UpgradeInput", "ScaleInput", "ReplaceInput"} {
 		if err := validate(name, map[string]any{"name": "x", "surprise": 1}, openapi3.VisitAsRequest()); err == nil {
 			t.Errorf("schema %s accepts an unknown field; the decoder rejects it", name)
 		}

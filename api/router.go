@@ -52,6 +52,9 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/clusters/{name}/backups", domain.RoleOperator, "cluster.backup", a.withCluster(a.createBackup)},
 		{"GET", "/api/v1/clusters/{name}/backups/{id}", domain.RoleViewer, "", a.withCluster(a.getBackup)},
 		{"POST", "/api/v1/clusters/{name}/backups/{id}/restore", domain.RoleAdmin, "cluster.restore", a.withCluster(a.restoreBackup)},
+		{"POST", "/api/v1/clusters/{name}/upgrade", domain.RoleOperator, domain.OpUpgradeCluster, a.withCluster(a.upgradeCluster)},
+		{"POST", "/api/v1/clusters/{name}/scale", domain.RoleOperator, domain.OpScaleCluster, a.withCluster(a.scaleCluster)},
+		{"POST", "/api/v1/clusters/{name}/nodes/{node}/replace", domain.RoleOperator, domain.OpReplaceNode, a.withCluster(a.replaceNode)},
 
 		{"GET", "/api/v1/clustersets", domain.RoleViewer, "", a.listClusterSets},
 		{"POST", "/api/v1/clustersets", domain.RoleOperator, "clusterset.create", a.createClusterSet},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -26,6 +27,8 @@ func clustersCommand(s *session) *cobra.Command {
 		backupsCommand(s, names),
 		backupCommand(s, names),
 		restoreCommand(s, names),
+		upgradeCommand(s, names),
+		scaleCommand(s, names),
 	)
 }
 
@@ -79,7 +82,7 @@ func workerCount(spec domain.ClusterSpec) int {
 }
 
 func getCluster(ctx context.Context, s *session, args []string) error {
-	var c domain.Cluster
+	var c clusterDetail
 	raw, err := getJSON(ctx, s, client.Path("clusters", args[0]), nil, &c)
 	if err != nil {
 		return err
@@ -92,7 +95,7 @@ func getCluster(ctx context.Context, s *session, args []string) error {
 		phase += " (" + c.PhaseReason + ")"
 	}
 	fields(s.stdout, "name", c.Name, "id", c.ID, "vcenter", c.VCenter, "phase", phase,
-		"kubernetes", c.Spec.KubernetesVersion, "endpoint", endpointOf(c),
+		"kubernetes", c.Spec.KubernetesVersion, "upgrades to", strings.Join(c.UpgradeTargets, ", "), "endpoint", endpointOf(c.Cluster),
 		"placement", c.Spec.Placement.Datacenter+"/"+c.Spec.Placement.ComputeCluster+" on "+c.Spec.Placement.Datastore,
 		"network", fmt.Sprintf("pool %s, pods %s, services %s", c.Spec.Network.IPPool, c.Spec.Network.PodCIDR, c.Spec.Network.ServiceCIDR),
 		"kubesphere", kubesphereRole(c.Spec), "clusterset", clusterSetRole(c.ClusterSet),

@@ -28,6 +28,7 @@ func newRoot(s *session) *cobra.Command {
 		ippoolsCommand(s),
 		versionsCommand(s),
 		clustersCommand(s),
+		nodesCommand(s),
 		clusterSetsCommand(s),
 		backupsGroupCommand(s),
 		certsGroupCommand(s),
