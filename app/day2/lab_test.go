@@ -39,7 +39,7 @@ var (
 )
 
 // startLab starts the package's datacenter (pool 127.74.0.0/24) once.
-func startLab(t *testing.T) *lab {
+func startLab(t testing.TB) *lab {
 	t.Helper()
 	labOnce.Do(func() {
 		env := apptest.StartWith(t, apptest.DecisionDatacenterOptions(sim.NewFaults()))
@@ -53,7 +53,7 @@ func startLab(t *testing.T) *lab {
 }
 
 // provision provisions spec and fails the test unless it succeeds.
-func (l *lab) provision(t *testing.T, spec domain.ClusterSpec) domain.Cluster {
+func (l *lab) provision(t testing.TB, spec domain.ClusterSpec) domain.Cluster {
 	t.Helper()
 	op := apptest.StartProvision(t, l.env, spec)
 	if op = l.env.WaitOperationEnd(op.ID, apptest.ProvisionTimeout); op.State != domain.OpSucceeded {
@@ -63,7 +63,7 @@ func (l *lab) provision(t *testing.T, spec domain.ClusterSpec) domain.Cluster {
 }
 
 // start posts a request that starts an operation and returns the operation.
-func (l *lab) start(t *testing.T, path string, body any) domain.Operation {
+func (l *lab) start(t testing.TB, path string, body any) domain.Operation {
 	t.Helper()
 	r := l.env.Do("POST", path, l.env.AdminToken, body)
 	if r.Status != http.StatusAccepted {
@@ -139,7 +139,7 @@ func recordedNodes(t *testing.T, env *apptest.Env, name string) []string {
 }
 
 // stepDurations logs each step's wall time and returns the operation's.
-func stepDurations(t *testing.T, op domain.Operation) time.Duration {
+func stepDurations(t testing.TB, op domain.Operation) time.Duration {
 	t.Helper()
 	var total time.Duration
 	for _, s := range op.Steps {

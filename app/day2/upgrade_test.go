@@ -120,10 +120,10 @@ func TestUpgrade(t *testing.T) {
 	if got := vmNames(t, l.env, c.ID); strings.Join(got, ",") != strings.Join(vmsBefore, ",") {
 		t.Errorf("VMs after the upgrade %v, before %v", got, vmsBefore)
 	}
-	var backups struct{ Backups []domain.Backup }
+	var backups struct{ Items []domain.Backup }
 	l.env.Do("GET", "/api/v1/clusters/up/backups", l.env.AdminToken, nil).JSON(t, &backups)
-	if len(backups.Backups) != 1 || backups.Backups[0].ID != op.ID || backups.Backups[0].KubernetesVersion != from {
-		t.Errorf("backups = %+v; want the upgrade's, taken at %s", backups.Backups, from)
+	if len(backups.Items) != 1 || backups.Items[0].ID != op.ID || backups.Items[0].KubernetesVersion != from {
+		t.Errorf("backups = %+v; want the upgrade's, taken at %s", backups.Items, from)
 	}
 	wantCPI := domain.KubernetesMinor(to) + ".0" // the cloud provider's chart follows the Kubernetes minor
 	for _, a := range c.Addons {
