@@ -49,7 +49,8 @@ const (
 // DrainNode cordons the Node and evicts its Pods through the Eviction API (policy/v1),
 // as kubectl drain --ignore-daemonsets --delete-emptydir-data does, never forcing:
 // Pods are never deleted directly, so PodDisruptionBudgets are respected. DaemonSet
-// Pods, mirror Pods of static Pods and finished Pods stay. An eviction a budget
+// Pods, mirror Pods of static Pods and finished Pods stay; a Pod no controller manages
+// blocks the drain, as it does kubectl's without --force. An eviction a budget
 // refuses (429) is tried again every few seconds; then DrainNode waits until the
 // evicted Pods are gone (deleted, or replaced by a Pod of the same name). When the
 // timeout passes first it fails without retry (ErrTypeDrainBlocked) naming the Pods
@@ -131,6 +132,11 @@ func (d *drain) pass(ctx context.Context) ([]podLeft, error) {
 			continue
 		}
 		if !evictable(p) {
+			continue
+		}
+		if metav1.GetControllerOf(&p) == nil && p.DeletionTimestamp == nil {
+			// As kubectl drain without --force: nothing would make it again.
+			left = append(left, podLeft{pod: key, why: "not managed by a controller, so evicting it would lose it: delete or move it yourself"})
 			continue
 		}
 		if p.DeletionTimestamp != nil {

@@ -71,10 +71,12 @@ func evictions(cs *fake.Clientset, refuse func(name string) bool, count *atomic.
 }
 
 // TestDrainNode drains a node of a fake API server: it is cordoned; Pods of
-// Deployments and bare Pods are evicted, never DaemonSet Pods, mirror Pods, finished
-// Pods or other nodes' Pods; a Pod whose budget refuses its eviction makes the drain
-// fail at its timeout naming the Pod and the budget; once the budget allows it the
-// drain completes, and a drain of a drained node evicts nothing.
+// Deployments are evicted, never DaemonSet Pods, mirror Pods, finished Pods, other
+// nodes' Pods or bare Pods (nothing would make them again: they block the drain, as
+// with kubectl drain without --force); a Pod whose budget refuses its eviction makes
+// the drain fail at its timeout naming the Pod and the budget; once the budget allows
+// it and the bare Pod is gone the drain completes, and a drain of a drained node
+// evicts nothing.
 func TestDrainNode(t *testing.T) {
 	defer func(d time.Duration) { pollInterval = d }(pollInterval)
 	pollInterval = 20 * time.Millisecond
@@ -105,7 +107,7 @@ func TestDrainNode(t *testing.T) {
 	}
 	msg := app.Error()
 	for _, want := range []string{"node w-0 is not drained after 200ms", "default/db-0 (PodDisruptionBudget default/db refuses its eviction",
-		"needs 1 healthy pods", "the PodDisruptionBudgets default/db forbid"} {
+		"needs 1 healthy pods", "the PodDisruptionBudgets default/db forbid", "default/bare (not managed by a controller"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("blocked drain's error %q does not say %q", msg, want)
 		}
@@ -122,9 +124,15 @@ func TestDrainNode(t *testing.T) {
 	}
 
 	budgetAllows.Store(true)
-	res, err := drainNode(ctx, cs, in, time.Second)
-	if err != nil || !slices.Equal(res.Evicted, []string{"default/db-0"}) {
-		t.Fatalf("drain after the budget allows it: %+v, %v", res, err)
+	res, err := drainNode(ctx, cs, in, 200*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "default/bare") || !slices.Equal(res.Evicted, []string{"default/db-0"}) {
+		t.Fatalf("drain with a bare Pod on the node = %+v, %v; want db-0 evicted and blocked by the bare Pod", res, err)
+	}
+	if err := cs.CoreV1().Pods("default").Delete(ctx, "bare", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = drainNode(ctx, cs, in, time.Second); err != nil {
+		t.Fatalf("drain after the budget allows it and the bare Pod went: %+v, %v", res, err)
 	}
 	list, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -153,7 +161,7 @@ func TestDrainWaitsForEvictedPods(t *testing.T) {
 	pollInterval = 20 * time.Millisecond
 	ctx := context.Background()
 	cs := fake.NewClientset(&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "w-0"}},
-		pod("slow", "w-0"), pod("db-0", "w-0", ownedBy("StatefulSet", "apps/v1")))
+		pod("slow", "w-0", ownedBy("ReplicaSet", "apps/v1")), pod("db-0", "w-0", ownedBy("StatefulSet", "apps/v1")))
 	gvr := corev1.SchemeGroupVersion.WithResource("pods")
 	cs.PrependReactor("create", "pods", func(action k8stesting.Action) (bool, runtime.Object, error) {
 		if action.GetSubresource() != "eviction" {
