@@ -69,6 +69,11 @@ func (d *day2Nodes) moveGatewayOff(ctx workflow.Context, names []string) error {
 	if err := workflow.ExecuteActivity(with(ctx, antreaOptions), antreaActs.MoveGatewayOff, req).Get(ctx, &res); err != nil {
 		return err
 	}
+	if err := workflow.ExecuteActivity(with(ctx, recordOptions), setRecords.RecordMemberGateway, invacts.MemberGatewayUpdate{
+		SetID: d.facts.ClusterSetID, ClusterID: d.clusterID,
+		Gateway: domain.MemberGateway{Active: res.Active, Candidates: res.Candidates}}).Get(ctx, nil); err != nil {
+		return err
+	}
 	if len(res.Candidates) < 2 {
 		return nil
 	}

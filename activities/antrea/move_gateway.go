@@ -48,5 +48,6 @@ func (a *Activities) MoveGatewayOff(ctx context.Context, req MoveGatewayRequest)
 	if err == errTimeout {
 		return res, timedOut(ErrTypeNotReady, progress, gw)
 	}
+	res.Active = gw.Active
 	return res, err
 }

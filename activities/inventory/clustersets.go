@@ -164,3 +164,15 @@ type ClusterMembership struct {
 	Leader  bool   `json:"leader,omitempty"`
 	Members int    `json:"members,omitempty"` // how many clusters the set has, the leader included
 }
+
+// MemberGatewayUpdate is a member's Gateway after it moved.
+type MemberGatewayUpdate struct {
+	SetID     string               `json:"set_id"`
+	ClusterID string               `json:"cluster_id"`
+	Gateway   domain.MemberGateway `json:"gateway"`
+}
+
+// RecordMemberGateway records a member's active Gateway and candidates.
+func (a *ClusterSetActivities) RecordMemberGateway(ctx context.Context, u MemberGatewayUpdate) error {
+	return a.Store.SetClusterSetMemberGateway(ctx, u.SetID, u.ClusterID, u.Gateway)
+}

@@ -98,7 +98,8 @@ type ClusterFacts struct {
 	Nodes []domain.Node      `json:"nodes"`
 	// ClusterSet is the ClusterSet the cluster is in (its name), if any: its gateway
 	// role moves off a node before the node drains.
-	ClusterSet string `json:"clusterset,omitempty"`
+	ClusterSet   string `json:"clusterset,omitempty"`
+	ClusterSetID string `json:"clusterset_id,omitempty"`
 }
 
 // ByRole splits the recorded nodes into control planes and workers, by name.
@@ -126,8 +127,13 @@ func (a *ClusterActivities) ReadClusterFacts(ctx context.Context, clusterID stri
 	if err != nil {
 		return ClusterFacts{}, err
 	}
-	if ref != nil {
-		f.ClusterSet = ref.Name
+	if ref == nil {
+		return f, nil
 	}
+	set, err := a.Store.GetClusterSet(ctx, ref.Name)
+	if err != nil {
+		return ClusterFacts{}, err
+	}
+	f.ClusterSet, f.ClusterSetID = set.Name, set.ID
 	return f, nil
 }

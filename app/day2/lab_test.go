@@ -33,23 +33,21 @@ type lab struct {
 	mu  sync.Mutex
 }
 
-var (
-	labOnce sync.Once
-	theLab  *lab
-)
+// TestDay2 runs the Day-2 node operations, each on a cluster of its own, in parallel in
+// one simulated datacenter.
+func TestDay2(t *testing.T) {
+	l := startLab(t)
+	t.Run("upgrade", func(t *testing.T) { t.Parallel(); testUpgrade(t, l) })
+	t.Run("scale", func(t *testing.T) { t.Parallel(); testScale(t, l) })
+	t.Run("replace", func(t *testing.T) { t.Parallel(); testReplaceControlPlane(t, l) })
+}
 
-// startLab starts the package's datacenter (pool 127.74.0.0/24) once.
+// startLab starts a datacenter (pool 127.74.0.0/24) that lives as long as t.
 func startLab(t testing.TB) *lab {
 	t.Helper()
-	labOnce.Do(func() {
-		env := apptest.StartWith(t, apptest.DecisionDatacenterOptions(sim.NewFaults()))
-		apptest.RegisterLab(t, env, "74")
-		theLab = &lab{env: env}
-	})
-	if theLab == nil {
-		t.Fatal("the lab did not start")
-	}
-	return theLab
+	env := apptest.StartWith(t, apptest.DecisionDatacenterOptions(sim.NewFaults()))
+	apptest.RegisterLab(t, env, "74")
+	return &lab{env: env}
 }
 
 // provision provisions spec and fails the test unless it succeeds.

@@ -15,16 +15,14 @@ import (
 	"github.com/clusterwright/clusterwright/workflows"
 )
 
-// TestReplaceControlPlane replaces the first control plane (the one that ran kubeadm
+// testReplaceControlPlane replaces the first control plane (the one that ran kubeadm
 // init, and the VIP's first holder) of a cluster of three, the worker process restarted
 // while the new one joins: a new control plane joins first as a fourth etcd member,
 // then the old one drains, stops and leaves etcd, and its Node, VM and lease go. A
 // poller asks the API at the virtual IP every 200 ms throughout; the longest gap is
 // reported. etcd ends with three voting members, none of them the old node's, and
 // a worker is replaced the same way.
-func TestReplaceControlPlane(t *testing.T) {
-	t.Parallel()
-	l := startLab(t)
+func testReplaceControlPlane(t *testing.T, l *lab) {
 	spec := apptest.ClusterSpec("rp", 3, 1)
 	spec.Addons.KubeSphere, spec.Addons.VSphereCSI = nil, nil
 	spec.Network.PodCIDR, spec.Network.ServiceCIDR = "10.30.0.0/16", "10.130.0.0/16"

@@ -20,15 +20,13 @@ import (
 
 var gateways = schema.GroupVersionResource{Group: "multicluster.crd.antrea.io", Version: "v1alpha1", Resource: "gateways"}
 
-// TestScale scales the worker pool of a cluster that is a ClusterSet's leader (so it
+// testScale scales the worker pool of a cluster that is a ClusterSet's leader (so it
 // has Antrea gateways) from 2 to 4 — the worker process restarted while the new nodes
 // join — and then to 1, and adds and removes a second pool. At each stage the VMs, the
 // Kubernetes Nodes, the inventory's nodes, the address leases and the spec's replicas
 // agree; the join token made for the new nodes is gone after; and a watcher of the
 // active Gateway never sees it on a node after that node's removal began.
-func TestScale(t *testing.T) {
-	t.Parallel()
-	l := startLab(t)
+func testScale(t *testing.T, l *lab) {
 	spec := apptest.ClusterSpec("sc", 1, 2)
 	spec.Addons.KubeSphere, spec.Addons.VSphereCSI = nil, nil
 	spec.Network.PodCIDR, spec.Network.ServiceCIDR = "10.20.0.0/16", "10.120.0.0/16"
@@ -36,7 +34,8 @@ func TestScale(t *testing.T) {
 	kc := apptest.KubeClient(t, l.env, "sc")
 	dc := dynamic.NewForConfigOrDie(apptest.RESTConfig(t, l.env, "sc"))
 
-	op := l.start(t, "/api/v1/clustersets", map[string]any{"name": "scs", "leader": "sc"})
+	// The gateway on sc-default-1, which the scale-down removes: it has to move first.
+	op := l.start(t, "/api/v1/clustersets", map[string]any{"name": "scs", "leader": "sc", "gateways": map[string]any{"sc": []string{"sc-default-1"}}})
 	if op = l.env.WaitOperationEnd(op.ID, opTimeout); op.State != domain.OpSucceeded {
 		t.Fatalf("form = %s: %s; steps %v", op.State, op.Error, apptest.StepStates(op))
 	}
@@ -116,9 +115,15 @@ func TestScale(t *testing.T) {
 			t.Errorf("the active Gateway at the end: %+v; want a node that stays", seen[max(len(seen)-1, 0):])
 		}
 		t.Logf("active Gateways seen during the scale-down: %v (%d observations)", actives, len(seen))
+		if !actives["sc-default-1"] {
+			t.Errorf("the active Gateway was never seen on sc-default-1, where the set put it: %v", actives)
+		}
 		var st domain.ClusterSet
 		l.env.Do("GET", "/api/v1/clustersets/scs", l.env.AdminToken, nil).JSON(t, &st)
-		t.Logf("ClusterSet after: %+v", st.Members)
+		if len(st.Members) != 1 || !slices.Contains([]string{"sc-default-0", "sc-cp-0"}, st.Members[0].Gateway.Active) ||
+			slices.ContainsFunc(st.Members[0].Gateway.Candidates, func(n string) bool { return n != "sc-default-0" && n != "sc-cp-0" }) {
+			t.Errorf("the ClusterSet's record of sc after the scale-down: %+v; want its gateway and candidates on nodes that stay", st.Members)
+		}
 	})
 
 	t.Run("a pool added and removed", func(t *testing.T) {

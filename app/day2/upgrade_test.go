@@ -21,7 +21,7 @@ import (
 	"github.com/clusterwright/clusterwright/workflows"
 )
 
-// TestUpgrade makes a cluster of one control plane and two workers at the older
+// testUpgrade makes a cluster of one control plane and two workers at the older
 // supported version and upgrades it to the newer one through the API, while a
 // Deployment of two replicas with a PodDisruptionBudget of minAvailable 1 runs (a
 // watcher checks that one of its Pods is Ready throughout) and a Deployment whose
@@ -30,9 +30,7 @@ import (
 // restarted in the middle. Then every node's kubelet and the API server report the new
 // version, the inventory records it per node and in the spec, a backup was taken first,
 // no VM was added, and the CPI add-on follows the new minor.
-func TestUpgrade(t *testing.T) {
-	t.Parallel()
-	l := startLab(t)
+func testUpgrade(t *testing.T, l *lab) {
 	to := domain.KubernetesVersions().Default
 	from := domain.PreviousVersion(to)
 	if from == "" {
