@@ -29,7 +29,7 @@ type Config struct {
 	StateDir          string // dev mode only
 	// ChartMirror is where every add-on chart comes from instead of the
 	// upstream repositories: an HTTP(S) chart repository, an oci:// path
-	// or a local directory.
+	// or a local directory (see addons.MirroredSources).
 	ChartMirror string
 	// KubeSphereImageRegistry is the mirror KubeSphere's images come from.
 	KubeSphereImageRegistry string
@@ -73,7 +73,7 @@ func (c *Config) Settings() []Setting {
 		{"log-level", "CLUSTERWRIGHT_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
 		{"log-format", "CLUSTERWRIGHT_LOG_FORMAT", "auto", "json, text, or auto: readable text lines on a terminal, JSON otherwise", &c.LogFormat},
 		{"state-dir", "CLUSTERWRIGHT_STATE_DIR", ".clusterwright", "dev mode: where the private Postgres, Temporal database, keys and env file live", &c.StateDir},
-		{"chart-mirror", "CLUSTERWRIGHT_CHART_MIRROR", "", "add-on charts from this mirror instead of upstream: an http(s) chart repository, oci:// path or directory (KubeSphere needs one; dev: the simulator's charts)", &c.ChartMirror},
+		{"chart-mirror", "CLUSTERWRIGHT_CHART_MIRROR", "", "add-on charts from this mirror instead of upstream: an http(s) chart repository, oci:// path or directory (KubeSphere needs one; it must carry vsphere-cpi 1.<minor>.0 for each supported Kubernetes minor, as a cluster's CPI chart follows its Kubernetes version; dev: the simulator's charts)", &c.ChartMirror},
 		{"kubesphere-image-registry", "CLUSTERWRIGHT_KUBESPHERE_IMAGE_REGISTRY", "", "registry mirror of KubeSphere's images", &c.KubeSphereImageRegistry},
 		{"antrea-image-registry", "CLUSTERWRIGHT_ANTREA_IMAGE_REGISTRY", "", "registry mirror of the Antrea multi-cluster controller's image (empty: upstream)", &c.AntreaImageRegistry},
 		{"vcenter-task-limit", "CLUSTERWRIGHT_VCENTER_TASK_LIMIT", "8", "concurrent vCenter tasks per vCenter and worker", &c.VCenterTaskLimit},

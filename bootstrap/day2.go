@@ -32,18 +32,43 @@ func (s *Source) plannedNode(_ context.Context, c domain.Cluster, vmName string)
 // withJoinToken returns m with the cluster's current join token in place of the
 // day-0 token, when a Day-2 operation made one.
 func (s *Source) withJoinToken(ctx context.Context, clusterID string, m *Material) (*Material, error) {
-	raw, err := s.Store.ClusterSecret(ctx, clusterID, SecretJoinToken)
+	tok, err := s.JoinToken(ctx, clusterID)
 	if errors.Is(err, domain.ErrNotFound) {
 		return m, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	tok, err := pki.ParseBootstrapToken(string(raw))
-	if err != nil {
-		return nil, fmt.Errorf("join token of cluster %s: %w", clusterID, err)
-	}
 	out := *m
 	out.Token = tok
 	return &out, nil
+}
+
+// PutJoinToken stores (or replaces) the cluster's join token, sealed. It implements
+// the Kubernetes activities' JoinTokens.
+func (s *Source) PutJoinToken(ctx context.Context, clusterID string, token pki.BootstrapToken) error {
+	text, err := token.MarshalText()
+	if err != nil {
+		return fmt.Errorf("join token of cluster %s: %w", clusterID, err)
+	}
+	return s.Store.PutClusterSecret(ctx, clusterID, SecretJoinToken, text)
+}
+
+// JoinToken returns the cluster's join token; an error wrapping domain.ErrNotFound
+// when it has none.
+func (s *Source) JoinToken(ctx context.Context, clusterID string) (pki.BootstrapToken, error) {
+	raw, err := s.Store.ClusterSecret(ctx, clusterID, SecretJoinToken)
+	if err != nil {
+		return pki.BootstrapToken{}, err
+	}
+	tok, err := pki.ParseBootstrapToken(string(raw))
+	if err != nil {
+		return pki.BootstrapToken{}, fmt.Errorf("join token of cluster %s: %w", clusterID, err)
+	}
+	return tok, nil
+}
+
+// DeleteJoinToken removes the cluster's join token; none is no error.
+func (s *Source) DeleteJoinToken(ctx context.Context, clusterID string) error {
+	return s.Store.DeleteClusterSecret(ctx, clusterID, SecretJoinToken)
 }

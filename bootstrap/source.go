@@ -16,6 +16,7 @@ type Store interface {
 	GetClusterByID(ctx context.Context, id string) (domain.Cluster, error)
 	PutClusterSecret(ctx context.Context, clusterID, name string, plaintext []byte) error
 	ClusterSecret(ctx context.Context, clusterID, name string) ([]byte, error)
+	DeleteClusterSecret(ctx context.Context, clusterID, name string) error
 	ClusterLeases(ctx context.Context, clusterID string) (map[string]netip.Addr, error)
 	GetIPPool(ctx context.Context, name string) (domain.IPPool, error)
 	VCenterCredentials(ctx context.Context, vcenterID string) (domain.VCenterCredentials, error)

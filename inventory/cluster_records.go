@@ -120,6 +120,16 @@ func (s *Store) ClusterSecretNames(ctx context.Context, clusterID string) ([]str
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
+// DeleteClusterSecret removes one secret of a cluster; one that is not there is no
+// error.
+func (s *Store) DeleteClusterSecret(ctx context.Context, clusterID, name string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM cluster_secrets WHERE cluster_id = $1 AND name = $2`, clusterID, name)
+	if err != nil {
+		return fmt.Errorf("delete secret %s of cluster %s: %w", name, clusterID, err)
+	}
+	return nil
+}
+
 // DeleteClusterSecrets removes every secret of a cluster and returns how many.
 func (s *Store) DeleteClusterSecrets(ctx context.Context, clusterID string) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM cluster_secrets WHERE cluster_id = $1`, clusterID)

@@ -48,6 +48,21 @@ func TestClusterRecords(t *testing.T) {
 	if _, err := s.ClusterSecret(ctx, c.ID, "nope"); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("missing secret = %v", err)
 	}
+	// One secret goes alone, and going again is no error.
+	if err := s.PutClusterSecret(ctx, c.ID, "join-token", []byte("abcdef.0123456789abcdef")); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := s.DeleteClusterSecret(ctx, c.ID, "join-token"); err != nil {
+			t.Fatalf("delete one secret: %v", err)
+		}
+	}
+	if _, err := s.ClusterSecret(ctx, c.ID, "join-token"); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("deleted secret = %v", err)
+	}
+	if got, err := s.ClusterSecret(ctx, c.ID, "pki/ca.key"); err != nil || !bytes.Equal(got, secret) {
+		t.Fatalf("another secret after deleting one = %q, %v", got, err)
+	}
 
 	for _, n := range []inventory.NodeRecord{
 		{ClusterID: c.ID, Name: "dev-east-cp-0", Role: "control-plane", IP: "127.20.0.10", VMName: "dev-east-cp-0", VMMoref: "vm-1"},

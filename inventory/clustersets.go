@@ -376,3 +376,13 @@ func (s *Store) attachClusterSets(ctx context.Context, ids []string, byID map[st
 	}
 	return rows.Err()
 }
+
+// SetClusterSetMemberGateway records a member's active Gateway and candidates, as a
+// Day-2 operation moved them off nodes that drain or go.
+func (s *Store) SetClusterSetMemberGateway(ctx context.Context, setID, clusterID string, gw domain.MemberGateway) error {
+	candidates := gw.Candidates
+	if candidates == nil {
+		candidates = []string{}
+	}
+	return s.changeMember(ctx, setID, clusterID, `gateway_active = $3, gateway_candidates = $4`, gw.Active, candidates)
+}

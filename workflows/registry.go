@@ -15,7 +15,8 @@ func All() []any {
 	return []any{SyncInventory, ProvisionCluster, DeleteCluster,
 		FormClusterSet, JoinClusterSet, LeaveClusterSet, DisbandClusterSet,
 		CheckCertificates, RenewCertificates, ScheduledRun,
-		BackupCluster, RestoreCluster}
+		BackupCluster, RestoreCluster,
+		UpgradeCluster, ScaleCluster, ReplaceNode}
 }
 
 // NewReplayer returns a replayer of recorded workflow histories with every workflow

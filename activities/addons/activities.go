@@ -55,8 +55,11 @@ type AddonRequest struct {
 
 // InstallAddon installs or upgrades an add-on of a cluster from its
 // configured chart source with values made from the cluster's spec (see
-// Installer.Apply), and returns the release's status. It is idempotent:
-// repeating it with an unchanged spec makes no new revision. Errors are
+// Installer.Apply), and returns the release's status. The chart version of
+// a source that follows the Kubernetes minor (CPI) is the one of the spec's
+// Kubernetes version, so installing again after a control-plane upgrade
+// upgrades the chart. It is idempotent: repeating it with an unchanged spec
+// makes no new revision. Errors are
 // Temporal application errors typed by class (see ActivityError).
 func (a *Activities) InstallAddon(ctx context.Context, req AddonRequest) (Status, error) {
 	defer heartbeat.Every(ctx, HeartbeatInterval)()
@@ -105,7 +108,8 @@ func (a *Activities) UninstallAddon(ctx context.Context, req AddonRequest) error
 }
 
 // release builds the release of an add-on from the cluster's spec and
-// secrets.
+// secrets; a source that follows the Kubernetes minor gets the chart
+// version of the spec's Kubernetes version (Source.ForKubernetes).
 func (a *Activities) release(ctx context.Context, req AddonRequest) (Release, error) {
 	ad, err := lookup(req.Addon)
 	if err != nil {
@@ -118,10 +122,17 @@ func (a *Activities) release(ctx context.Context, req AddonRequest) (Release, er
 	if !slices.Contains(Addons(spec), req.Addon) {
 		return Release{}, fmt.Errorf("%w: %s", ErrAddonDisabled, req.Addon)
 	}
+	// A chart that follows the Kubernetes minor (CPI) is chosen by the
+	// spec's version: after a control-plane upgrade the next install
+	// upgrades it.
+	src, err := ad.source(a.Installer.Sources).ForKubernetes(spec.KubernetesVersion)
+	if err != nil {
+		return Release{}, fmt.Errorf("cluster %s: %w", req.ClusterID, err)
+	}
 	rel := Release{
 		Name:            ad.release,
 		Namespace:       ad.namespace,
-		Source:          ad.source(a.Installer.Sources),
+		Source:          src,
 		CreateNamespace: ad.createNamespace,
 		Wait:            req.Wait,
 		Timeout:         req.Timeout,

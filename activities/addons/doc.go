@@ -9,7 +9,9 @@
 //     repository, an OCI registry, or a local directory for air-gapped
 //     sites. DefaultSources are the public upstream repositories, except
 //     KubeSphere's, whose downloads are suspended and which must be
-//     mirrored and configured.
+//     mirrored and configured. The vSphere CPI chart, released once per
+//     Kubernetes minor, follows the cluster's Kubernetes version
+//     (Source.FollowKubernetesMinor: v1.36.5 gets vsphere-cpi 1.36.0).
 //   - AntreaValues, CPIValues, CSIValues, KubeSphereValues: the chart values
 //     for a cluster, pure functions of its spec (and secrets).
 //   - Installer: Apply (idempotent upgrade-or-install, recovering releases

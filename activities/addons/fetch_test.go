@@ -144,9 +144,11 @@ func TestKubeSphereSourceRequired(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Errorf("configured sources: %v", err)
 	}
+	// Pinned, once chosen for a cluster (CPI follows its Kubernetes minor).
 	for _, src := range []Source{s.Antrea, s.CPI, s.CSI} {
-		if !strings.HasPrefix(src.RepoURL, "https://") || !isExactVersion(src.Version) {
-			t.Errorf("default source %s is not a pinned HTTPS repository", src)
+		src, err := src.ForKubernetes("v1.37.2")
+		if err != nil || !strings.HasPrefix(src.RepoURL, "https://") || !isExactVersion(src.Version) {
+			t.Errorf("default source %s is not a pinned HTTPS repository (%v)", src, err)
 		}
 	}
 }

@@ -9,7 +9,10 @@ import (
 // MirroredSources returns DefaultSources with every chart taken from one
 // mirror: an HTTP(S) chart repository URL, an oci:// registry path, or a
 // local directory (air-gapped sites). Chart names and pinned versions stay
-// the upstream ones. An empty location returns DefaultSources.
+// the upstream ones, and the CPI chart still follows the cluster's
+// Kubernetes minor, so the mirror must carry vsphere-cpi 1.<minor>.0 for
+// every supported Kubernetes minor. An empty location returns
+// DefaultSources.
 func MirroredSources(location string) (Sources, error) {
 	s := DefaultSources()
 	if location == "" {
@@ -22,7 +25,7 @@ func MirroredSources(location string) (Sources, error) {
 		}
 	}
 	for _, src := range []*Source{&s.Antrea, &s.CPI, &s.CSI, &s.KubeSphere} {
-		*src = Source{Chart: src.Chart, Version: src.Version}
+		*src = Source{Chart: src.Chart, Version: src.Version, FollowKubernetesMinor: src.FollowKubernetesMinor}
 		switch {
 		case strings.HasPrefix(location, "oci://"):
 			src.OCI = location

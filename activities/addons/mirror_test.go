@@ -17,8 +17,12 @@ func TestMirroredSources(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", location, err)
 		}
+		if !got.CPI.FollowKubernetesMinor {
+			t.Errorf("%s: the mirrored CPI source does not follow the Kubernetes minor", location)
+		}
 		for _, pair := range [][2]Source{{got.Antrea, def.Antrea}, {got.CPI, def.CPI}, {got.CSI, def.CSI}, {got.KubeSphere, def.KubeSphere}} {
-			if !ok(pair[0]) || pair[0].Chart != pair[1].Chart || pair[0].Version != pair[1].Version {
+			if !ok(pair[0]) || pair[0].Chart != pair[1].Chart || pair[0].Version != pair[1].Version ||
+				pair[0].FollowKubernetesMinor != pair[1].FollowKubernetesMinor {
 				t.Errorf("%s: source %+v (upstream %+v)", location, pair[0], pair[1])
 			}
 		}

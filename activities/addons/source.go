@@ -23,9 +23,17 @@ type Source struct {
 	// Chart is the chart's name.
 	Chart string `json:"chart"`
 	// Version is the chart version or a semver constraint; empty means the
-	// newest. Pin it: an exact version lets Apply recognise an up-to-date
-	// release without contacting the source.
+	// newest, or, with FollowKubernetesMinor, the one of the cluster's
+	// Kubernetes minor. Pin it: an exact version lets Apply recognise an
+	// up-to-date release without contacting the source.
 	Version string `json:"version,omitempty"`
+	// FollowKubernetesMinor, when Version is empty, takes the chart version
+	// 1.<minor>.0 of the cluster's Kubernetes version (v1.36.5: 1.36.0), for
+	// charts released once per Kubernetes minor, like the vSphere cloud
+	// provider's. Activities resolve it from the cluster's spec (see
+	// ForKubernetes), so a cluster upgraded to the next minor gets its
+	// chart upgraded too. An explicit Version takes precedence.
+	FollowKubernetesMinor bool `json:"follow_kubernetes_minor,omitempty"`
 	// CAFile, optional, is a PEM bundle trusted for an HTTPS repository or
 	// registry served with a private CA (a mirror).
 	CAFile string `json:"ca_file,omitempty"`
@@ -42,10 +50,11 @@ type Sources struct {
 	KubeSphere Source `json:"kubesphere"`
 }
 
-// Chart versions that DefaultSources pins.
+// Chart versions that DefaultSources pins. The vSphere CPI chart has no
+// pinned version: it follows the cluster's Kubernetes minor (see
+// KubernetesMinorChartVersion).
 const (
 	AntreaChartVersion     = "2.7.0"
-	CPIChartVersion        = "1.35.0"
 	CSIChartVersion        = "3.7.1"
 	KubeSphereChartVersion = "1.1.4"
 )
@@ -54,10 +63,15 @@ const (
 // none: its open-source downloads are suspended (kubesphere#6550), so ks-core
 // must be mirrored and its source configured (RepoURL, OCI or Dir); until
 // then installing it fails with ErrSourceNotConfigured.
+//
+// The vSphere cloud provider is released once per Kubernetes minor
+// (cloud-provider-vsphere v1.36.x for Kubernetes 1.36, chart vsphere-cpi
+// 1.36.x), so its source follows the cluster's Kubernetes minor instead of
+// pinning one version.
 func DefaultSources() Sources {
 	return Sources{
 		Antrea: Source{RepoURL: "https://charts.antrea.io", Chart: "antrea", Version: AntreaChartVersion},
-		CPI:    Source{RepoURL: "https://kubernetes.github.io/cloud-provider-vsphere", Chart: "vsphere-cpi", Version: CPIChartVersion},
+		CPI:    Source{RepoURL: "https://kubernetes.github.io/cloud-provider-vsphere", Chart: "vsphere-cpi", FollowKubernetesMinor: true},
 		// The vSphere CSI chart is community-maintained (vsphere-tmm), not
 		// published by VMware.
 		CSI:        Source{RepoURL: "https://vsphere-tmm.github.io/helm-charts", Chart: "vsphere-csi", Version: CSIChartVersion},
@@ -117,7 +131,10 @@ func (s Source) Validate() error {
 func (s Source) String() string {
 	loc := s.RepoURL + s.OCI + s.Dir
 	v := s.Version
-	if v == "" {
+	switch {
+	case v == "" && s.FollowKubernetesMinor:
+		v = "(of the Kubernetes minor)"
+	case v == "":
 		v = "(newest)"
 	}
 	return s.Chart + " " + v + " from " + loc

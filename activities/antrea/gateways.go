@@ -38,6 +38,8 @@ type GatewaysRequest struct {
 type GatewaysResult struct {
 	// Candidates are the Nodes annotated as gateway candidates, by name.
 	Candidates []string `json:"candidates"`
+	// Active is the Node of the active Gateway, when MoveGatewayOff waited for one.
+	Active string `json:"active,omitempty"`
 }
 
 // AnnotateGateways annotates a member's gateway candidates

@@ -154,12 +154,25 @@ func (a *ClusterSetActivities) ClusterSetOfCluster(ctx context.Context, clusterI
 	if err != nil {
 		return ClusterMembership{}, err
 	}
-	return ClusterMembership{SetID: set.ID, Leader: ref.Leader, Members: len(set.Members)}, nil
+	return ClusterMembership{SetID: set.ID, Set: set.Name, Leader: ref.Leader, Members: len(set.Members)}, nil
 }
 
 // ClusterMembership says which set a cluster is in.
 type ClusterMembership struct {
 	SetID   string `json:"set_id,omitempty"`
+	Set     string `json:"set,omitempty"` // the set's name
 	Leader  bool   `json:"leader,omitempty"`
 	Members int    `json:"members,omitempty"` // how many clusters the set has, the leader included
+}
+
+// MemberGatewayUpdate is a member's Gateway after it moved.
+type MemberGatewayUpdate struct {
+	SetID     string               `json:"set_id"`
+	ClusterID string               `json:"cluster_id"`
+	Gateway   domain.MemberGateway `json:"gateway"`
+}
+
+// RecordMemberGateway records a member's active Gateway and candidates.
+func (a *ClusterSetActivities) RecordMemberGateway(ctx context.Context, u MemberGatewayUpdate) error {
+	return a.Store.SetClusterSetMemberGateway(ctx, u.SetID, u.ClusterID, u.Gateway)
 }

@@ -1,6 +1,8 @@
 // Package kube holds the activities that talk to a cluster's Kubernetes API
-// as its administrator: waiting for the API server and for nodes. The
-// admin kubeconfig is read inside the activity, never passed by workflows.
+// as its administrator: waiting for the API server and for nodes, and the
+// Kubernetes side of Day-2 node operations (cordon, drain, delete, versions,
+// join tokens). The admin kubeconfig is read inside the activity, never
+// passed by workflows.
 package kube
 
 import (
@@ -42,6 +44,8 @@ type Access interface {
 // Activities talk to clusters' API servers.
 type Activities struct {
 	Clusters Access
+	// Tokens keeps the join tokens CreateJoinToken makes.
+	Tokens JoinTokens
 }
 
 // client returns a clientset for the cluster, verifying its serving
@@ -87,6 +91,17 @@ func wait(ctx context.Context, check func() (done bool, progress string, err err
 		case <-time.After(pollInterval):
 		}
 	}
+}
+
+// apiError wraps err, an API server's answer to what: a server whose certificate
+// the cluster CA did not sign fails without retry, anything else with retries.
+func apiError(err error, clusterID, what string) error {
+	if untrusted(err) {
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("%s: the API server of cluster %s does not present a certificate of the cluster CA", what, clusterID),
+			ErrTypeUntrustedServer, err)
+	}
+	return fmt.Errorf("%s in cluster %s: %w", what, clusterID, err)
 }
 
 // notFound reports whether err is the API server's NotFound.

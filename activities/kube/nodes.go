@@ -32,6 +32,8 @@ type NodeState struct {
 	KubeletVersion string `json:"kubelet_version"`
 	ProviderID     string `json:"provider_id,omitempty"`
 	InternalIP     string `json:"internal_ip,omitempty"`
+	// Unschedulable: the node is cordoned.
+	Unschedulable bool `json:"unschedulable,omitempty"`
 }
 
 // WaitNodes waits until every named node is registered (and Ready, and
@@ -81,7 +83,8 @@ func (a *Activities) WaitNodes(ctx context.Context, in WaitNodesInput) ([]NodeSt
 }
 
 func stateOf(n corev1.Node) NodeState {
-	st := NodeState{Name: n.Name, KubeletVersion: n.Status.NodeInfo.KubeletVersion, ProviderID: n.Spec.ProviderID}
+	st := NodeState{Name: n.Name, KubeletVersion: n.Status.NodeInfo.KubeletVersion, ProviderID: n.Spec.ProviderID,
+		Unschedulable: n.Spec.Unschedulable}
 	for _, c := range n.Status.Conditions {
 		if c.Type == corev1.NodeReady {
 			st.Ready = c.Status == corev1.ConditionTrue

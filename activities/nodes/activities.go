@@ -2,10 +2,14 @@ package nodes
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
+	"sync"
 	"time"
+
+	"go.temporal.io/sdk/activity"
 
 	"github.com/clusterwright/clusterwright/activities/heartbeat"
 	"github.com/clusterwright/clusterwright/cloudinit"
@@ -128,13 +132,48 @@ func (a *Activities) logger() *slog.Logger {
 }
 
 // withSession logs in to node, runs fn and logs out, heartbeating all the
-// while; its error is classified for Temporal.
+// while (with the last progress fn reported); its error is classified for
+// Temporal.
 func (a *Activities) withSession(ctx context.Context, node NodeRef, fn func(s *Session) error) error {
-	defer heartbeat.Every(ctx, HeartbeatInterval)()
+	note := &progressNote{}
+	defer heartbeat.EveryWith(ctx, HeartbeatInterval, note.get)()
 	s, err := a.open(ctx, node)
 	if err != nil {
 		return classify(err)
 	}
 	defer s.Close()
+	s.note = note
 	return classify(fn(s))
+}
+
+// progressNote is the last progress an activity reported.
+type progressNote struct {
+	mu  sync.Mutex
+	msg string
+}
+
+// get returns the progress for a heartbeat: nil before any.
+func (p *progressNote) get() any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.msg == "" {
+		return nil
+	}
+	return p.msg
+}
+
+// progress reports what a long activity does now: logged, recorded as its
+// heartbeat's details at once and with every heartbeat after, so that the
+// workflow's pending activity shows it.
+func progress(ctx context.Context, s *Session, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	s.log.Info("node activity: " + msg)
+	if s.note != nil {
+		s.note.mu.Lock()
+		s.note.msg = msg
+		s.note.mu.Unlock()
+	}
+	if activity.IsActivity(ctx) {
+		activity.RecordHeartbeat(ctx, msg)
+	}
 }

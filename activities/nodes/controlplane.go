@@ -28,3 +28,33 @@ func (a *Activities) StartControlPlane(ctx context.Context, node NodeRef) error 
 		return releaseManifests(ctx, s, ControlPlaneComponents...)
 	})
 }
+
+// KubeVIPComponent is kube-vip's static Pod: its manifest is kube-vip.yaml.
+const KubeVIPComponent = "kube-vip"
+
+// RetireControlPlane stops what a control-plane node serves before it leaves the
+// cluster: kube-vip first — stopped gracefully it gives its Lease up, so that another
+// control plane takes the virtual IP at once instead of after the Lease expires — then
+// its control plane, as StopControlPlane does. Both manifests are held, not deleted;
+// repeating it does nothing. A node without kube-vip (a cluster made before the virtual
+// IP) just stops its control plane.
+func (a *Activities) RetireControlPlane(ctx context.Context, node NodeRef) error {
+	return a.withSession(ctx, node, func(s *Session) error {
+		active, held, err := manifestsAt(ctx, s)
+		if err != nil {
+			return err
+		}
+		if f := manifestFile(KubeVIPComponent); active[f] || held[f] {
+			if err := holdManifests(ctx, s, KubeVIPComponent); err != nil {
+				return err
+			}
+			if err := waitContainers(ctx, s, false, staticPodStopTimeout, KubeVIPComponent); err != nil {
+				return err
+			}
+		}
+		if err := holdManifests(ctx, s, ControlPlaneComponents...); err != nil {
+			return err
+		}
+		return waitContainers(ctx, s, false, staticPodStopTimeout, ControlPlaneComponents...)
+	})
+}

@@ -1,5 +1,6 @@
 // Package nodes runs commands on clusters' nodes over SSH, for Day-2
-// operations (certificate expiry and renewal, etcd health and backups).
+// operations (certificate expiry and renewal, etcd health, membership and
+// backups, Kubernetes upgrades with kubeadm and the pkgs.k8s.io packages).
 //
 // Access is the cluster's own SSH key, read from its sealed secrets inside
 // the activity and never returned, logged or put into an error. Nodes are

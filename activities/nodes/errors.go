@@ -39,6 +39,19 @@ const (
 	// ErrTypeNoControlPlane: the node has no static Pod manifests of a kubeadm
 	// control plane, neither in place nor held. Not retryable.
 	ErrTypeNoControlPlane = "NodeNoControlPlane"
+	// ErrTypeVersionUnavailable: the Kubernetes packages of the version asked
+	// for cannot be installed on the node (its package repository has no such
+	// version, or no repository for its minor release exists). Not retryable.
+	ErrTypeVersionUnavailable = "NodeVersionUnavailable"
+	// ErrTypeUpgradeRefused: kubeadm's version policy refused the upgrade (its
+	// FATAL message is in the error), or the node runs a newer version than
+	// the one asked for (UpgradeNode does not downgrade), or a further control
+	// plane was upgraded before the first one. Not retryable.
+	ErrTypeUpgradeRefused = "NodeUpgradeRefused"
+	// ErrTypeEtcdMemberRefused: the etcd member asked to be removed is the
+	// member of the node the command runs on, or its removal would leave the
+	// remaining voting members without a healthy quorum. Not retryable.
+	ErrTypeEtcdMemberRefused = "EtcdMemberRemovalRefused"
 )
 
 // HostKeyMismatchError is a node presenting another host key than the one

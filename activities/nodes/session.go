@@ -25,6 +25,8 @@ type Session struct {
 	// cluster's SSH private key, whole and line by line.
 	secrets []string
 	log     *slog.Logger
+	// note holds the activity's progress for its heartbeats (nil outside withSession).
+	note *progressNote
 }
 
 // open logs in to node with its cluster's SSH key, checking the host key

@@ -62,16 +62,16 @@ type Options struct {
 }
 
 // Start brings everything up; it is torn down when the test ends.
-func Start(t *testing.T) *Env {
+func Start(t testing.TB) *Env {
 	t.Helper()
 	return StartWith(t, Options{})
 }
 
 // StartWith is Start with options.
-func StartWith(t *testing.T, opts Options) *Env {
+func StartWith(t testing.TB, opts Options) *Env {
 	t.Helper()
 	track(t)
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	ts := newTemporal(t)
 	key := make([]byte, 32)
 	rand.Read(key)
 	logs := &bytes.Buffer{}
@@ -310,4 +310,15 @@ func (e *Env) waitOperation(id string, timeout time.Duration, done func(state st
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// newTemporal starts the Temporal test server for t; a benchmark's (temporaltest takes a
+// *testing.T only) is stopped by a cleanup of its own.
+func newTemporal(t testing.TB) *temporaltest.TestServer {
+	if tt, ok := t.(*testing.T); ok {
+		return temporaltest.NewServer(temporaltest.WithT(tt))
+	}
+	ts := temporaltest.NewServer()
+	t.Cleanup(ts.Stop)
+	return ts
 }

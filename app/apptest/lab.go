@@ -29,7 +29,7 @@ const ProvisionTimeout = 8 * time.Minute
 
 // StartDatacenter starts Clusterwright on a simulated datacenter with vCenter "vc1"
 // registered and synced and an IP pool "lab" of loopback addresses 127.<net>.0.10-250.
-func StartDatacenter(t *testing.T, net string, faults *sim.Faults) *Env {
+func StartDatacenter(t testing.TB, net string, faults *sim.Faults) *Env {
 	t.Helper()
 	env := StartWith(t, Options{Datacenter: true, VCenter: sim.VCenterOptions{Faults: faults}})
 	RegisterLab(t, env, net)
@@ -38,7 +38,7 @@ func StartDatacenter(t *testing.T, net string, faults *sim.Faults) *Env {
 
 // RegisterLab registers the simulated vCenter as "vc1", waits for its sync, and creates
 // the IP pool "lab" of 127.<net>.0.10-250.
-func RegisterLab(t *testing.T, env *Env, net string) {
+func RegisterLab(t testing.TB, env *Env, net string) {
 	t.Helper()
 	env.RegisterVCenter("vc1")
 	env.CreateIPPool(domain.IPPoolInput{Name: "lab", CIDR: "127." + net + ".0.0/24", RangeStart: "127." + net + ".0.10",
@@ -66,7 +66,7 @@ func ClusterSpec(name string, controlPlanes, workers int) domain.ClusterSpec {
 }
 
 // StartProvision posts spec and returns the operation it started.
-func StartProvision(t *testing.T, env *Env, spec domain.ClusterSpec) domain.Operation {
+func StartProvision(t testing.TB, env *Env, spec domain.ClusterSpec) domain.Operation {
 	t.Helper()
 	r := env.Do("POST", "/api/v1/clusters", env.AdminToken, spec)
 	if r.Status != http.StatusAccepted {
@@ -81,7 +81,7 @@ func StartProvision(t *testing.T, env *Env, spec domain.ClusterSpec) domain.Oper
 }
 
 // GetCluster reads a cluster through the API.
-func GetCluster(t *testing.T, env *Env, name string) domain.Cluster {
+func GetCluster(t testing.TB, env *Env, name string) domain.Cluster {
 	t.Helper()
 	var c domain.Cluster
 	r := env.Do("GET", "/api/v1/clusters/"+name, env.AdminToken, nil)
@@ -93,7 +93,7 @@ func GetCluster(t *testing.T, env *Env, name string) domain.Cluster {
 }
 
 // RESTConfig is the REST config of the cluster's admin kubeconfig, fetched through the API.
-func RESTConfig(t *testing.T, env *Env, name string) *rest.Config {
+func RESTConfig(t testing.TB, env *Env, name string) *rest.Config {
 	t.Helper()
 	r := env.Do("GET", "/api/v1/clusters/"+name+"/kubeconfig", env.AdminToken, nil)
 	if r.Status != http.StatusOK {
@@ -107,7 +107,7 @@ func RESTConfig(t *testing.T, env *Env, name string) *rest.Config {
 }
 
 // KubeClient is a clientset from the cluster's admin kubeconfig, fetched through the API.
-func KubeClient(t *testing.T, env *Env, name string) kubernetes.Interface {
+func KubeClient(t testing.TB, env *Env, name string) kubernetes.Interface {
 	t.Helper()
 	cs, err := kubernetes.NewForConfig(RESTConfig(t, env, name))
 	if err != nil {
@@ -117,7 +117,7 @@ func KubeClient(t *testing.T, env *Env, name string) kubernetes.Interface {
 }
 
 // ClusterVMs lists the VMs marked for a cluster, straight from vCenter.
-func ClusterVMs(t *testing.T, env *Env, clusterID string) []vsphere.VMInfo {
+func ClusterVMs(t testing.TB, env *Env, clusterID string) []vsphere.VMInfo {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -136,7 +136,7 @@ func ClusterVMs(t *testing.T, env *Env, clusterID string) []vsphere.VMInfo {
 }
 
 // LeasesOf counts the pool's leases held by a cluster.
-func LeasesOf(t *testing.T, env *Env, clusterID string) int {
+func LeasesOf(t testing.TB, env *Env, clusterID string) int {
 	t.Helper()
 	var pool domain.IPPool
 	env.Do("GET", "/api/v1/ippools/lab", env.AdminToken, nil).JSON(t, &pool)
@@ -164,7 +164,7 @@ func URLUser(env *Env) *url.Userinfo {
 }
 
 // CheckNothingLeft checks that a cluster has no VM, address lease or secret left.
-func CheckNothingLeft(t *testing.T, env *Env, clusterID string) {
+func CheckNothingLeft(t testing.TB, env *Env, clusterID string) {
 	t.Helper()
 	if vms := ClusterVMs(t, env, clusterID); len(vms) != 0 {
 		t.Errorf("VMs left: %+v", vms)
@@ -179,7 +179,7 @@ func CheckNothingLeft(t *testing.T, env *Env, clusterID string) {
 
 // StartDecisionDatacenter starts Clusterwright on a simulated datacenter whose activities
 // retry quickly (the number of attempts is kept), with the lab registered.
-func StartDecisionDatacenter(t *testing.T, net string, faults *sim.Faults) *Env {
+func StartDecisionDatacenter(t testing.TB, net string, faults *sim.Faults) *Env {
 	t.Helper()
 	env := StartWith(t, DecisionDatacenterOptions(faults))
 	RegisterLab(t, env, net)
@@ -194,7 +194,7 @@ func DecisionDatacenterOptions(faults *sim.Faults) Options {
 }
 
 // ProvisionWith posts spec with a failure policy and returns the operation it started.
-func ProvisionWith(t *testing.T, env *Env, spec domain.ClusterSpec, policy domain.FailurePolicy) domain.Operation {
+func ProvisionWith(t testing.TB, env *Env, spec domain.ClusterSpec, policy domain.FailurePolicy) domain.Operation {
 	t.Helper()
 	r := env.Do("POST", "/api/v1/clusters", env.AdminToken, api.ClusterRequest{ClusterSpec: spec, FailurePolicy: policy})
 	if r.Status != http.StatusAccepted {
@@ -206,7 +206,7 @@ func ProvisionWith(t *testing.T, env *Env, spec domain.ClusterSpec, policy domai
 }
 
 // AwaitDecision waits until the operation awaits a decision on step and returns it.
-func AwaitDecision(t *testing.T, env *Env, id, step string) domain.Operation {
+func AwaitDecision(t testing.TB, env *Env, id, step string) domain.Operation {
 	t.Helper()
 	op := env.WaitOperationFor(id, ProvisionTimeout)
 	if op.State != domain.OpAwaitingDecision || op.Decision == nil || op.Decision.Step != step {
@@ -219,7 +219,7 @@ func AwaitDecision(t *testing.T, env *Env, id, step string) domain.Operation {
 }
 
 // StepOf returns the named step of an operation.
-func StepOf(t *testing.T, op domain.Operation, name string) domain.Step {
+func StepOf(t testing.TB, op domain.Operation, name string) domain.Step {
 	t.Helper()
 	i := slices.IndexFunc(op.Steps, func(s domain.Step) bool { return s.Name == name })
 	if i < 0 {

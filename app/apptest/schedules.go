@@ -15,7 +15,7 @@ import (
 const ScheduleRunTimeout = 5 * time.Minute
 
 // CreateSchedule creates a schedule through the API.
-func CreateSchedule(t *testing.T, env *Env, token string, body map[string]any) domain.Schedule {
+func CreateSchedule(t testing.TB, env *Env, token string, body map[string]any) domain.Schedule {
 	t.Helper()
 	r := env.Do("POST", "/api/v1/schedules", token, body)
 	if r.Status != http.StatusCreated {
@@ -27,7 +27,7 @@ func CreateSchedule(t *testing.T, env *Env, token string, body map[string]any) d
 }
 
 // GetSchedule reads a schedule through the API.
-func GetSchedule(t *testing.T, env *Env, token, id string) domain.Schedule {
+func GetSchedule(t testing.TB, env *Env, token, id string) domain.Schedule {
 	t.Helper()
 	r := env.Do("GET", "/api/v1/schedules/"+id, token, nil)
 	if r.Status != http.StatusOK {
@@ -40,7 +40,7 @@ func GetSchedule(t *testing.T, env *Env, token, id string) domain.Schedule {
 
 // TriggerSchedule runs a schedule now and returns the run once it is recorded: a last
 // run other than the one recorded before the trigger.
-func TriggerSchedule(t *testing.T, env *Env, token, id string) domain.ScheduleRun {
+func TriggerSchedule(t testing.TB, env *Env, token, id string) domain.ScheduleRun {
 	t.Helper()
 	before := GetSchedule(t, env, token, id).LastRun
 	if r := env.Do("POST", "/api/v1/schedules/"+id+"/trigger", token, nil); r.Status != http.StatusOK {

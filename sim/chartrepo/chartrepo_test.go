@@ -17,6 +17,7 @@ import (
 	"helm.sh/helm/v3/pkg/repo"
 	"sigs.k8s.io/yaml"
 
+	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/sim/chartrepo"
 	"github.com/clusterwright/clusterwright/sim/charts"
 )
@@ -29,6 +30,10 @@ var wantCharts = map[string]struct{ version, appVersion, namespace string }{
 	"vsphere-csi": {"3.7.1", "v3.7.1", "vmware-system-csi"},
 	"ks-core":     {"1.1.4", "v4.1.3", "kubesphere-system"},
 }
+
+// wantCPIVersions are the vsphere-cpi versions served, one per supported
+// Kubernetes minor, each with appVersion "v" + version.
+var wantCPIVersions = []string{"1.35.0", "1.36.0", "1.37.0"}
 
 // fullValues turn on every optional template of each chart, so that lint
 // and the install test cover them.
@@ -87,19 +92,88 @@ func TestChartVersions(t *testing.T) {
 		t.Errorf("ChartVersions names %v, charts.Names() %v", names, charts.Names())
 	}
 	for name, want := range wantCharts {
-		if got[name] != want.version {
-			t.Errorf("ChartVersions()[%q] = %q, want %q", name, got[name], want.version)
+		wantVersions := []string{want.version}
+		if name == "vsphere-cpi" {
+			wantVersions = wantCPIVersions
+		}
+		if !slices.Equal(got[name], wantVersions) {
+			t.Errorf("ChartVersions()[%q] = %q, want %q", name, got[name], wantVersions)
 		}
 		ch, err := charts.Load(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ch.Metadata.Name != name || ch.Metadata.AppVersion != want.appVersion {
-			t.Errorf("chart %s: name %q appVersion %q, want appVersion %q", name, ch.Metadata.Name, ch.Metadata.AppVersion, want.appVersion)
+		if ch.Metadata.Name != name || ch.Metadata.Version != want.version || ch.Metadata.AppVersion != want.appVersion {
+			t.Errorf("chart %s: name %q version %q appVersion %q, want %s (%s)", name, ch.Metadata.Name, ch.Metadata.Version, ch.Metadata.AppVersion, want.version, want.appVersion)
 		}
 	}
 	if len(got) != len(wantCharts) {
 		t.Errorf("ChartVersions() = %v, want the charts %v", got, slices.Sorted(maps.Keys(wantCharts)))
+	}
+	// One CPI version per supported Kubernetes minor, from the one list.
+	var minors []string
+	for _, v := range domain.KubernetesVersions().Versions {
+		minors = append(minors, "1."+strings.Split(v, ".")[1]+".0")
+	}
+	if !slices.Equal(minors, wantCPIVersions) {
+		t.Errorf("supported Kubernetes versions %v, want CPI charts %v", domain.KubernetesVersions().Versions, wantCPIVersions)
+	}
+}
+
+// checkCPIVersions checks that an index lists every CPI version with its
+// appVersion, a digest and one URL, and returns the URLs by version.
+func checkCPIVersions(t *testing.T, idx *repo.IndexFile) map[string]string {
+	t.Helper()
+	var listed []string
+	for _, cv := range idx.Entries["vsphere-cpi"] {
+		listed = append(listed, cv.Version)
+	}
+	slices.Sort(listed)
+	if !slices.Equal(listed, wantCPIVersions) {
+		t.Errorf("index lists vsphere-cpi %v, want %v", listed, wantCPIVersions)
+	}
+	urls := map[string]string{}
+	for _, v := range wantCPIVersions {
+		cv, err := idx.Get("vsphere-cpi", v)
+		if err != nil {
+			t.Errorf("index: %v", err)
+			continue
+		}
+		if cv.AppVersion != "v"+v || cv.Digest == "" || len(cv.URLs) != 1 {
+			t.Errorf("index entry vsphere-cpi %s: appVersion %s digest %q urls %v", v, cv.AppVersion, cv.Digest, cv.URLs)
+			continue
+		}
+		urls[v] = cv.URLs[0]
+	}
+	if newest, err := idx.Get("vsphere-cpi", ""); err != nil || newest.Version != wantCPIVersions[len(wantCPIVersions)-1] {
+		t.Errorf("newest vsphere-cpi in the index: %v, %v", newest, err)
+	}
+	return urls
+}
+
+// checkCPIChart checks a CPI chart read back from a package: its version,
+// appVersion and the image tag it renders, and the rest like the source's.
+func checkCPIChart(t *testing.T, ch *chart.Chart, version string) {
+	t.Helper()
+	if ch.Metadata.Version != version || ch.AppVersion() != "v"+version {
+		t.Errorf("vsphere-cpi %s: got version %s appVersion %s", version, ch.Metadata.Version, ch.AppVersion())
+	}
+	install := action.NewInstall(&action.Configuration{})
+	install.DryRun, install.ClientOnly = true, true
+	install.ReleaseName, install.Namespace = "vsphere-cpi", "kube-system"
+	rel, err := install.Run(ch, nil)
+	if err != nil {
+		t.Fatalf("render vsphere-cpi %s: %v", version, err)
+	}
+	if image := "registry.k8s.io/cloud-pv-vsphere/cloud-provider-vsphere:v" + version; !strings.Contains(rel.Manifest, "image: "+image) {
+		t.Errorf("vsphere-cpi %s does not run image %s", version, image)
+	}
+	want, err := charts.Load("vsphere-cpi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ch.Templates) != len(want.Templates) || ch.Metadata.Description != want.Metadata.Description {
+		t.Errorf("vsphere-cpi %s: %d templates, want %d like the source", version, len(ch.Templates), len(want.Templates))
 	}
 }
 
@@ -153,6 +227,16 @@ func TestWriteDir(t *testing.T) {
 		}
 		checkChart(t, ch, name)
 	}
+	for v, url := range checkCPIVersions(t, idx) {
+		if file := "vsphere-cpi-" + v + ".tgz"; url != file {
+			t.Errorf("index entry vsphere-cpi %s: url %s, want %s", v, url, file)
+		}
+		ch, err := loader.Load(filepath.Join(dir, "vsphere-cpi-"+v+".tgz"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkCPIChart(t, ch, v)
+	}
 }
 
 // TestRepository fetches the index and every chart from the HTTP repository
@@ -186,7 +270,7 @@ func TestRepository(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, want := range wantCharts {
-		cv, err := idx.Get(name, "")
+		cv, err := idx.Get(name, want.version)
 		if err != nil {
 			t.Fatalf("index: %v", err)
 		}
@@ -195,6 +279,12 @@ func TestRepository(t *testing.T) {
 		}
 		ch := locateChart(t, settings, r.URL(), name, want.version)
 		checkChart(t, ch, name)
+	}
+	for v, url := range checkCPIVersions(t, idx) {
+		if want := r.URL() + "/vsphere-cpi-" + v + ".tgz"; url != want {
+			t.Errorf("index entry vsphere-cpi %s: url %s, want %s", v, url, want)
+		}
+		checkCPIChart(t, locateChart(t, settings, r.URL(), "vsphere-cpi", v), v)
 	}
 	if err := r.Close(); err != nil {
 		t.Fatal(err)

@@ -31,12 +31,13 @@ type pkg struct {
 	modTime  time.Time // when it was packaged
 }
 
-// packaged is every embedded chart, packaged once per process so that the
-// archives and their digests stay the same for all repositories and
-// directories made from them.
+// packaged is every embedded chart, in each of its versions, packaged once
+// per process so that the archives and their digests stay the same for all
+// repositories and directories made from them.
 var packaged = sync.OnceValues(packageAll)
 
-// packageAll loads each embedded chart and packages it like `helm package`.
+// packageAll loads each embedded chart and packages each of its versions
+// (see versions) like `helm package`.
 func packageAll() ([]pkg, error) {
 	tmp, err := os.MkdirTemp("", "clusterwright-charts-")
 	if err != nil {
@@ -50,22 +51,28 @@ func packageAll() ([]pkg, error) {
 		if err != nil {
 			return nil, fmt.Errorf("chartrepo: %w", err)
 		}
-		if err := ch.Validate(); err != nil {
-			return nil, fmt.Errorf("chartrepo: chart %s: %w", name, err)
-		}
-		path, err := chartutil.Save(ch, tmp)
+		vs, err := versions(ch)
 		if err != nil {
-			return nil, fmt.Errorf("chartrepo: package chart %s: %w", name, err)
+			return nil, err
 		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("chartrepo: package chart %s: %w", name, err)
+		for _, v := range vs {
+			if err := v.Validate(); err != nil {
+				return nil, fmt.Errorf("chartrepo: chart %s %s: %w", name, v.Metadata.Version, err)
+			}
+			path, err := chartutil.Save(v, tmp)
+			if err != nil {
+				return nil, fmt.Errorf("chartrepo: package chart %s %s: %w", name, v.Metadata.Version, err)
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return nil, fmt.Errorf("chartrepo: package chart %s %s: %w", name, v.Metadata.Version, err)
+			}
+			digest, err := provenance.Digest(bytes.NewReader(data))
+			if err != nil {
+				return nil, fmt.Errorf("chartrepo: digest chart %s %s: %w", name, v.Metadata.Version, err)
+			}
+			out = append(out, pkg{meta: v.Metadata, filename: filepath.Base(path), data: data, digest: digest, modTime: now})
 		}
-		digest, err := provenance.Digest(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("chartrepo: digest chart %s: %w", name, err)
-		}
-		out = append(out, pkg{meta: ch.Metadata, filename: filepath.Base(path), data: data, digest: digest, modTime: now})
 	}
 	return out, nil
 }
@@ -89,18 +96,25 @@ func index(pkgs []pkg, baseURL string) ([]byte, error) {
 }
 
 // ChartVersions maps the name of each chart the repository serves to its
-// version, like "antrea" to "2.7.0".
-func ChartVersions() map[string]string {
-	versions := make(map[string]string)
+// versions, oldest first: like "antrea" to [2.7.0], and "vsphere-cpi" to
+// one version per supported Kubernetes minor, [1.35.0 1.36.0 1.37.0].
+func ChartVersions() map[string][]string {
+	out := make(map[string][]string)
 	for _, name := range charts.Names() {
 		ch, err := charts.Load(name)
 		if err != nil {
 			// The charts are embedded at build time and loaded by the tests.
 			panic(fmt.Sprintf("chartrepo: %v", err))
 		}
-		versions[name] = ch.Metadata.Version
+		vs, err := versions(ch)
+		if err != nil {
+			panic(fmt.Sprintf("chartrepo: %v", err))
+		}
+		for _, v := range vs {
+			out[name] = append(out[name], v.Metadata.Version)
+		}
 	}
-	return versions
+	return out
 }
 
 // WriteDir writes every chart, packaged as <name>-<version>.tgz, and an

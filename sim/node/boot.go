@@ -155,6 +155,16 @@ func (n *Node) startServices(ctx context.Context, r *run) error {
 		return err
 	}
 	if hasKubelet {
+		// The kubelet binary is the installed package's, as systemctl
+		// restart kubelet starts it (an upgraded package not restarted yet
+		// runs at the next boot), and the control plane's mirror Pods show
+		// the version of its manifests.
+		if pkgs, err := n.installedPackages(); err == nil {
+			kc.Version = kubeVersion(pkgs.Kubelet)
+		}
+		if kc.StaticPods != nil && hasCP {
+			kc.StaticPods.Version = cpCfg.Version
+		}
 		if err := n.startKubelet(ctx, r, kc); err != nil {
 			return err
 		}

@@ -148,3 +148,30 @@ func memberWithPeer(members []etcdMember, peerURL string) (etcdMember, bool) {
 	}
 	return etcdMember{}, false
 }
+
+// EtcdMember is an etcd member as a test sees it.
+type EtcdMember struct {
+	Name    string
+	Learner bool
+}
+
+// EtcdMembers lists the etcd cluster's members as this control plane's own etcd
+// reports them, through the API server's etcd client certificate on the node: what a
+// test checks after members were added and removed.
+func (n *Node) EtcdMembers(ctx context.Context) ([]EtcdMember, error) {
+	pki := n.path("/etc/kubernetes/pki")
+	ec, err := newEtcdClient(pki+"/etcd/ca.crt", pki+"/apiserver-etcd-client.crt", pki+"/apiserver-etcd-client.key",
+		[]string{"https://" + n.IP().String() + ":2379"})
+	if err != nil {
+		return nil, err
+	}
+	members, err := ec.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]EtcdMember, len(members))
+	for i, m := range members {
+		out[i] = EtcdMember{Name: m.Name, Learner: m.IsLearner}
+	}
+	return out, nil
+}

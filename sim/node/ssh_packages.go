@@ -1,9 +1,12 @@
 package node
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -15,11 +18,28 @@ import (
 // The Kubernetes packages of the simulated Ubuntu node, as apt installs
 // them from pkgs.k8s.io: a package version like "1.35.1-1.1" is
 // Kubernetes v1.35.1. The versions that can be installed are those whose
-// binaries are built in the kubebin cache (see kubeproc.CacheDir).
+// binaries are built in the kubebin cache (see kubeproc.CacheDir), of the
+// minor releases whose repositories the node's apt source names.
+//
+// pkgs.k8s.io has one repository per minor release, and the node's
+// /etc/apt/sources.list.d/kubernetes.list names the one it installs from
+// (the install guide's line, "deb [signed-by=...]
+// https://pkgs.k8s.io/core:/stable:/v1.36/deb/ /"): an upgrade to the next
+// minor rewrites it first, as the kubeadm upgrade guide says. A node without
+// that file (the simulator does not write it at boot) may install every
+// cached version. A repository of a minor release that is not in the cache
+// fails apt-get update as pkgs.k8s.io does for a release that does not exist.
 
 // packagesPath stands for dpkg's status database: the installed versions
 // of the Kubernetes packages and the packages on hold.
 const packagesPath = "/var/lib/dpkg/kubernetes-packages.json"
+
+// kubernetesSourcesPath is the apt source of the Kubernetes packages.
+const kubernetesSourcesPath = "/etc/apt/sources.list.d/kubernetes.list"
+
+// pkgsRepo matches a pkgs.k8s.io repository of one minor release in an apt
+// source line; its group is the minor ("v1.36").
+var pkgsRepo = regexp.MustCompile(`https://pkgs\.k8s\.io/core:/stable:/(v[0-9]+\.[0-9]+)/deb/?`)
 
 // debRevision is the Debian revision of pkgs.k8s.io's packages.
 const debRevision = "-1.1"
@@ -105,6 +125,40 @@ func availableVersions() []string {
 	return out
 }
 
+// aptSourceMinors returns the minor releases whose pkgs.k8s.io
+// repositories the node's apt source names, in its order; ok is false when
+// the node has no Kubernetes apt source (every cached version installs).
+func (n *Node) aptSourceMinors() (minors []string, ok bool, err error) {
+	b, err := os.ReadFile(n.path(kubernetesSourcesPath))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "deb ") {
+			continue // comments, deb-src
+		}
+		if m := pkgsRepo.FindStringSubmatch(line); m != nil && !slices.Contains(minors, m[1]) {
+			minors = append(minors, m[1])
+		}
+	}
+	return minors, true, nil
+}
+
+// installableVersions lists the versions apt can install on the node,
+// oldest first: the cached ones of the minors its apt source names.
+func (n *Node) installableVersions() ([]string, error) {
+	avail := availableVersions()
+	minors, ok, err := n.aptSourceMinors()
+	if err != nil || !ok {
+		return avail, err
+	}
+	return slices.DeleteFunc(avail, func(v string) bool { return !slices.Contains(minors, minorOf(v)) }), nil
+}
+
 // parseVersion parses a Kubernetes version like "v1.35.1"; nil if it is none.
 func parseVersion(v string) *utilversion.Version {
 	if !strings.HasPrefix(v, "v") {
@@ -136,6 +190,7 @@ func minorOf(v string) string {
 func (sh *shell) aptGet(cmd command) int {
 	_, args := splitFlags(cmd.args)
 	allowHeld := slices.Contains(cmd.args, "--allow-change-held-packages")
+	allowDowngrades := slices.Contains(cmd.args, "--allow-downgrades")
 	if len(args) == 0 {
 		return sh.fail(100, "E", "Invalid operation")
 	}
@@ -146,12 +201,7 @@ func (sh *shell) aptGet(cmd command) int {
 	}
 	switch args[0] {
 	case "update":
-		avail := availableVersions()
-		for i, v := range avail {
-			fmt.Fprintf(sh.stdout, "Hit:%d https://pkgs.k8s.io/core:/stable:/%s/deb  InRelease\n", i+1, minorOf(v))
-		}
-		fmt.Fprintln(sh.stdout, "Reading package lists...")
-		return 0
+		return sh.aptGetUpdate()
 	case "install":
 	default:
 		return sh.fail(100, "E", "Invalid operation %s", args[0])
@@ -161,7 +211,10 @@ func (sh *shell) aptGet(cmd command) int {
 		return sh.fail(100, "E", "%v", err)
 	}
 	fmt.Fprintln(sh.stdout, "Reading package lists...\nBuilding dependency tree...\nReading state information...")
-	avail := availableVersions()
+	avail, err := sh.node.installableVersions()
+	if err != nil {
+		return sh.fail(100, "E", "%v", err)
+	}
 	type change struct{ pkg, from, to string }
 	var changes []change
 	for _, arg := range args[1:] {
@@ -198,6 +251,9 @@ func (sh *shell) aptGet(cmd command) int {
 		}
 	}
 	fmt.Fprintf(sh.stdout, "%d upgraded, 0 newly installed, %d downgraded, 0 to remove and 0 not upgraded.\n", upgraded, downgraded)
+	if downgraded > 0 && !allowDowngrades {
+		return sh.fail(100, "E", "Packages were downgraded and -y was used without --allow-downgrades.")
+	}
 	for _, c := range changes {
 		fmt.Fprintf(sh.stdout, "Preparing to unpack .../%s_%s_amd64.deb ...\nUnpacking %s (%s) over (%s) ...\n", c.pkg, c.to, c.pkg, c.to, c.from)
 		*p.version(c.pkg) = c.to
@@ -210,6 +266,48 @@ func (sh *shell) aptGet(cmd command) int {
 	}
 	return 0
 }
+
+// aptGetUpdate does `apt-get update`: the repositories of the node's apt
+// source, each a hit when its minor release is in the cache and refused by
+// pkgs.k8s.io (403) when it is not, as for a release that does not exist.
+func (sh *shell) aptGetUpdate() int {
+	minors, ok, err := sh.node.aptSourceMinors()
+	if err != nil {
+		return sh.fail(100, "E", "%v", err)
+	}
+	avail := availableVersions()
+	if !ok {
+		for _, v := range avail {
+			if !slices.Contains(minors, minorOf(v)) {
+				minors = append(minors, minorOf(v))
+			}
+		}
+	}
+	var missing []string
+	for i, m := range minors {
+		repo := "https://pkgs.k8s.io/core:/stable:/" + m + "/deb"
+		if slices.ContainsFunc(avail, func(v string) bool { return minorOf(v) == m }) {
+			fmt.Fprintf(sh.stdout, "Hit:%d %s  InRelease\n", i+1, repo)
+			continue
+		}
+		fmt.Fprintf(sh.stdout, "Err:%d %s  InRelease\n  403  Forbidden [IP: %s 443]\n", i+1, repo, pkgsMirrorIP)
+		missing = append(missing, repo)
+	}
+	fmt.Fprintln(sh.stdout, "Reading package lists...")
+	for _, repo := range missing {
+		fmt.Fprintf(sh.stderr, "E: Failed to fetch %s/InRelease  403  Forbidden [IP: %s 443]\n", repo, pkgsMirrorIP)
+		fmt.Fprintf(sh.stderr, "E: The repository '%s  InRelease' is not signed.\n", repo)
+		fmt.Fprintln(sh.stderr, "N: Updating from such a repository can't be done securely, and is therefore disabled by default.")
+		fmt.Fprintln(sh.stderr, "N: See apt-secure(8) manpage for repository creation and user configuration details.")
+	}
+	if len(missing) > 0 {
+		return 100
+	}
+	return 0
+}
+
+// pkgsMirrorIP is the address pkgs.k8s.io answers from in apt's messages.
+const pkgsMirrorIP = "146.75.118.132"
 
 // aptMark does `apt-mark hold|unhold|showhold PKG...`.
 func (sh *shell) aptMark(cmd command) int {
@@ -269,4 +367,78 @@ func (sh *shell) kubelet(cmd command) int {
 	}
 	fmt.Fprintf(sh.stdout, "Kubernetes %s\n", kubeVersion(p.Kubelet))
 	return 0
+}
+
+// dpkgQuery does `dpkg-query -W|--show [-f FORMAT|--showformat=FORMAT]
+// [PACKAGE...]` for the Kubernetes packages: one line per installed package
+// matching a pattern (all without one), in dpkg's default format
+// "${binary:Package}\t${Version}\n" unless told another.
+func (sh *shell) dpkgQuery(cmd command) int {
+	format, show := "${binary:Package}\\t${Version}\\n", false
+	var patterns []string
+	for i := 0; i < len(cmd.args); i++ {
+		a := cmd.args[i]
+		name, value, hasValue := cutFlag(a)
+		switch {
+		case a == "-W" || a == "--show":
+			show = true
+		case a == "-f" || name == "--showformat":
+			if !hasValue {
+				if i+1 >= len(cmd.args) {
+					return sh.fail(2, "dpkg-query: error", "--showformat needs a value\n\nType dpkg-query --help for help about querying packages.")
+				}
+				i++
+				value = cmd.args[i]
+			}
+			format = value
+		case strings.HasPrefix(a, "-f"):
+			format = a[2:]
+		case strings.HasPrefix(a, "-"):
+			return sh.fail(2, "dpkg-query: error", "unknown option %s\n\nType dpkg-query --help for help about querying packages.", a)
+		default:
+			patterns = append(patterns, a)
+		}
+	}
+	if !show {
+		return sh.fail(2, "dpkg-query: error", "need an action option\n\nType dpkg-query --help for help about querying packages.")
+	}
+	p, err := sh.node.installedPackages()
+	if err != nil {
+		return sh.fail(2, "dpkg-query: error", "%v", err)
+	}
+	if len(patterns) == 0 {
+		patterns = []string{"*"}
+	}
+	status := 0
+	for _, pat := range patterns {
+		found := false
+		for _, pkg := range kubePackages {
+			if ok, _ := path.Match(pat, pkg); ok {
+				found = true
+				fmt.Fprint(sh.stdout, dpkgFormat(format, pkg, *p.version(pkg)))
+			}
+		}
+		if !found {
+			fmt.Fprintf(sh.stderr, "dpkg-query: no packages found matching %s\n", pat)
+			status = 1
+		}
+	}
+	return status
+}
+
+// dpkgFields matches the ${field} references of a dpkg-query format.
+var dpkgFields = regexp.MustCompile(`\$\{([^}]*)\}`)
+
+// dpkgFormat expands a dpkg-query format for an installed package: its
+// fields (unknown ones are empty, as dpkg-query prints them) and the
+// backslash escapes \n, \t and \\.
+func dpkgFormat(format, pkg, version string) string {
+	fields := map[string]string{
+		"Package": pkg, "binary:Package": pkg, "Version": version, "Architecture": "amd64",
+		"Status": "install ok installed", "db:Status-Abbrev": "ii ",
+	}
+	out := dpkgFields.ReplaceAllStringFunc(format, func(ref string) string {
+		return fields[dpkgFields.FindStringSubmatch(ref)[1]]
+	})
+	return strings.NewReplacer(`\n`, "\n", `\t`, "\t", `\\`, `\`).Replace(out)
 }

@@ -26,7 +26,7 @@ import (
 // (see shell): a leading sudo, the file commands (cat, tee, ls, mkdir, rm,
 // mv, cp, sha256sum, test), kubeadm (version, certs check-expiration, certs
 // renew all, upgrade apply, upgrade node), the real etcdctl and etcdutl,
-// apt-get/apt-mark for the Kubernetes packages, systemctl for the kubelet
+// apt-get/apt-mark/dpkg-query for the Kubernetes packages, systemctl for the kubelet
 // and crictl ps for the static Pods' containers. Unknown commands fail as
 // bash (127) or sudo (1) fail them.
 //

@@ -2,10 +2,12 @@ package node
 
 import (
 	"context"
+	"os"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/clusterwright/clusterwright/cloudinit"
 	"github.com/clusterwright/clusterwright/sim/kubeproc"
 )
 
@@ -38,6 +40,8 @@ type staticPodWatcher struct {
 	mu      sync.Mutex
 	present []string // the components whose manifests were there at the last look
 	failed  map[string]time.Time
+	// vipStopped is set when the watcher stopped kube-vip (its manifest went away).
+	vipStopped bool
 }
 
 // watchStaticPods starts k's static Pod watcher; k stops it when it stops.
@@ -99,6 +103,7 @@ func (w *staticPodWatcher) sync(ctx context.Context) {
 		return
 	}
 	defer w.r.pods.Unlock()
+	w.syncKubeVIP(ctx, cfg)
 
 	cp := w.r.controlPlane()
 	if cp != nil {
@@ -184,4 +189,32 @@ func (k *kubelet) staticPodsPresent() (present []string, ok bool) {
 		return nil, false
 	}
 	return w.manifests(), true
+}
+
+// syncKubeVIP stops kube-vip when its manifest is gone (gracefully: it gives the Lease
+// up, so another control plane takes the VIP at once) and starts it again when the
+// manifest is back, as the kubelet does with any static Pod. (The node's boot starts
+// kube-vip; the watcher starts only one it stopped.)
+func (w *staticPodWatcher) syncKubeVIP(ctx context.Context, cfg kubeproc.ControlPlaneConfig) {
+	_, err := os.Stat(w.n.path(cloudinit.KubeVIPManifestPath))
+	present := err == nil
+	w.r.mu.Lock()
+	vip := w.r.vip
+	if !present && vip != nil {
+		w.r.vip = nil
+	}
+	w.r.mu.Unlock()
+	switch {
+	case !present && vip != nil:
+		w.n.log.Info("kubelet: static pod manifest removed, stopping", "component", "kube-vip")
+		vip.stop(false)
+		w.vipStopped = true
+	case present && vip == nil && w.vipStopped && cfg.Name != "" && ctx.Err() == nil:
+		w.n.log.Info("kubelet: starting static pod", "component", "kube-vip")
+		if err := w.n.startKubeVIP(w.r.ctx, w.r, cfg); err != nil {
+			w.n.log.Warn("kubelet: start static pod", "component", "kube-vip", "err", err)
+			return
+		}
+		w.vipStopped = false
+	}
 }
