@@ -121,11 +121,16 @@ func (a *API) replaceNode(w http.ResponseWriter, r *http.Request) {
 	a.accepted(w, started)
 }
 
-// day2Ready replies 409 not-ready, and returns false, unless cluster c is in one of
-// day2Phases.
+// day2Ready replies 409, and returns false, unless cluster c is in one of day2Phases:
+// busy naming the operation that holds the cluster (which makes it Updating, say), else
+// not-ready.
 func (a *API) day2Ready(w http.ResponseWriter, r *http.Request, c domain.Cluster, what string) bool {
 	if slices.Contains(day2Phases, c.Phase) {
 		return true
+	}
+	if c.Operation != nil {
+		a.fail(w, r, &domain.BusyError{Target: "cluster " + c.Name, Operation: c.Operation.ID})
+		return false
 	}
 	a.writeProblem(w, r, Problem{Type: problemBase + "not-ready", Status: http.StatusConflict,
 		Detail: "cluster " + c.Name + " is " + c.Phase + "; " + what + " when it is Ready or Degraded"})

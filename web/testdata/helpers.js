@@ -131,7 +131,8 @@ assert.equal(blockedReason(ready), '');
 assert.equal(upgradeReason(ready), '');
 assert.equal(blockedReason({ ...ready, phase: 'Degraded' }), '');
 assert.equal(blockedReason({ ...ready, phase: 'Provisioning' }), 'Cluster a is Provisioning: its nodes are changed when it is Ready or Degraded.');
-assert.equal(blockedReason({ ...ready, operation: { id: 'o1', kind: 'cluster.backup', state: 'Running' } }), 'Cluster a is busy with cluster.backup (Running).');
+assert.equal(blockedReason({ ...ready, phase: 'Updating', operation: { id: 'o1', kind: 'cluster.upgrade', state: 'Running' } }),
+  'Cluster a is busy with cluster.upgrade (Running).');
 assert.equal(upgradeReason({ ...ready, upgrade_targets: [] }), 'v1.36.5 is the newest version it can run: there is nothing to upgrade to.');
 assert.equal(upgradeReason({ ...ready, phase: 'Failed', upgrade_targets: [] }), 'Cluster a is Failed: its nodes are changed when it is Ready or Degraded.');
 assert.equal(paramsText({ drain_timeout: '10m0s', pool: 'gpu', replicas: 3, added: true, nested: { a: 1 } }),

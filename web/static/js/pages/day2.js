@@ -13,8 +13,8 @@ const DAY2_PHASES = ['Ready', 'Degraded'];
 
 /** blockedReason says why the cluster's nodes cannot be changed now, or ''. */
 export function blockedReason(c) {
-  if (!DAY2_PHASES.includes(c.phase)) return `Cluster ${c.name} is ${c.phase}: its nodes are changed when it is Ready or Degraded.`;
   if (c.operation) return `Cluster ${c.name} is busy with ${c.operation.kind} (${c.operation.state}).`;
+  if (!DAY2_PHASES.includes(c.phase)) return `Cluster ${c.name} is ${c.phase}: its nodes are changed when it is Ready or Degraded.`;
   return '';
 }
 
