@@ -22,10 +22,11 @@ const (
 // ReplaceNode replaces one node by a new VM of the same pool: the new node (the pool's
 // next index; a control plane never reuses index 0) joins first with a fresh join
 // token — a control plane as a new etcd member —, then the old node's gateway role
-// moves, it drains, and it goes. A control plane is first retired — kube-vip stopped
-// gracefully, so that the virtual IP moves at once, then its static Pods — and its etcd
-// member removed through the new member, so that etcd keeps its quorum and the API
-// answers at the virtual IP throughout; then its Node, VM, lease and record go. The cluster is Updating
+// moves, it drains, and it goes. A control plane first stops kube-vip (gracefully, so
+// that the virtual IP moves at once), then its etcd member is removed through the new
+// member while every member still runs, so that etcd keeps its quorum (also from one
+// control plane to two and back), then its static Pods stop; the API answers at the
+// virtual IP throughout. Then its Node, VM, lease and record go. The cluster is Updating
 // meanwhile, Ready after. A canceled or undecided replacement whose new node has not
 // joined removes it; the old node is kept until the new one serves.
 func ReplaceNode(ctx workflow.Context, in ReplaceNodeInput) (err error) {
@@ -138,13 +139,20 @@ func (w *replace) removeOld(ctx workflow.Context) error {
 		return err
 	}
 	if w.controlPlane() {
+		// kube-vip first, so that the virtual IP moves before anything stops; then the
+		// old etcd member goes while every member runs (with one control plane before the
+		// replacement, two members: stopping either first would lose the quorum), and
+		// the old control plane's static Pods stop.
 		old := nodeRef(w.in.ClusterID, w.old)
-		if err := workflow.ExecuteActivity(with(ctx, nodeOptions), nodeActs.RetireControlPlane, old).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(with(ctx, nodeOptions), nodeActs.StopKubeVIP, old).Get(ctx, nil); err != nil {
 			return err
 		}
 		via := nodes.NodeRef{ClusterID: w.in.ClusterID, Node: w.new.Name, Address: w.newAddress()}
 		if err := workflow.ExecuteActivity(with(ctx, nodeOptions), nodeActs.RemoveEtcdMember,
 			nodes.RemoveEtcdMemberInput{Node: via, Member: w.old.Name}).Get(ctx, nil); err != nil {
+			return err
+		}
+		if err := workflow.ExecuteActivity(with(ctx, nodeOptions), nodeActs.StopControlPlane, old).Get(ctx, nil); err != nil {
 			return err
 		}
 	}

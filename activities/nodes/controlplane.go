@@ -32,29 +32,23 @@ func (a *Activities) StartControlPlane(ctx context.Context, node NodeRef) error 
 // KubeVIPComponent is kube-vip's static Pod: its manifest is kube-vip.yaml.
 const KubeVIPComponent = "kube-vip"
 
-// RetireControlPlane stops what a control-plane node serves before it leaves the
-// cluster: kube-vip first — stopped gracefully it gives its Lease up, so that another
-// control plane takes the virtual IP at once instead of after the Lease expires — then
-// its control plane, as StopControlPlane does. Both manifests are held, not deleted;
-// repeating it does nothing. A node without kube-vip (a cluster made before the virtual
-// IP) just stops its control plane.
-func (a *Activities) RetireControlPlane(ctx context.Context, node NodeRef) error {
+// StopKubeVIP stops kube-vip on a control-plane node that is about to leave the
+// cluster: stopped gracefully it gives its Lease up, so that another control plane takes
+// the virtual IP at once instead of after the Lease expires. Its manifest is held, not
+// deleted; repeating it does nothing, and a node without kube-vip (a cluster made before
+// the virtual IP) has nothing to stop.
+func (a *Activities) StopKubeVIP(ctx context.Context, node NodeRef) error {
 	return a.withSession(ctx, node, func(s *Session) error {
 		active, held, err := manifestsAt(ctx, s)
 		if err != nil {
 			return err
 		}
-		if f := manifestFile(KubeVIPComponent); active[f] || held[f] {
-			if err := holdManifests(ctx, s, KubeVIPComponent); err != nil {
-				return err
-			}
-			if err := waitContainers(ctx, s, false, staticPodStopTimeout, KubeVIPComponent); err != nil {
-				return err
-			}
+		if f := manifestFile(KubeVIPComponent); !active[f] && !held[f] {
+			return nil
 		}
-		if err := holdManifests(ctx, s, ControlPlaneComponents...); err != nil {
+		if err := holdManifests(ctx, s, KubeVIPComponent); err != nil {
 			return err
 		}
-		return waitContainers(ctx, s, false, staticPodStopTimeout, ControlPlaneComponents...)
+		return waitContainers(ctx, s, false, staticPodStopTimeout, KubeVIPComponent)
 	})
 }
