@@ -35,6 +35,8 @@ type UpgradeRequest struct {
 	MaxUnavailable int `json:"max_unavailable,omitempty"`
 	// DrainTimeout is a Go duration ("10m", the default).
 	DrainTimeout string `json:"drain_timeout,omitempty"`
+	// Template is the node template of nodes made after the upgrade; see UpgradeTemplate.
+	Template string `json:"template,omitempty"`
 }
 
 // ScaleRequest is the body of POST /api/v1/clusters/{name}/scale: a worker pool's
@@ -62,6 +64,8 @@ type UpgradePlan struct {
 	Backup         bool          `json:"backup"`
 	MaxUnavailable int           `json:"max_unavailable"`
 	DrainTimeout   time.Duration `json:"drain_timeout"`
+	// Template is the node template recorded with the new version.
+	Template string `json:"template,omitempty"`
 }
 
 // ScalePlan is a checked scale request: the pool as it is to be (Replicas 0 removes it).
@@ -103,7 +107,25 @@ func CheckUpgrade(c Cluster, r UpgradeRequest) (UpgradePlan, error) {
 		v.Add("max_unavailable", "must be from 1 to the number of workers (%d)", max(workers, 1))
 	}
 	plan.DrainTimeout = drainTimeout(&v, r.DrainTimeout)
+	plan.Template = UpgradeTemplate(c.Spec.Placement.Template, from, to, r.Template)
+	if len(plan.Template) > 80 {
+		v.Add("template", "must be at most 80 characters")
+	}
 	return plan, v.Err()
+}
+
+// UpgradeTemplate is the node template of a cluster upgraded from version from to to:
+// the one the request names, else — when the current template is named for from's
+// minor ("ubuntu-2404-kube-v1.36") — the one named for to's, else the current one.
+func UpgradeTemplate(current, from, to, requested string) string {
+	if requested != "" {
+		return requested
+	}
+	old, next := "v"+KubernetesMinor(from), "v"+KubernetesMinor(to)
+	if old == next || !strings.HasSuffix(current, old) {
+		return current
+	}
+	return strings.TrimSuffix(current, old) + next
 }
 
 // upgradeSkew says why from cannot be upgraded to to in one step, or "".

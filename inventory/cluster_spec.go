@@ -11,9 +11,14 @@ import (
 )
 
 // SetKubernetesVersion records the Kubernetes version a cluster runs (its control
-// plane's, once an upgrade moved it).
-func (s *Store) SetKubernetesVersion(ctx context.Context, id, version string) error {
-	return s.changeClusterSpec(ctx, id, func(spec *domain.ClusterSpec) { spec.KubernetesVersion = version })
+// plane's, once an upgrade moved it) and, unless empty, the template of its new nodes.
+func (s *Store) SetKubernetesVersion(ctx context.Context, id, version, template string) error {
+	return s.changeClusterSpec(ctx, id, func(spec *domain.ClusterSpec) {
+		spec.KubernetesVersion = version
+		if template != "" {
+			spec.Placement.Template = template
+		}
+	})
 }
 
 // SetWorkerPool records a worker pool as it now is: replaced by name, appended when

@@ -97,7 +97,7 @@ func (w *upgrade) run(ctx workflow.Context) error {
 	steps = append(steps,
 		namedStep{StepRecordVersion, func(ctx workflow.Context) error {
 			return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.RecordKubernetesVersion,
-				invacts.VersionUpdate{ClusterID: w.in.ClusterID, Version: w.in.Plan.To}).Get(ctx, nil)
+				invacts.VersionUpdate{ClusterID: w.in.ClusterID, Version: w.in.Plan.To, Template: w.in.Plan.Template}).Get(ctx, nil)
 		}},
 		namedStep{StepUpgradeAddons, w.upgradeAddons})
 	for _, batch := range batches(workers, w.in.Plan.MaxUnavailable) {

@@ -24,10 +24,12 @@ type NodeStateUpdate struct {
 	Ready          bool   `json:"ready"`
 }
 
-// VersionUpdate is the Kubernetes version a cluster's control plane runs.
+// VersionUpdate is the Kubernetes version a cluster's control plane runs, and the node
+// template of nodes made from now on (empty: unchanged).
 type VersionUpdate struct {
 	ClusterID string `json:"cluster_id"`
 	Version   string `json:"version"`
+	Template  string `json:"template,omitempty"`
 }
 
 // PoolUpdate is a worker pool as it now is (no replicas: removed).
@@ -52,7 +54,7 @@ func (a *ClusterActivities) RecordNodeState(ctx context.Context, u NodeStateUpda
 
 // RecordKubernetesVersion records the version the cluster's control plane runs in its spec.
 func (a *ClusterActivities) RecordKubernetesVersion(ctx context.Context, u VersionUpdate) error {
-	return a.Store.SetKubernetesVersion(ctx, u.ClusterID, u.Version)
+	return a.Store.SetKubernetesVersion(ctx, u.ClusterID, u.Version, u.Template)
 }
 
 // RecordWorkerPool records a worker pool's replicas (and shape, for a new one) in the

@@ -107,8 +107,9 @@ func testUpgrade(t *testing.T, l *lab) {
 		}
 	}
 	c = apptest.GetCluster(t, l.env, "up")
-	if c.Spec.KubernetesVersion != to || c.Phase != domain.PhaseReady {
-		t.Errorf("cluster after: version %s, phase %s (%s)", c.Spec.KubernetesVersion, c.Phase, c.PhaseReason)
+	if c.Spec.KubernetesVersion != to || c.Phase != domain.PhaseReady || c.Spec.Placement.Template != sim.TemplateName(to) {
+		t.Errorf("cluster after: version %s, template %s, phase %s (%s); want %s, %s, Ready", c.Spec.KubernetesVersion,
+			c.Spec.Placement.Template, c.Phase, c.PhaseReason, to, sim.TemplateName(to))
 	}
 	for _, n := range c.Nodes {
 		if n.KubeletVersion != to {
@@ -139,6 +140,22 @@ func testUpgrade(t *testing.T, l *lab) {
 		wall.Round(100*time.Millisecond), nodeTime.Round(100*time.Millisecond))
 	stepDurations(t, op)
 	l.env.CheckReplay("upgrade", op)
+
+	// Its only control plane replaced: the new one, cloned from the new version's
+	// template, joins etcd as the second member, then the first leaves (etcd keeps its
+	// quorum of two only if the old member goes before its etcd stops).
+	op = l.start(t, "/api/v1/clusters/up/nodes/up-cp-0/replace", nil)
+	if op = l.env.WaitOperationEnd(op.ID, opTimeout); op.State != domain.OpSucceeded {
+		t.Fatalf("replace of the only control plane = %s: %s; steps %v", op.State, op.Error, apptest.StepStates(op))
+	}
+	checkEtcd(t, l, "up-cp-1", []string{"up-cp-1"})
+	n, err := kc.CoreV1().Nodes().Get(context.Background(), "up-cp-1", metav1.GetOptions{})
+	if err != nil || n.Status.NodeInfo.KubeletVersion != to {
+		t.Errorf("the new control plane: %v, kubelet %s; want %s", err, n.Status.NodeInfo.KubeletVersion, to)
+	}
+	if _, err := kc.Discovery().ServerVersion(); err != nil {
+		t.Errorf("the API after the only control plane was replaced: %v", err)
+	}
 }
 
 // deploy runs a Deployment of replicas Pods with a PodDisruptionBudget of minAvailable.
