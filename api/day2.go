@@ -36,7 +36,7 @@ func (a *API) upgradeCluster(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	params := map[string]any{"from": plan.From, "to": plan.To, "backup": plan.Backup,
-		"max_unavailable": plan.MaxUnavailable, "drain_timeout": plan.DrainTimeout.String()}
+		"max_unavailable": plan.MaxUnavailable, "drain_timeout": plan.DrainTimeout.String(), "template": plan.Template}
 	addAuditDetail(r.Context(), "kubernetes_version", plan.To)
 	started, err := a.startClusterOperationWith(r.Context(), domain.OpUpgradeCluster, c, policy, params, workflows.UpgradeCluster,
 		func(opID string) any {

@@ -194,13 +194,15 @@ func TestDay2Routes(t *testing.T) {
 	}
 	var params map[string]any
 	if err := json.Unmarshal(up.Params, &params); err != nil || params["from"] != "v1.36.5" || params["to"] != "v1.37.2" ||
-		params["backup"] != false || params["max_unavailable"] != 2.0 || params["drain_timeout"] != "1m30s" {
+		params["backup"] != false || params["max_unavailable"] != 2.0 || params["drain_timeout"] != "1m30s" ||
+		params["template"] != domain.UpgradeTemplate(east.Spec.Placement.Template, "v1.36.5", "v1.37.2", "") {
 		t.Errorf("upgrade params = %s (%v)", up.Params, err)
 	}
 	var upIn workflows.UpgradeClusterInput
 	startedInput(t, env, up, &upIn)
 	if upIn.OperationID != up.ID || upIn.ClusterID != east.ID || upIn.VCenterID == "" || upIn.VCenterID != east.VCenterID ||
-		upIn.Plan != (domain.UpgradePlan{From: "v1.36.5", To: "v1.37.2", Backup: false, MaxUnavailable: 2, DrainTimeout: 90e9}) ||
+		upIn.Plan != (domain.UpgradePlan{From: "v1.36.5", To: "v1.37.2", Backup: false, MaxUnavailable: 2, DrainTimeout: 90e9,
+			Template: domain.UpgradeTemplate(east.Spec.Placement.Template, "v1.36.5", "v1.37.2", "")}) ||
 		upIn.Policy.OnFailure != domain.OnFailureWait {
 		t.Errorf("upgrade input = %+v", upIn)
 	}
