@@ -217,6 +217,17 @@ func TestNodeKubeVIP(t *testing.T) {
 			t.Errorf("boot %d: the node does not hold the VIP", boot)
 		}
 		t.Logf("boot %d: Ready through the VIP %s after %s", boot, c.Endpoint, time.Since(began).Round(time.Millisecond))
+		if boot == 1 {
+			// kubeadm init uploads cluster-info after the node registers: let it finish
+			// before the power goes (a later boot restarts, it does not init again).
+			err := nodetest.Eventually(ctx, time.Minute, "cluster-info", func(ctx context.Context) (bool, error) {
+				_, err := client.CoreV1().ConfigMaps("kube-public").Get(ctx, "cluster-info", metav1.GetOptions{})
+				return err == nil, ignoreNotFound(err)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
 		cp.PowerOff()
 		if cp.HoldsVIP() {
 			t.Errorf("boot %d: the VIP is held after the power-off", boot)
