@@ -9,6 +9,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -83,7 +84,7 @@ func (l *lab) restartWorkerDuring(t *testing.T, opID, step string) {
 		if !domain.OperationActive(op.State) {
 			t.Fatalf("operation ended (%s: %s) before step %s ran", op.State, op.Error, step)
 		}
-		if slices.ContainsFunc(op.Steps, func(s domain.Step) bool { return hasPrefix(s.Name, step) && s.State == domain.StepRunning }) {
+		if slices.ContainsFunc(op.Steps, func(s domain.Step) bool { return strings.HasPrefix(s.Name, step) && s.State == domain.StepRunning }) {
 			l.mu.Lock()
 			defer l.mu.Unlock()
 			l.env.StopWorker()
@@ -96,8 +97,6 @@ func (l *lab) restartWorkerDuring(t *testing.T, opID, step string) {
 	}
 	t.Fatalf("step %s never ran", step)
 }
-
-func hasPrefix(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix }
 
 // nodeNames lists the cluster's Kubernetes Nodes.
 func nodeNames(t *testing.T, kc kubernetes.Interface) []string {
