@@ -46,6 +46,9 @@ type Activities struct {
 	Clusters Access
 	// Tokens keeps the join tokens CreateJoinToken makes.
 	Tokens JoinTokens
+	// Certs gives UploadCerts and DeleteKubeadmCerts the cluster's shared PKI and
+	// keeps their certificate keys.
+	Certs CertificateKeys
 }
 
 // client returns a clientset for the cluster, verifying its serving
