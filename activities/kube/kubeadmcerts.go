@@ -45,6 +45,11 @@ func (a *Activities) UploadCerts(ctx context.Context, clusterID string) error {
 	if err != nil {
 		return err
 	}
+	return a.uploadCerts(ctx, cs, clusterID)
+}
+
+// uploadCerts is UploadCerts with the cluster's client.
+func (a *Activities) uploadCerts(ctx context.Context, cs kubernetes.Interface, clusterID string) error {
 	tok, err := a.Certs.NodeJoinToken(ctx, clusterID)
 	if err != nil {
 		return fmt.Errorf("the join token of cluster %s: %w", clusterID, err)
@@ -175,7 +180,12 @@ func (a *Activities) DeleteKubeadmCerts(ctx context.Context, clusterID string) e
 	if err != nil {
 		return err
 	}
-	err = cs.CoreV1().Secrets(metav1.NamespaceSystem).Delete(ctx, pki.KubeadmCertsSecret, metav1.DeleteOptions{})
+	return a.deleteKubeadmCerts(ctx, cs, clusterID)
+}
+
+// deleteKubeadmCerts is DeleteKubeadmCerts with the cluster's client.
+func (a *Activities) deleteKubeadmCerts(ctx context.Context, cs kubernetes.Interface, clusterID string) error {
+	err := cs.CoreV1().Secrets(metav1.NamespaceSystem).Delete(ctx, pki.KubeadmCertsSecret, metav1.DeleteOptions{})
 	if err != nil && !notFound(err) {
 		return apiError(err, clusterID, "delete Secret "+pki.KubeadmCertsSecret)
 	}
