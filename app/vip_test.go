@@ -34,12 +34,15 @@ func TestControlPlaneVIPFailover(t *testing.T) {
 	env := apptest.StartDatacenter(t, "78", faults)
 	spec := apptest.ClusterSpec("vip", 3, 1)
 	spec.Addons.VSphereCSI, spec.Addons.KubeSphere = nil, nil // not what this test is about
+	watch := apptest.WatchUserdata(t, env)
 	op := apptest.StartProvision(t, env, spec)
 	op = env.WaitOperationFor(op.ID, apptest.ProvisionTimeout)
+	watch.Stop()
 	if op.State != domain.OpSucceeded {
 		t.Fatalf("provision = %s: %s; steps %+v", op.State, op.Error, op.Steps)
 	}
 	env.CheckReplay("provision-vip", op)
+	checkBootstrapDataPerNode(t, env, watch, spec)
 
 	// The endpoint is a VIP of the pool that is no node's address.
 	c := apptest.GetCluster(t, env, "vip")

@@ -58,7 +58,7 @@ func Register(r worker.Registry, a *App) error {
 	r.RegisterActivity(&invacts.ClusterActivities{Store: a.Store, Bootstrap: boot})
 	r.RegisterActivity(&invacts.ClusterSetActivities{Store: a.Store})
 	vsphereActs := &vsphere.Activities{Sessions: a.Sessions, Store: a.Store, Budget: a.Budget, GuestInfo: boot}
-	kubeActs := &kube.Activities{Clusters: boot, Bindings: boot, Tokens: boot}
+	kubeActs := &kube.Activities{Clusters: boot, Bindings: boot, Tokens: boot, Certs: boot}
 	r.RegisterActivity(vsphereActs)
 	r.RegisterActivity(kubeActs)
 	addonActs := &addons.Activities{

@@ -35,6 +35,10 @@ type Cluster struct {
 	// kube-vip serves on the control planes; the zero value means none.
 	VIP      netip.Addr
 	Material *Material
+	// CertificateKey, when set, is the certificate key of the kubeadm-certs
+	// Secret that the service uploaded for a joining control plane: such a
+	// node gets it instead of the shared PKI.
+	CertificateKey string
 }
 
 // Address is a node's static network configuration, from its IP lease and
@@ -75,7 +79,9 @@ func EndpointOf(ip netip.Addr) string {
 // control plane (with the cluster's CAs, so that the service's certificates
 // are the cluster's), `kubeadm join` with a control-plane section and the
 // shared PKI for the other control planes, and a plain join for workers.
-// Joins pin the cluster CA by its hash. Every node gets the cluster's SSH
+// A joining control plane gets the certificate key of the uploaded
+// kubeadm-certs Secret instead, when c has one. Joins pin the cluster CA by
+// its hash. Every node gets the cluster's SSH
 // key for Day-2 access.
 func NodeSpec(c Cluster, n domain.PlannedNode, addr Address) cloudinit.NodeSpec {
 	m := c.Material
@@ -124,8 +130,10 @@ func NodeSpec(c Cluster, n domain.PlannedNode, addr Address) cloudinit.NodeSpec 
 	}}
 	if n.Role == domain.RoleNameControlPlane {
 		spec.Role = cloudinit.RoleJoinControlPlane
-		spec.Kubeadm.Join.ControlPlane = &cloudinit.JoinControlPlane{LocalAPIEndpoint: local}
-		spec.PKIFiles = m.PKI.Files()
+		spec.Kubeadm.Join.ControlPlane = &cloudinit.JoinControlPlane{LocalAPIEndpoint: local, CertificateKey: c.CertificateKey}
+		if c.CertificateKey == "" {
+			spec.PKIFiles = m.PKI.Files() // a join without an uploaded kubeadm-certs
+		}
 		if c.VIP.IsValid() {
 			spec.StaticPods = kubeVIPPods(c.VIP, cloudinit.AdminConfPath)
 		}

@@ -124,11 +124,18 @@ func (s *Source) GuestInfo(ctx context.Context, clusterID, vmName string) (map[s
 	if m, err = s.withJoinToken(ctx, clusterID, m); err != nil {
 		return nil, err
 	}
+	certKey := ""
+	if node.Role == domain.RoleNameControlPlane && !node.First() {
+		if certKey, err = s.certificateKey(ctx, clusterID); err != nil {
+			return nil, err
+		}
+	}
 	_, leasedVIP := leases[domain.VIPLeaseOwner(c.Name)]
 	spec := NodeSpec(Cluster{
 		Name: c.Name, KubernetesVersion: c.Spec.KubernetesVersion, PodCIDR: c.Spec.Network.PodCIDR,
 		ServiceCIDR: c.Spec.Network.ServiceCIDR, Endpoint: c.ControlPlaneEndpoint,
 		VIP: VIPOf(c.ControlPlaneEndpoint, leasedVIP || c.Spec.Network.ControlPlaneEndpoint != ""), Material: m,
+		CertificateKey: certKey,
 	}, node, addr)
 	md, ud, err := cloudinit.Render(spec)
 	if err != nil {

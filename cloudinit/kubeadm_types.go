@@ -155,6 +155,11 @@ type APIServer struct {
 // JoinControlPlane holds the settings of a joining control-plane node.
 type JoinControlPlane struct {
 	LocalAPIEndpoint APIEndpoint `json:"localAPIEndpoint,omitzero"`
+	// CertificateKey (hex, see pki.NewCertificateKey) decrypts the shared
+	// certificates and keys that the Secret kube-system/kubeadm-certs carries:
+	// the node then receives no CA key in its userdata. kubeadm takes it here
+	// (or as --certificate-key, which it refuses to mix with --config).
+	CertificateKey string `json:"certificateKey,omitempty"`
 }
 
 // Discovery says how a joining node finds and trusts the cluster.

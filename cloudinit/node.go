@@ -1,6 +1,7 @@
 package cloudinit
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -172,10 +173,14 @@ func (s NodeSpec) validateRole() []error {
 		}
 		errs = append(errs, validateDiscovery(k.Join.Discovery)...)
 		if s.Role == RoleJoinControlPlane {
-			if k.Join.ControlPlane == nil {
+			switch {
+			case k.Join.ControlPlane == nil:
 				errs = append(errs, errors.New("role join-control-plane needs JoinConfiguration.controlPlane"))
+			case k.Join.ControlPlane.CertificateKey != "":
+				errs = append(errs, s.validateCertificateKey(k.Join.ControlPlane.CertificateKey)...)
+			default:
+				errs = append(errs, s.requireSharedPKI()...)
 			}
-			errs = append(errs, s.requireSharedPKI()...)
 		} else {
 			if k.Join.ControlPlane != nil {
 				errs = append(errs, errors.New("role join-worker must not have JoinConfiguration.controlPlane"))
@@ -195,6 +200,21 @@ func (s NodeSpec) requireSharedPKI() []error {
 	for _, f := range sharedPKIFiles {
 		if len(s.PKIFiles[f]) == 0 {
 			errs = append(errs, fmt.Errorf("role %s needs PKI file %s", s.Role, f))
+		}
+	}
+	return errs
+}
+
+// validateCertificateKey checks a join that downloads the shared PKI: the key is
+// kubeadm's (hex of 32 bytes), and no shared file comes with the userdata besides.
+func (s NodeSpec) validateCertificateKey(key string) []error {
+	var errs []error
+	if raw, err := hex.DecodeString(key); err != nil || len(raw) != pki.CertificateKeySize {
+		errs = append(errs, fmt.Errorf("certificateKey must be %d hex-encoded bytes", pki.CertificateKeySize))
+	}
+	for _, f := range sharedPKIFiles {
+		if _, ok := s.PKIFiles[f]; ok {
+			errs = append(errs, fmt.Errorf("a join with a certificate key must not receive PKI file %s", f))
 		}
 	}
 	return errs
@@ -269,8 +289,8 @@ func Render(spec NodeSpec) (metadata, userdata []byte, err error) {
 		InstanceID:    s.InstanceID,
 		LocalHostname: s.Hostname,
 		Network:       NetworkConfig{Version: 2, Ethernets: map[string]Ethernet{ethernetID: eth}},
-		// The userdata carries CA private keys: have cloud-init blank it
-		// in the guest once read.
+		// The userdata may carry CA private keys, and carries a bootstrap
+		// token: have cloud-init blank it in the guest once read.
 		Redact: []string{"userdata"},
 	})
 	if err != nil {

@@ -314,3 +314,46 @@ func TestGuestInfoSize(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderCertificateKeyJoin renders a control plane that joins with a certificate
+// key: no shared PKI, the key in the join configuration, and the parse gives it back;
+// a malformed key, or a key together with CA files, is refused.
+func TestRenderCertificateKeyJoin(t *testing.T) {
+	key, err := pki.NewCertificateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := certKeyJoinSpec(t, key)
+	md, ud, err := Render(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(ud), "PRIVATE KEY") {
+		t.Error("the userdata holds a private key")
+	}
+	n, err := ParseNode(md, ud)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Role != RoleJoinControlPlane || n.Kubeadm.Join.ControlPlane.CertificateKey != key || len(n.PKIFiles) != 0 {
+		t.Errorf("parsed role %s, key kept %v, %d PKI files", n.Role, n.Kubeadm.Join.ControlPlane.CertificateKey == key, len(n.PKIFiles))
+	}
+	bad := certKeyJoinSpec(t, "not-hex")
+	if _, _, err := Render(bad); err == nil {
+		t.Error("a malformed certificate key rendered")
+	}
+	withCA := certKeyJoinSpec(t, key)
+	withCA.PKIFiles = map[string][]byte{pki.CAKeyFile: []byte("k")}
+	if _, _, err := Render(withCA); err == nil {
+		t.Error("a join with a certificate key and a CA key rendered")
+	}
+}
+
+// certKeyJoinSpec is a control plane of a test cluster that joins with key.
+func certKeyJoinSpec(t *testing.T, key string) NodeSpec {
+	t.Helper()
+	spec := newTestCluster(t).joinSpec("cp-2", "127.20.0.12", true)
+	spec.PKIFiles = nil
+	spec.Kubeadm.Join.ControlPlane.CertificateKey = key
+	return spec
+}

@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"errors"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -106,8 +108,12 @@ func (d *day2Nodes) removeNode(ctx workflow.Context, name string) error {
 // addNodes makes new nodes of the cluster: each gets an address, a VM cloned and
 // powered on (in parallel, within the vCenter's task budget), joins with the
 // cluster's fresh join token, and is recorded once it is Ready and initialised.
-// Their bootstrap data is cleared from guestinfo after.
+// Their bootstrap data is cleared from guestinfo after (see addNodesPerNode for
+// operations begun since changeBootstrapPerNode).
 func (d *day2Nodes) addNodes(ctx workflow.Context, planned []domain.PlannedNode) error {
+	if workflow.GetVersion(ctx, changeBootstrapPerNode, workflow.DefaultVersion, 1) >= 1 {
+		return d.addNodesPerNode(ctx, planned)
+	}
 	errs := make([]error, len(planned))
 	wg := workflow.NewWaitGroup(ctx)
 	vms := make([]vsphere.VMInfo, len(planned))
@@ -213,4 +219,75 @@ func (d *day2Nodes) address(name string) string {
 		}
 	}
 	return ""
+}
+
+// addNodesPerNode is addNodes with less bootstrap data exposed: when a control plane
+// is among the nodes, the shared certificates and keys are uploaded to the
+// kubeadm-certs Secret under a fresh certificate key first, so that its userdata
+// carries that key instead of the CA keys; each node's userdata is cleared as soon as
+// that node is Ready and initialised, in parallel with the others; then kubeadm-certs
+// is deleted and the nodes are recorded.
+func (d *day2Nodes) addNodesPerNode(ctx workflow.Context, planned []domain.PlannedNode) error {
+	controlPlane := slices.ContainsFunc(planned, func(n domain.PlannedNode) bool { return n.Role == domain.RoleNameControlPlane })
+	if controlPlane {
+		if err := workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.UploadCerts, d.clusterID).Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	errs := make([]error, len(planned))
+	vms := make([]vsphere.VMInfo, len(planned))
+	states := make([]kube.NodeState, len(planned))
+	wg := workflow.NewWaitGroup(ctx)
+	for i, n := range planned {
+		wg.Add(1)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer wg.Done()
+			vms[i], states[i], errs[i] = d.joinNode(ctx, n)
+		})
+	}
+	wg.Wait(ctx)
+	if d.added == nil {
+		d.added = map[string]string{}
+	}
+	for i, n := range planned {
+		if vms[i].IP != "" {
+			d.added[n.Name] = vms[i].IP
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if controlPlane {
+		if err := workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.DeleteKubeadmCerts, d.clusterID).Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	u := invacts.NodesUpdate{ClusterID: d.clusterID}
+	for i, n := range planned {
+		vm, st := vms[i], states[i]
+		u.Nodes = append(u.Nodes, invacts.NodeRecord{Name: n.Name, Role: n.Role, Pool: n.Pool, IP: vm.IP, VMName: n.Name,
+			VMMoref: vm.Moref, VMUUID: vm.UUID, KubeletVersion: st.KubeletVersion, Ready: st.Ready})
+	}
+	return workflow.ExecuteActivity(with(ctx, recordOptions), clusterRecords.RecordNodes, u).Get(ctx, nil)
+}
+
+// joinNode makes node n (see makeNode), waits until it is Ready and initialised, and
+// clears its userdata from guestinfo at once.
+func (d *day2Nodes) joinNode(ctx workflow.Context, n domain.PlannedNode) (vsphere.VMInfo, kube.NodeState, error) {
+	vm, err := d.makeNode(ctx, n)
+	if err != nil {
+		return vm, kube.NodeState{}, err
+	}
+	var states []kube.NodeState
+	if err := workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.WaitNodes, kube.WaitNodesInput{
+		ClusterID: d.clusterID, Names: []string{n.Name}, Ready: true, Initialized: true}).Get(ctx, &states); err != nil {
+		return vm, kube.NodeState{}, err
+	}
+	var st kube.NodeState
+	if i := slices.IndexFunc(states, func(s kube.NodeState) bool { return s.Name == n.Name }); i >= 0 {
+		st = states[i]
+	}
+	ref := vsphere.VMRef{VCenterID: d.vcenterID, ClusterID: d.clusterID, Name: n.Name, Moref: vm.Moref}
+	err = workflow.ExecuteActivity(with(ctx, vmOptions), vsphereActs.ClearUserdata, ref).Get(ctx, nil)
+	return vm, st, err
 }

@@ -69,6 +69,9 @@ type provisionCluster struct {
 	nodes []domain.PlannedNode
 	vms   map[string]vsphere.VMInfo // by node name, as made and powered on
 	state map[string]kube.NodeState // by node name, as Kubernetes reports it
+	// perNode: each node's userdata is cleared once it has joined, and further
+	// control planes join with a certificate key (changeBootstrapPerNode).
+	perNode bool
 }
 
 func (w *provisionCluster) run(ctx workflow.Context) (err error) {
@@ -97,6 +100,9 @@ func (w *provisionCluster) provision(ctx workflow.Context) error {
 	// The control-plane endpoint is a virtual IP that kube-vip serves on the control
 	// planes, so that it outlives any one of them.
 	vip := workflow.GetVersion(ctx, changeControlPlaneVIP, workflow.DefaultVersion, 1) >= 1
+	// Each node's bootstrap data leaves its guestinfo as soon as it has joined, and
+	// further control planes join with a certificate key instead of the CA keys.
+	w.perNode = workflow.GetVersion(ctx, changeBootstrapPerNode, workflow.DefaultVersion, 1) >= 1
 	steps := []namedStep{
 		{StepPreflight, func(ctx workflow.Context) error {
 			return workflow.ExecuteActivity(with(ctx, waitOptions), vsphereActs.Preflight,
@@ -116,12 +122,24 @@ func (w *provisionCluster) provision(ctx workflow.Context) error {
 		}},
 		{StepCreateControlPlane, func(ctx workflow.Context) error { return w.createNode(ctx, controlPlanes[0]) }},
 		{StepWaitAPIServer, func(ctx workflow.Context) error {
-			return workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.WaitAPIServer, w.in.ClusterID).Get(ctx, nil)
+			if err := workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.WaitAPIServer, w.in.ClusterID).Get(ctx, nil); err != nil {
+				return err
+			}
+			if !w.perNode {
+				return nil
+			}
+			if err := workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.WaitInitDone, w.in.ClusterID).Get(ctx, nil); err != nil {
+				return err
+			}
+			return w.clearUserdata(ctx, controlPlanes[0].Name)
 		}},
 	}
 	// Further control planes join one at a time, so that etcd keeps its quorum.
 	for _, n := range controlPlanes[1:] {
 		steps = append(steps, namedStep{StepJoinControlPlane + "-" + strconv.Itoa(n.Index), func(ctx workflow.Context) error {
+			if w.perNode {
+				return w.joinControlPlane(ctx, n)
+			}
 			if err := w.createNode(ctx, n); err != nil {
 				return err
 			}
@@ -129,7 +147,12 @@ func (w *provisionCluster) provision(ctx workflow.Context) error {
 		}})
 	}
 	if len(workers) > 0 {
-		steps = append(steps, namedStep{StepCreateWorkers, func(ctx workflow.Context) error { return w.createInParallel(ctx, workers) }})
+		steps = append(steps, namedStep{StepCreateWorkers, func(ctx workflow.Context) error {
+			if w.perNode {
+				return w.joinInParallel(ctx, workers)
+			}
+			return w.createInParallel(ctx, workers)
+		}})
 	}
 	steps = append(steps, namedStep{StepWaitNodesRegistered, func(ctx workflow.Context) error {
 		return w.waitNodes(ctx, w.names(), kube.WaitNodesInput{})
@@ -178,16 +201,65 @@ func (w *provisionCluster) addonSteps() []namedStep {
 	return steps
 }
 
-// clearBootstrapData removes the userdata, which carries the cluster's CA keys, from
-// every VM's guestinfo now that every node has joined.
+// clearBootstrapData removes the userdata, which carries a bootstrap token and, for
+// the first control plane, the cluster's CA keys, from every VM's guestinfo now that
+// every node has joined. Under changeBootstrapPerNode each node's was cleared once it
+// had joined already: this is a sweep that finds nothing to do.
 func (w *provisionCluster) clearBootstrapData(ctx workflow.Context) error {
 	for _, n := range w.nodes {
-		ref := vsphere.VMRef{VCenterID: w.in.VCenterID, ClusterID: w.in.ClusterID, Name: n.Name, Moref: w.vms[n.Name].Moref}
-		if err := workflow.ExecuteActivity(with(ctx, vmOptions), vsphereActs.ClearUserdata, ref).Get(ctx, nil); err != nil {
+		if err := w.clearUserdata(ctx, n.Name); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// clearUserdata removes the userdata of node name's VM from its guestinfo.
+func (w *provisionCluster) clearUserdata(ctx workflow.Context, name string) error {
+	ref := vsphere.VMRef{VCenterID: w.in.VCenterID, ClusterID: w.in.ClusterID, Name: name, Moref: w.vms[name].Moref}
+	return workflow.ExecuteActivity(with(ctx, vmOptions), vsphereActs.ClearUserdata, ref).Get(ctx, nil)
+}
+
+// joinControlPlane makes a further control plane join with a certificate key: the
+// shared certificates and keys are uploaded to the kubeadm-certs Secret first (the
+// node's userdata carries the key, not the CA keys), then the node is made and waited
+// for; once it registered its userdata is cleared and kubeadm-certs deleted.
+func (w *provisionCluster) joinControlPlane(ctx workflow.Context, n domain.PlannedNode) error {
+	if err := workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.UploadCerts, w.in.ClusterID).Get(ctx, nil); err != nil {
+		return err
+	}
+	if err := w.createNode(ctx, n); err != nil {
+		return err
+	}
+	if err := w.waitNodes(ctx, []string{n.Name}, kube.WaitNodesInput{}); err != nil {
+		return err
+	}
+	if err := w.clearUserdata(ctx, n.Name); err != nil {
+		return err
+	}
+	return workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.DeleteKubeadmCerts, w.in.ClusterID).Get(ctx, nil)
+}
+
+// joinInParallel makes the nodes at once; each one's userdata is cleared as soon as
+// its own Node registered, whatever the others do. It returns the first error.
+func (w *provisionCluster) joinInParallel(ctx workflow.Context, nodes []domain.PlannedNode) error {
+	errs := make([]error, len(nodes))
+	wg := workflow.NewWaitGroup(ctx)
+	for i, n := range nodes {
+		wg.Add(1)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer wg.Done()
+			if errs[i] = w.createNode(ctx, n); errs[i] != nil {
+				return
+			}
+			if errs[i] = w.waitNodes(ctx, []string{n.Name}, kube.WaitNodesInput{}); errs[i] != nil {
+				return
+			}
+			errs[i] = w.clearUserdata(ctx, n.Name)
+		})
+	}
+	wg.Wait(ctx)
+	return errors.Join(errs...)
 }
 
 // byRole splits the planned nodes into control planes and workers.

@@ -20,4 +20,12 @@ const (
 	// then on, which kube-vip serves on the control planes; provisions begun before keep
 	// the first control plane's address.
 	changeControlPlaneVIP = "control-plane-vip"
+	// changeBootstrapPerNode: each node's guestinfo userdata is cleared as soon as that
+	// node has joined (ProvisionCluster: the first control plane once kubeadm init has
+	// published cluster-info, each further control plane once its Node registered, each
+	// worker once its own Node registered, in parallel; Day-2 addNodes: each node once
+	// it is Ready), not at the end; and a control plane that joins a running control
+	// plane gets a certificate key instead of the CA keys (UploadCerts before it is made,
+	// DeleteKubeadmCerts once it joined). The final sweep of the provision stays.
+	changeBootstrapPerNode = "bootstrap-per-node"
 )

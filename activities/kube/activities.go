@@ -55,6 +55,9 @@ type Activities struct {
 	Bindings AccessInstaller
 	// Tokens keeps the join tokens CreateJoinToken makes.
 	Tokens JoinTokens
+	// Certs gives UploadCerts and DeleteKubeadmCerts the cluster's shared PKI and
+	// keeps their certificate keys.
+	Certs CertificateKeys
 }
 
 // client returns a clientset for the cluster, verifying its serving

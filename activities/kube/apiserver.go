@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"go.temporal.io/sdk/temporal"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // WaitAPIServer waits until the cluster's API server at its control-plane
@@ -43,4 +44,24 @@ func (a *Activities) WaitAPIServer(ctx context.Context, clusterID string) (strin
 		return "", fmt.Errorf("RBAC bindings of cluster %s: %w", clusterID, err)
 	}
 	return version, nil
+}
+
+// WaitInitDone waits until the first control plane's kubeadm init has published the
+// kube-public/cluster-info ConfigMap, one of its last phases, which every joining node
+// needs: from then on the first control plane no longer needs its userdata.
+func (a *Activities) WaitInitDone(ctx context.Context, clusterID string) error {
+	cs, err := a.client(ctx, clusterID)
+	if err != nil {
+		return err
+	}
+	return wait(ctx, func() (bool, string, error) {
+		_, err := cs.CoreV1().ConfigMaps(metav1.NamespacePublic).Get(ctx, clusterInfo, metav1.GetOptions{})
+		switch {
+		case untrusted(err):
+			return false, "", apiError(err, clusterID, "read cluster-info")
+		case err != nil:
+			return false, "waiting for kubeadm init to publish kube-public/cluster-info", nil
+		}
+		return true, "", nil
+	})
 }

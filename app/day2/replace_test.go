@@ -12,6 +12,7 @@ import (
 
 	"github.com/clusterwright/clusterwright/app/apptest"
 	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/pki"
 	"github.com/clusterwright/clusterwright/workflows"
 )
 
@@ -32,11 +33,13 @@ func testReplaceControlPlane(t *testing.T, l *lab) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	p := pollAPI(ctx, cfg)
+	watch := apptest.WatchUserdata(t, l.env)
 	start := time.Now()
 	op := l.start(t, "/api/v1/clusters/rp/nodes/rp-cp-0/replace", nil)
 	l.restartWorkerDuring(t, op.ID, workflows.StepAddNodes)
 	op = l.env.WaitOperationEnd(op.ID, opTimeout)
 	cancel()
+	watch.Stop()
 	gap, polls, failures := p.wait()
 	if op.State != domain.OpSucceeded {
 		t.Fatalf("replace = %s: %s; steps %v", op.State, op.Error, apptest.StepStates(op))
@@ -58,6 +61,7 @@ func testReplaceControlPlane(t *testing.T, l *lab) {
 		t.Errorf("%d leases, want %d", got, len(want)+1)
 	}
 	checkEtcd(t, l, "rp-cp-3", []string{"rp-cp-1", "rp-cp-2", "rp-cp-3"})
+	checkCertificateKeyJoin(t, l, watch, c.ID, "rp-cp-3")
 	l.env.CheckReplay("replace-control-plane", op)
 
 	// A worker is replaced the same way, with a new name in its pool.
@@ -144,4 +148,36 @@ func (p *apiPoller) wait() (time.Duration, int, int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.gap, p.polls, p.failures
+}
+
+// checkCertificateKeyJoin checks a control plane that joined a running cluster: the
+// userdata its VM's guestinfo carried (seen in vCenter while it joined, and as the
+// simulated node booted with it) handed it no private key but a certificate key for
+// kubeadm-certs, its guestinfo holds no userdata any more, and the kubeadm-certs
+// Secret and the stored certificate key are gone.
+func checkCertificateKeyJoin(t *testing.T, l *lab, watch *apptest.UserdataWatch, clusterID, name string) {
+	t.Helper()
+	_, first, last := watch.Seen()
+	ud, ok := first[name]
+	if !ok {
+		t.Fatalf("the watch never saw %s's userdata in its guestinfo", name)
+	}
+	if keys := apptest.PrivateKeys(t, ud); len(keys) > 0 {
+		t.Errorf("%s's guestinfo handed it private keys %v", name, keys)
+	}
+	n := l.env.Datacenter.Node(name)
+	if n == nil {
+		t.Fatalf("no simulated node %s", name)
+	}
+	if keys := apptest.PrivateKeys(t, n.Userdata()); len(keys) > 0 {
+		t.Errorf("%s booted with private keys %v", name, keys)
+	}
+	join := n.Spec().Kubeadm.Join
+	if join == nil || join.ControlPlane == nil || len(join.ControlPlane.CertificateKey) != 2*pki.CertificateKeySize {
+		t.Errorf("%s did not join as a control plane with a certificate key", name)
+	}
+	if last == nil || last[name] {
+		t.Errorf("%s's guestinfo still carried its userdata at the watch's last look", name)
+	}
+	apptest.CheckKubeadmCertsGone(t, l.env, "rp", clusterID)
 }

@@ -65,6 +65,11 @@ func (n *Node) kubeadmJoin(ctx context.Context, r *run) error {
 		if cc.ControlPlaneEndpoint == "" {
 			return fmt.Errorf("[preflight] %w: unable to add a new control plane instance to a cluster that doesn't have a stable controlPlaneEndpoint address", errJoin)
 		}
+		if key := jc.ControlPlane.CertificateKey; key != "" {
+			if err := n.downloadCerts(ctx, bootstrap, cc, key); err != nil {
+				return fmt.Errorf("[download-certs] %w", err)
+			}
+		}
 		cfg, err := n.controlPlaneConfig(cc, name, jc.ControlPlane.LocalAPIEndpoint)
 		if err != nil {
 			return fmt.Errorf("[control-plane-prepare] %w", err)

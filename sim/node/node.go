@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -148,6 +149,10 @@ func (n *Node) Role() cloudinit.Role { return n.spec.Role }
 
 // Spec is the node's bootstrap as parsed from its guestinfo.
 func (n *Node) Spec() *cloudinit.Node { return n.spec }
+
+// Userdata is a copy of the cloud-init userdata the node was made from: what its
+// guestinfo carried when it first powered on.
+func (n *Node) Userdata() []byte { return bytes.Clone(n.cfg.Userdata) }
 
 // VM is the node's virtual machine.
 func (n *Node) VM() VM { return n.cfg.VM }
