@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmware/govmomi/simulator"
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/proxy"
 	"go.temporal.io/api/workflowservice/v1"
@@ -20,6 +22,7 @@ import (
 	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/inventory"
 	"github.com/clusterwright/clusterwright/secrets"
+	"github.com/clusterwright/clusterwright/sim"
 	"github.com/clusterwright/clusterwright/temporalrt"
 )
 
@@ -95,6 +98,18 @@ func TestProvisionSurvivesMasterKeyRotation(t *testing.T) {
 	}
 	checkNodes(t, apptest.KubeClient(t, env, "rotor"), 2) // the admin kubeconfig, unsealed with the new key
 
+	checkRotated(t, env, op, oldKey, newKey, 1+counts[1].Resealed)
+}
+
+// checkRotated checks the state after a rotation from oldKey to newKey and a restart
+// on the new settings: every secret of the inventory (at least atLeast of them) opens
+// with the new key alone and none with the old key alone, key status shows every row
+// under the primary key, and the operation's history holds payloads under both keys:
+// written before the rotation under the old payload key, which a codec of the new key
+// alone cannot read, and after it under the new.
+func checkRotated(t *testing.T, env *apptest.Env, op domain.Operation, oldKey, newKey []byte, atLeast int) {
+	t.Helper()
+	ctx := context.Background()
 	// Every secret opens with the new key alone and with the old key alone none does.
 	newOnly, _ := secrets.NewKeyring(newKey)
 	oldOnly, _ := secrets.NewKeyring(oldKey)
@@ -114,8 +129,8 @@ func TestProvisionSurvivesMasterKeyRotation(t *testing.T) {
 			}
 		}
 	}
-	if total < 1+counts[1].Resealed {
-		t.Errorf("only %d sealed values after the provision", total)
+	if total < atLeast {
+		t.Errorf("only %d sealed values after the rotation, want at least %d", total, atLeast)
 	}
 	_, uses, err := app.KeyStatus(ctx, env.App.Config)
 	if err != nil {
@@ -142,6 +157,74 @@ func TestProvisionSurvivesMasterKeyRotation(t *testing.T) {
 		t.Fatalf("decoding the history with the new key alone = %v, want ErrUnknownPayloadKey", err)
 	}
 	env.History(op) // and the configured codec (new + old) reads every payload
+}
+
+// TestSyncSurvivesMasterKeyRotation is the same with a vCenter sync, which needs no
+// simulated nodes: the sync is started under the old key, the key is rotated while its
+// step waits on vCenter, the process restarts on the new key (with the old one kept)
+// and the sync completes with the vCenter password re-sealed. A rerun of the rotation
+// then re-seals nothing.
+func TestSyncSurvivesMasterKeyRotation(t *testing.T) {
+	dir := t.TempDir()
+	oldFile, newFile := filepath.Join(dir, "old.key"), filepath.Join(dir, "new.key")
+	oldKey, err := secrets.GenerateKeyFile(oldFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newKey, err := secrets.GenerateKeyFile(newFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := apptest.StartWith(t, apptest.Options{
+		VCenter: sim.VCenterOptions{Customize: func(m *simulator.Model) {
+			m.DelayConfig.MethodDelay = map[string]int{"CreateContainerView": 3000}
+		}},
+		Config: func(c *app.Config) { c.SecretKey, c.SecretKeyFile = "", oldFile }})
+	r := env.Do("POST", "/api/v1/vcenters", env.AdminToken, env.VCenterInput("vc1"))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("register: %d %s", r.Status, r.Body)
+	}
+	var created struct{ Operation domain.Operation }
+	r.JSON(t, &created)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var op domain.Operation
+		env.Do("GET", "/api/v1/operations/"+created.Operation.ID, env.AdminToken, nil).JSON(t, &op)
+		if len(op.Steps) == 1 && op.Steps[0].Attempts == 1 && op.State == domain.OpRunning {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the sync never started: %+v", op)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	ctx := context.Background()
+	env.StopWorker()
+	counts, err := app.RotateMasterKey(ctx, env.App.Config, newKey, env.App.Logger, nil)
+	if err != nil {
+		t.Fatalf("rotate: %v", err)
+	}
+	if want := []inventory.ResealCount{{Column: "vcenters.password_sealed", Resealed: 1}, {Column: "cluster_secrets.sealed"}}; !slices.Equal(counts, want) {
+		t.Fatalf("rotation counts = %+v, want %+v", counts, want)
+	}
+	env.Reopen(func(c *app.Config) { c.SecretKeyFile, c.OldSecretKeyFiles = newFile, oldFile })
+
+	op := env.WaitOperation(created.Operation.ID)
+	if op.State != domain.OpSucceeded || op.Steps[0].Attempts < 2 {
+		t.Fatalf("sync after the rotation = %s (%s), steps %+v; want it succeeded on a later attempt", op.State, op.Error, op.Steps)
+	}
+	var inv domain.Inventory
+	env.Do("GET", "/api/v1/vcenters/vc1/inventory", env.AdminToken, nil).JSON(t, &inv)
+	if len(inv.Templates) == 0 {
+		t.Fatal("no inventory recorded by the sync that finished after the rotation")
+	}
+	checkRotated(t, env, op, oldKey, newKey, 1)
+
+	counts, err = app.RotateMasterKey(ctx, env.App.Config, newKey, env.App.Logger, nil)
+	if want := []inventory.ResealCount{{Column: "vcenters.password_sealed", Skipped: 1}, {Column: "cluster_secrets.sealed"}}; err != nil || !slices.Equal(counts, want) {
+		t.Fatalf("rerun = %+v, %v; want %+v", counts, err, want)
+	}
 }
 
 func runningSteps(op domain.Operation) []string {
