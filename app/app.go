@@ -20,7 +20,6 @@ import (
 	"github.com/clusterwright/clusterwright/metrics"
 	"github.com/clusterwright/clusterwright/migrations"
 	"github.com/clusterwright/clusterwright/operations"
-	"github.com/clusterwright/clusterwright/secrets"
 	"github.com/clusterwright/clusterwright/steptrack"
 	"github.com/clusterwright/clusterwright/temporalrt"
 	"github.com/clusterwright/clusterwright/web"
@@ -74,17 +73,17 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 			return nil, err
 		}
 	}
-	store, key, err := openStore(ctx, cfg)
+	store, keys, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	sessions := vsphere.NewSessions(logger)
-	backups, err := cfg.backups(key, vcenterClients{store: store, sessions: sessions})
+	backups, err := cfg.backups(keys.Primary, vcenterClients{store: store, sessions: sessions}, keys.Old...)
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
-	opts, err := temporalrt.ClientOptions(cfg.TemporalAddress, cfg.TemporalNamespace, PayloadKey(key), logger)
+	opts, err := temporalrt.ClientOptions(cfg.TemporalAddress, cfg.TemporalNamespace, PayloadKey(keys.Primary), logger, keys.OldPayloadKeys()...)
 	if err != nil {
 		store.Close()
 		return nil, fmt.Errorf("temporal client options: %w", err)
@@ -114,20 +113,20 @@ func OpenStore(ctx context.Context, cfg Config, logger *slog.Logger) (*inventory
 	return store, store.Close, nil
 }
 
-func openStore(ctx context.Context, cfg Config) (*inventory.Store, []byte, error) {
+func openStore(ctx context.Context, cfg Config) (*inventory.Store, MasterKeys, error) {
 	if cfg.DatabaseURL == "" {
-		return nil, nil, errors.New("database-url ($DATABASE_URL) is required")
+		return nil, MasterKeys{}, errors.New("database-url ($DATABASE_URL) is required")
 	}
-	key, err := secrets.LoadKey(cfg.SecretKey, cfg.SecretKeyFile)
+	keys, err := cfg.MasterKeys()
 	if err != nil {
-		return nil, nil, fmt.Errorf("secret key: %w", err)
+		return nil, keys, err
 	}
-	keyring, err := secrets.NewKeyring(key)
+	keyring, err := keys.Keyring()
 	if err != nil {
-		return nil, nil, fmt.Errorf("secret key: %w", err)
+		return nil, keys, err
 	}
 	store, err := inventory.Open(ctx, cfg.DatabaseURL, keyring)
-	return store, key, err
+	return store, keys, err
 }
 
 // PayloadKey derives the Temporal payload key from the master key, so that the two

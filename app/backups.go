@@ -88,6 +88,7 @@ func (c *Config) backupSettings() []Setting {
 // the default retention.
 type Backups struct {
 	Key           *backupstore.Key
+	OldKeys       []*backupstore.Key // of the old master keys: they decrypt older backups
 	Targets       map[string]backupstore.Target
 	DefaultTarget string
 	Retention     int
@@ -111,11 +112,20 @@ type VCenterClients interface {
 }
 
 // backups builds the backup targets of the settings and derives the backup key from
-// the master key; vcenters log the "vsphere" target in. Errors never hold a credential.
-func (c *Config) backups(master []byte, vcenters VCenterClients) (*Backups, error) {
+// the master key (and keys from the old master keys, which read older backups);
+// vcenters log the "vsphere" target in. Errors never hold a credential.
+func (c *Config) backups(master []byte, vcenters VCenterClients, oldMasters ...[]byte) (*Backups, error) {
 	key, err := backupstore.DeriveKey(master)
 	if err != nil {
 		return nil, err
+	}
+	var oldKeys []*backupstore.Key
+	for _, m := range oldMasters {
+		old, err := backupstore.DeriveKey(m)
+		if err != nil {
+			return nil, err
+		}
+		oldKeys = append(oldKeys, old)
 	}
 	retention := domain.DefaultRetention
 	if c.BackupRetention != "" {
@@ -139,7 +149,7 @@ func (c *Config) backups(master []byte, vcenters VCenterClients) (*Backups, erro
 	if err != nil {
 		return nil, fmt.Errorf("backup-dir: %w", err)
 	}
-	b := &Backups{Key: key, Targets: map[string]backupstore.Target{TargetLocal: local},
+	b := &Backups{Key: key, OldKeys: oldKeys, Targets: map[string]backupstore.Target{TargetLocal: local},
 		DefaultTarget: orDefault(c.BackupTarget, TargetLocal), Retention: retention}
 	if c.BackupS3Bucket != "" {
 		s3, err := c.s3Target()

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/vmware/govmomi/vim25"
 
 	"github.com/clusterwright/clusterwright/activities/vsphere"
+	"github.com/clusterwright/clusterwright/backupstore"
 	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/sim"
 )
@@ -30,6 +32,14 @@ func TestBackupSettings(t *testing.T) {
 	if got := b.Targets[TargetLocal].Location(); got != filepath.Join(cache, "backups") || b.DefaultTarget != TargetLocal ||
 		b.Retention != domain.DefaultRetention || strings.Join(b.TargetNames(), ",") != "local" || b.Key == nil {
 		t.Fatalf("defaults: location %s, %+v", got, b)
+	}
+	old := bytes.Repeat([]byte{7}, 32)
+	withOld, err := (&Config{CacheDir: cache}).backups(master, nil, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oldKey, _ := backupstore.DeriveKey(old); len(withOld.OldKeys) != 1 || withOld.OldKeys[0].ID() != oldKey.ID() || withOld.Key.ID() != b.Key.ID() {
+		t.Fatalf("old master keys: backup keys %+v", withOld.OldKeys)
 	}
 	if fi, err := os.Stat(filepath.Join(cache, "backups")); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Fatalf("backup directory: %v, %v", fi, err)

@@ -24,6 +24,10 @@ type Config struct {
 	TemporalNamespace string
 	SecretKey         string // encoded master key; takes precedence over SecretKeyFile
 	SecretKeyFile     string
+	// OldSecretKeyFiles is a comma-separated list of files holding earlier master keys:
+	// they open what was sealed before a rotation (Temporal payloads still in retention,
+	// old backups, rows not re-sealed yet) but never seal (see app/keys.go).
+	OldSecretKeyFiles string
 	LogLevel          string
 	LogFormat         string // json, text or auto (text on a terminal)
 	StateDir          string // dev mode only
@@ -72,6 +76,7 @@ func (c *Config) Settings() []Setting {
 		{"temporal-namespace", "TEMPORAL_NAMESPACE", "default", "Temporal namespace", &c.TemporalNamespace},
 		{"secret-key", "CLUSTERWRIGHT_SECRET_KEY", "", "master key sealing secrets at rest and Temporal payloads (32 bytes, base64 or hex)", &c.SecretKey},
 		{"secret-key-file", "CLUSTERWRIGHT_SECRET_KEY_FILE", "", "file holding the master key (dev: <state-dir>/secret.key, generated)", &c.SecretKeyFile},
+		{"old-secret-key-files", "CLUSTERWRIGHT_OLD_SECRET_KEY_FILES", "", "comma-separated files of earlier master keys, kept after `clusterwright key rotate` to open (never seal) what they sealed: Temporal payloads still in retention, older backups", &c.OldSecretKeyFiles},
 		{"log-level", "CLUSTERWRIGHT_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
 		{"log-format", "CLUSTERWRIGHT_LOG_FORMAT", "auto", "json, text, or auto: readable text lines on a terminal, JSON otherwise", &c.LogFormat},
 		{"state-dir", "CLUSTERWRIGHT_STATE_DIR", ".clusterwright", "dev mode: where the private Postgres, Temporal database, keys and env file live", &c.StateDir},

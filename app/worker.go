@@ -76,7 +76,7 @@ func Register(r worker.Registry, a *App) error {
 	r.RegisterActivity(&kubesphere.Activities{Clusters: antreaAccess{boot}, Logger: a.Logger})
 	nodeActs := &nodes.Activities{Keys: boot, HostKeys: a.Store, Logger: a.Logger}
 	r.RegisterActivity(nodeActs)
-	r.RegisterActivity(&backups.Activities{Nodes: nodeActs, Store: a.Store, Key: a.Backups.Key,
+	r.RegisterActivity(&backups.Activities{Nodes: nodeActs, Store: a.Store, Key: a.Backups.Key, OldKeys: a.Backups.OldKeys,
 		Targets: a.Backups.Targets, DefaultTarget: a.Backups.DefaultTarget, Logger: a.Logger})
 	r.RegisterActivity(&schedules.Activities{Store: a.Store, Starter: a.Schedules, Metrics: a.Metrics, Concurrency: concurrency})
 	return nil

@@ -40,6 +40,9 @@ type Activities struct {
 	Store Store
 	// Key encrypts the backups (backupstore.DeriveKey of the master key).
 	Key *backupstore.Key
+	// OldKeys decrypt backups taken before the master key was rotated (derived
+	// from the old master keys); new backups are always encrypted with Key.
+	OldKeys []*backupstore.Key
 	// Targets are the configured backup targets by name; a backup input
 	// naming none goes to DefaultTarget.
 	Targets       map[string]backupstore.Target
@@ -53,6 +56,20 @@ func (a *Activities) logger() *slog.Logger {
 		return slog.Default()
 	}
 	return a.Logger
+}
+
+// keyOf returns the key a backup recorded as encrypted with id was encrypted with:
+// Key or one of OldKeys; nil when the service holds none.
+func (a *Activities) keyOf(id string) *backupstore.Key {
+	if a.Key.ID() == id {
+		return a.Key
+	}
+	for _, k := range a.OldKeys {
+		if k.ID() == id {
+			return k
+		}
+	}
+	return nil
 }
 
 // targets lists the configured targets in a stable order.

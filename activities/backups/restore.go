@@ -99,8 +99,8 @@ func (a *Activities) CheckRestore(ctx context.Context, in RestoreCheckInput) (Re
 	if _, err := a.targetOf(b); err != nil {
 		return RestorePlan{}, err
 	}
-	if b.KeyID != a.Key.ID() {
-		return RestorePlan{}, refused("backup %s is encrypted with key %s, not with this service's key %s", b.ID, b.KeyID, a.Key.ID())
+	if a.keyOf(b.KeyID) == nil {
+		return RestorePlan{}, refused("backup %s is encrypted with key %s, not with this service's key %s (nor an old one it holds)", b.ID, b.KeyID, a.Key.ID())
 	}
 	plan := RestorePlan{ClusterName: c.Name}
 	for _, n := range c.Nodes {
@@ -191,7 +191,11 @@ func (a *Activities) upload(ctx context.Context, s *nodes.Session, b domain.Back
 		return fmt.Errorf("read the snapshot of backup %s: %w", b.ID, err)
 	}
 	defer obj.Close()
-	plain, err := a.Key.Decrypt(obj)
+	key := a.keyOf(b.KeyID)
+	if key == nil {
+		return refused("backup %s is encrypted with key %s, which this service does not hold", b.ID, b.KeyID)
+	}
+	plain, err := key.Decrypt(obj)
 	if errors.Is(err, backupstore.ErrWrongKey) {
 		return refused("the snapshot of backup %s does not decrypt with this service's key", b.ID)
 	}

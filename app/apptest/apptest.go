@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,6 +41,7 @@ type Env struct {
 	Worker     worker.Worker   // the running worker; see RestartWorker
 	Logs       *bytes.Buffer   // everything the process logged
 	t          testing.TB
+	api        atomic.Pointer[http.Handler] // what URL serves; see Reopen
 }
 
 // Options changes what Start brings up.
@@ -120,7 +122,9 @@ func StartWith(t testing.TB, opts Options) *Env {
 	}
 	env := &Env{App: a, Worker: w, Logs: logs, t: t}
 	t.Cleanup(func() { env.Worker.Stop() })
-	srv := httptest.NewServer(a.API().Handler())
+	handler := a.API().Handler()
+	env.api.Store(&handler)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*env.api.Load()).ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
 
 	token, _, err := a.Store.CreateToken(ctx, "admin", domain.RoleAdmin, "test")
@@ -161,6 +165,30 @@ func (e *Env) StartWorker() {
 	if err := e.Worker.Start(); err != nil {
 		e.t.Fatalf("restart worker: %v", err)
 	}
+}
+
+// Reopen restarts the whole process with a changed configuration, as an operator does
+// after changing a setting (e.g. the master key after `clusterwright key rotate`): it
+// stops the worker, opens a new app with the configuration change made to it, starts
+// its worker and serves its API at the same URL. Stop the worker first (StopWorker).
+// The new app keeps the old one's interceptors and extra workflows; the old app is
+// closed when the test ends.
+func (e *Env) Reopen(change func(*app.Config)) {
+	e.t.Helper()
+	cfg := e.App.Config
+	change(&cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, err := app.Open(ctx, cfg, e.App.Logger, false)
+	if err != nil {
+		e.t.Fatalf("reopen app: %v", err)
+	}
+	e.t.Cleanup(a.Close)
+	a.Interceptors, a.Workflows = e.App.Interceptors, e.App.Workflows
+	e.App = a
+	e.StartWorker()
+	handler := a.API().Handler()
+	e.api.Store(&handler)
 }
 
 // testWriter sends logs to the test output only when asked, to keep runs readable.

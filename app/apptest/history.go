@@ -17,7 +17,6 @@ import (
 
 	"github.com/clusterwright/clusterwright/app"
 	"github.com/clusterwright/clusterwright/domain"
-	"github.com/clusterwright/clusterwright/secrets"
 	"github.com/clusterwright/clusterwright/temporalrt"
 	"github.com/clusterwright/clusterwright/workflows"
 )
@@ -32,11 +31,11 @@ func (e *Env) History(op domain.Operation) *historypb.History {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	master, err := secrets.LoadKey(e.App.Config.SecretKey, "")
+	keys, err := e.App.Config.MasterKeys()
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	codec, err := temporalrt.NewCodec(app.PayloadKey(master))
+	codec, err := temporalrt.NewCodec(app.PayloadKey(keys.Primary), keys.OldPayloadKeys()...)
 	if err != nil {
 		e.t.Fatal(err)
 	}

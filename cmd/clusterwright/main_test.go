@@ -30,7 +30,7 @@ func TestHelpListsCommandsAndSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"serve", "worker", "migrate", "dev", "token create", "vcsim",
+	for _, want := range []string{"serve", "worker", "migrate", "dev", "token create", "vcsim", "key rotate --new-key-file", "key generate", "key status", "--old-secret-key-files", "CLUSTERWRIGHT_OLD_SECRET_KEY_FILES",
 		"DATABASE_URL", "TEMPORAL_ADDRESS", "CLUSTERWRIGHT_SECRET_KEY", "CLUSTERWRIGHT_LISTEN", "CLUSTERWRIGHT_LOG_FORMAT", "--state-dir", "--antrea-image-registry"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("help lacks %q", want)
