@@ -43,6 +43,10 @@ type Config struct {
 	Schedules *operations.Schedules
 	// Backups are the backup targets' names and the default retention.
 	Backups BackupSettings
+	// RateLimit bounds each token's audited requests (zero: no limit).
+	RateLimit RateLimit
+	// VCenterAllowedHosts are the servers a vCenter registration may name (empty: any).
+	VCenterAllowedHosts domain.HostAllowList
 }
 
 // ClusterSetWorkflows are the workflow functions (or registered names) that the ClusterSet
@@ -76,6 +80,10 @@ type API struct {
 	schedules *operations.Schedules
 	// backups are the backup targets' names and the default retention.
 	backups BackupSettings
+	// limiter is nil without a rate limit.
+	limiter *tokenLimiter
+	// vcenterHosts are the servers a vCenter registration may name.
+	vcenterHosts domain.HostAllowList
 }
 
 // New returns the API for cfg.
@@ -91,5 +99,6 @@ func New(cfg Config) *API {
 		metrics: cfg.Metrics, logger: cfg.Logger, portal: cfg.Portal, decisionTimeout: cfg.DecisionTimeout,
 		eventKeepAlive: cfg.EventKeepAlive, devFaults: cfg.DevFaults, clusterSets: cfg.ClusterSetWorkflows,
 		schedules: cfg.Schedules, backups: cfg.Backups,
+		limiter: newTokenLimiter(cfg.RateLimit), vcenterHosts: cfg.VCenterAllowedHosts,
 	}
 }

@@ -31,7 +31,8 @@ func TestHelpListsCommandsAndSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"serve", "worker", "migrate", "dev", "token create", "vcsim",
-		"DATABASE_URL", "TEMPORAL_ADDRESS", "CLUSTERWRIGHT_SECRET_KEY", "CLUSTERWRIGHT_LISTEN", "CLUSTERWRIGHT_LOG_FORMAT", "--state-dir", "--antrea-image-registry"} {
+		"DATABASE_URL", "TEMPORAL_ADDRESS", "CLUSTERWRIGHT_SECRET_KEY", "CLUSTERWRIGHT_LISTEN", "CLUSTERWRIGHT_LOG_FORMAT", "--state-dir", "--antrea-image-registry",
+		"--tls-cert-file", "CLUSTERWRIGHT_TLS_KEY_FILE", "--temporal-tls-ca-file", "--temporal-api-key-file", "--api-rate-limit", "--vcenter-allowed-hosts"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("help lacks %q", want)
 		}
