@@ -49,6 +49,10 @@ type Config struct {
 	// KubeconfigMaxTTL is the longest ttl of a personal kubeconfig (default
 	// domain.DefaultKubeconfigMaxTTL).
 	KubeconfigMaxTTL time.Duration
+	// RateLimit bounds each token's audited requests (zero: no limit).
+	RateLimit RateLimit
+	// VCenterAllowedHosts are the servers a vCenter registration may name (empty: any).
+	VCenterAllowedHosts domain.HostAllowList
 }
 
 // ClusterSetWorkflows are the workflow functions (or registered names) that the ClusterSet
@@ -85,6 +89,10 @@ type API struct {
 	// kubeconfigs issues personal kubeconfigs, valid for at most kubeconfigMaxTTL.
 	kubeconfigs      KubeconfigIssuer
 	kubeconfigMaxTTL time.Duration
+	// limiter is nil without a rate limit.
+	limiter *tokenLimiter
+	// vcenterHosts are the servers a vCenter registration may name.
+	vcenterHosts domain.HostAllowList
 }
 
 // New returns the API for cfg.
@@ -104,5 +112,6 @@ func New(cfg Config) *API {
 		eventKeepAlive: cfg.EventKeepAlive, devFaults: cfg.DevFaults, clusterSets: cfg.ClusterSetWorkflows,
 		schedules: cfg.Schedules, backups: cfg.Backups,
 		kubeconfigs: cfg.Kubeconfigs, kubeconfigMaxTTL: cfg.KubeconfigMaxTTL,
+		limiter: newTokenLimiter(cfg.RateLimit), vcenterHosts: cfg.VCenterAllowedHosts,
 	}
 }

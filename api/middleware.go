@@ -76,11 +76,13 @@ func (w *statusWriter) Flush() {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// observe logs every request and records its latency by route pattern (never by raw path,
+// observe logs every request (its access line: method, route pattern, status, duration,
+// request id and token name; never a header or the query) and records its latency by route pattern (never by raw path,
 // which would make one time series per cluster name).
 func (a *API) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		r, entry := withAccessEntry(r)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
@@ -99,8 +101,8 @@ func (a *API) observe(next http.Handler) http.Handler {
 			}
 			elapsed := time.Since(start)
 			a.metrics.HTTPDuration.WithLabelValues(r.Method, route, strconv.Itoa(status)).Observe(elapsed.Seconds())
-			a.logger.DebugContext(r.Context(), "http", "method", r.Method, "route", route, "status", status,
-				"duration_ms", elapsed.Milliseconds(), "request_id", requestID(r.Context()), "actor", actorName(r.Context()))
+			a.logger.Log(r.Context(), accessLogLevel(route), "http", "method", r.Method, "route", route, "status", status,
+				"duration_ms", elapsed.Milliseconds(), "request_id", requestID(r.Context()), "actor", entry.actor)
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -125,6 +127,7 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 			a.writeProblem(w, r, Problem{Status: http.StatusUnauthorized, Detail: "the token is unknown or revoked"})
 			return
 		}
+		noteActor(r.Context(), t.Name)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, t)))
 	})
 }

@@ -94,7 +94,7 @@ func (a *API) publicRoutes() []route {
 // Handler returns the HTTP handler of the whole API (and the portal, when configured).
 func (a *API) Handler() http.Handler {
 	r := chi.NewRouter()
-	r.Use(withRequestID, a.observe)
+	r.Use(withRequestID, securityHeaders, a.observe)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		a.writeProblem(w, r, Problem{Status: http.StatusNotFound, Detail: "no such endpoint"})
 	})
@@ -107,7 +107,7 @@ func (a *API) Handler() http.Handler {
 	r.Group(func(r chi.Router) {
 		r.Use(a.authenticate)
 		for _, rt := range a.routes() {
-			r.With(a.authorize(rt)).Method(rt.method, rt.pattern, rt.handler)
+			r.With(a.authorize(rt), a.limits(rt)).Method(rt.method, rt.pattern, rt.handler)
 		}
 	})
 	if a.portal != nil {

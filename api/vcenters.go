@@ -30,6 +30,9 @@ func (a *API) createVCenter(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	if !a.vcenterServerAllowed(w, r, in.Server) {
+		return
+	}
 	// Fail fast on a taken name, before a slow login; the insert checks again.
 	if _, err := a.store.GetVCenter(r.Context(), in.Name); err == nil {
 		a.fail(w, r, fmt.Errorf("vcenter %q exists: %w", in.Name, domain.ErrConflict))

@@ -68,6 +68,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 	if _, err := cfg.kubeconfigMaxTTL(); err != nil {
 		return nil, err
 	}
+	if _, _, err := cfg.apiLimits(); err != nil {
+		return nil, err
+	}
 	if migrate && cfg.DatabaseURL != "" {
 		if err := migrations.Up(ctx, cfg.DatabaseURL); err != nil {
 			return nil, err
@@ -89,6 +92,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 		return nil, fmt.Errorf("temporal client options: %w", err)
 	}
 	opts.ContextPropagators = []workflow.ContextPropagator{steptrack.Propagator()}
+	if err := cfg.temporalSecurity().Apply(&opts); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("temporal client: %w", err)
+	}
 	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	tc, err := temporalrt.Dial(dialCtx, opts)
@@ -150,12 +157,13 @@ func (a *App) API() *api.API {
 // APIConfig is the configuration API builds the REST API from, for callers that add to
 // it (dev mode adds its fault endpoints).
 func (a *App) APIConfig() api.Config {
-	timeout, _ := a.Config.decisionTimeout() // checked by Open
-	maxTTL, _ := a.Config.kubeconfigMaxTTL() // checked by Open
+	timeout, _ := a.Config.decisionTimeout()      // checked by Open
+	maxTTL, _ := a.Config.kubeconfigMaxTTL()      // checked by Open
+	rateLimit, allowed, _ := a.Config.apiLimits() // checked by Open
 	return api.Config{
 		Store: a.Store, Operations: a.Operations(), Temporal: a.Temporal,
 		CheckVCenter: vsphere.CheckCredentials, Metrics: a.Metrics, Logger: a.Logger, Portal: web.Handler(),
-		DecisionTimeout: timeout, Schedules: a.Schedules,
+		DecisionTimeout: timeout, Schedules: a.Schedules, RateLimit: rateLimit, VCenterAllowedHosts: allowed,
 		Kubeconfigs: &bootstrap.Source{Store: a.Store, Logger: a.Logger}, KubeconfigMaxTTL: maxTTL,
 		Backups: api.BackupSettings{Targets: a.Backups.TargetNames(), Retention: a.Backups.Retention},
 		ClusterSetWorkflows: api.ClusterSetWorkflows{Form: workflows.FormClusterSet, Join: workflows.JoinClusterSet,

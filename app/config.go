@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -59,6 +60,8 @@ type Config struct {
 	BackupSettings
 	// Personal kubeconfigs: see app/kubeconfig_settings.go.
 	KubeconfigSettings
+	// TLS, Temporal credentials, rate limit and vCenter allow-list: see app/edge_settings.go.
+	EdgeSettings
 }
 
 // Setting documents one configuration value, for `clusterwright help`.
@@ -88,7 +91,7 @@ func (c *Config) Settings() []Setting {
 		{"decision-timeout", "CLUSTERWRIGHT_DECISION_TIMEOUT", "24h", "how long an operation whose step failed waits for a retry or cancel before it compensates, unless the request says (1s to 720h)", &c.DecisionTimeout},
 		{"schedule-concurrency", "CLUSTERWRIGHT_SCHEDULE_CONCURRENCY", "4", "clusters one run of a schedule for every cluster (\"*\") works on at once (1 to 64)", &c.ScheduleConcurrency},
 		{"health-interval", "CLUSTERWRIGHT_HEALTH_INTERVAL", "5m", "how often the default cluster-health schedule, created at start when there is none, checks every cluster (at least 1m; 0: create none)", &c.HealthInterval},
-	}, append(c.backupSettings(), c.kubeconfigSettings()...)...)
+	}, slices.Concat(c.backupSettings(), c.kubeconfigSettings(), c.edgeSettings())...)
 }
 
 // Bind registers the settings named in names (all when empty) as flags on fs, with

@@ -376,3 +376,82 @@ func renderChart(overrides map[string]any) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// TestChartTLS renders the chart with every TLS option: HTTPS from a TLS Secret (probes
+// over HTTPS), Temporal mTLS and an API key, and the Postgres CA for verify-full; each
+// setting points at a file of a mounted Secret.
+func TestChartTLS(t *testing.T) {
+	out, err := renderChart(map[string]any{
+		"masterKey":           map[string]any{"existingSecret": "cw-key"},
+		"database":            map[string]any{"existingSecret": "cw-db", "caSecret": "pg-ca"},
+		"tls":                 map[string]any{"existingSecret": "cw-tls"},
+		"temporal":            map[string]any{"tls": map[string]any{"existingSecret": "temporal-client", "serverName": "temporal.example"}, "apiKey": map[string]any{"existingSecret": "temporal-key"}},
+		"vcenterAllowedHosts": "*.corp.example,10.20.0.0/16",
+		"worker":              map[string]any{"enabled": true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serve, worker appsv1.Deployment
+	strict(t, out, "deployment.yaml", &serve)
+	strict(t, out, "worker-deployment.yaml", &worker)
+	known := knownEnv()
+	for _, d := range []*appsv1.Deployment{&serve, &worker} {
+		pod := d.Spec.Template.Spec
+		c := pod.Containers[0]
+		mounts := map[string]string{}
+		for _, m := range c.VolumeMounts {
+			mounts[m.Name] = m.MountPath
+		}
+		secrets := map[string]string{}
+		for _, v := range pod.Volumes {
+			if v.Secret != nil {
+				secrets[v.Name] = v.Secret.SecretName
+			}
+		}
+		for volume, secret := range map[string]string{"tls": "cw-tls", "temporal-tls": "temporal-client", "temporal-api-key": "temporal-key", "postgres-ca": "pg-ca"} {
+			if secrets[volume] != secret || mounts[volume] == "" {
+				t.Errorf("%s: volume %s from Secret %q mounted at %q, want Secret %s mounted", d.Name, volume, secrets[volume], mounts[volume], secret)
+			}
+		}
+		for _, e := range c.Env {
+			if !known[e.Name] && e.Name != "HOME" {
+				t.Errorf("%s: env %s is not a clusterwright setting", d.Name, e.Name)
+			}
+		}
+		for env, want := range map[string]string{
+			"CLUSTERWRIGHT_TEMPORAL_TLS_CA_FILE":     mounts["temporal-tls"] + "/ca.crt",
+			"CLUSTERWRIGHT_TEMPORAL_TLS_CERT_FILE":   mounts["temporal-tls"] + "/tls.crt",
+			"CLUSTERWRIGHT_TEMPORAL_TLS_KEY_FILE":    mounts["temporal-tls"] + "/tls.key",
+			"CLUSTERWRIGHT_TEMPORAL_TLS_SERVER_NAME": "temporal.example",
+			"CLUSTERWRIGHT_TEMPORAL_API_KEY_FILE":    mounts["temporal-api-key"] + "/api-key",
+		} {
+			if got := envValue(c.Env, env); got != want {
+				t.Errorf("%s: %s = %q, want %q", d.Name, env, got, want)
+			}
+		}
+	}
+	c := serve.Spec.Template.Spec.Containers[0]
+	mounts := map[string]string{}
+	for _, m := range c.VolumeMounts {
+		mounts[m.Name] = m.MountPath
+	}
+	for env, want := range map[string]string{
+		"CLUSTERWRIGHT_TLS_CERT_FILE":         mounts["tls"] + "/tls.crt",
+		"CLUSTERWRIGHT_TLS_KEY_FILE":          mounts["tls"] + "/tls.key",
+		"CLUSTERWRIGHT_VCENTER_ALLOWED_HOSTS": "*.corp.example,10.20.0.0/16",
+		"CLUSTERWRIGHT_API_RATE_LIMIT":        "60/m",
+	} {
+		if got := envValue(c.Env, env); got != want {
+			t.Errorf("serve: %s = %q, want %q", env, got, want)
+		}
+	}
+	for _, p := range []*corev1.Probe{c.ReadinessProbe, c.LivenessProbe, c.StartupProbe} {
+		if p == nil || p.HTTPGet == nil || p.HTTPGet.Scheme != corev1.URISchemeHTTPS {
+			t.Errorf("serve probe %+v, want HTTPS", p)
+		}
+	}
+	if v := envValue(worker.Spec.Template.Spec.Containers[0].Env, "CLUSTERWRIGHT_TLS_CERT_FILE"); v != "" {
+		t.Errorf("the worker, which serves nothing, got CLUSTERWRIGHT_TLS_CERT_FILE %q", v)
+	}
+}

@@ -144,7 +144,10 @@ func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, opts Options)
 	}
 	apiCfg := a.APIConfig()
 	apiCfg.DevFaults = devFaults{opts.Faults}
-	srv := &http.Server{Handler: api.New(apiCfg).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv, err := cfg.NewHTTPServer(api.New(apiCfg).Handler(), app.DefaultHTTPTimeouts, logger)
+	if err != nil {
+		return err
+	}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("api server", "error", err)
@@ -155,7 +158,7 @@ func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, opts Options)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	})
-	base := "http://" + ln.Addr().String()
+	base := srv.Scheme() + "://" + ln.Addr().String()
 
 	if err := register(ctx, base, token, vc, logger); err != nil {
 		return err

@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-const wantCSP = "default-src 'self'; style-src 'self' 'unsafe-inline'"
+const wantCSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 type reply struct {
 	status int

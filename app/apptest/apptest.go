@@ -41,7 +41,7 @@ type Env struct {
 	Worker     worker.Worker   // the running worker; see RestartWorker
 	Logs       *bytes.Buffer   // everything the process logged
 	t          testing.TB
-	api        atomic.Pointer[http.Handler] // what URL serves; see Reopen
+	api        *atomic.Pointer[http.Handler] // what URL serves; see Reopen
 }
 
 // Options changes what Start brings up.
@@ -120,7 +120,7 @@ func StartWith(t testing.TB, opts Options) *Env {
 	if err := w.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
 	}
-	env := &Env{App: a, Worker: w, Logs: logs, t: t}
+	env := &Env{App: a, Worker: w, Logs: logs, t: t, api: new(atomic.Pointer[http.Handler])}
 	t.Cleanup(func() { env.Worker.Stop() })
 	handler := a.API().Handler()
 	env.api.Store(&handler)

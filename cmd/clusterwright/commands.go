@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -68,18 +67,11 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	defer stop()
 	a.ReconcileSchedules(ctx)
-	srv := &http.Server{Addr: a.Config.Listen, Handler: a.API().Handler(), ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	a.Logger.Info("serving", "listen", a.Config.Listen)
-	select {
-	case err := <-errc:
-		return fmt.Errorf("api server: %w", err)
-	case <-ctx.Done():
+	srv, err := a.Config.NewHTTPServer(a.API().Handler(), app.DefaultHTTPTimeouts, a.Logger)
+	if err != nil {
+		return err
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	return srv.Shutdown(sctx)
+	return srv.Run(ctx, 15*time.Second, a.Logger)
 }
 
 func runWorker(ctx context.Context, c *cli, args []string) error {

@@ -30,8 +30,9 @@ func TestHelpListsCommandsAndSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"serve", "worker", "migrate", "dev", "token create", "vcsim", "key rotate --new-key-file", "key generate", "key status", "--old-secret-key-files", "CLUSTERWRIGHT_OLD_SECRET_KEY_FILES",
-		"DATABASE_URL", "TEMPORAL_ADDRESS", "CLUSTERWRIGHT_SECRET_KEY", "CLUSTERWRIGHT_LISTEN", "CLUSTERWRIGHT_LOG_FORMAT", "--state-dir", "--antrea-image-registry"} {
+	for _, want := range []string{"serve", "worker", "migrate", "dev", "token create", "vcsim", "key rotate --new-key-file", "key generate", "key status", "--old-secret-key-files", "CLUSTERWRIGHT_OLD_SECRET_KEY_FILES", "--kubeconfig-max-ttl",
+		"DATABASE_URL", "TEMPORAL_ADDRESS", "CLUSTERWRIGHT_SECRET_KEY", "CLUSTERWRIGHT_LISTEN", "CLUSTERWRIGHT_LOG_FORMAT", "--state-dir", "--antrea-image-registry",
+		"--tls-cert-file", "CLUSTERWRIGHT_TLS_KEY_FILE", "--temporal-tls-ca-file", "--temporal-api-key-file", "--api-rate-limit", "--vcenter-allowed-hosts"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("help lacks %q", want)
 		}

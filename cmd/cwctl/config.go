@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -10,13 +11,14 @@ import (
 
 // Environment variables of the configuration; `clusterwright dev` writes both to its env file.
 const (
-	envURL   = "CLUSTERWRIGHT_URL"
-	envToken = "CLUSTERWRIGHT_TOKEN"
+	envURL    = "CLUSTERWRIGHT_URL"
+	envToken  = "CLUSTERWRIGHT_TOKEN"
+	envCAFile = "CLUSTERWRIGHT_CA_FILE"
 )
 
 // globals are the settings every command takes: where the API is and the token.
 type globals struct {
-	url, token string
+	url, token, caFile string
 }
 
 // bind adds --url and --token to fs (the root command's persistent flags, so they may
@@ -25,6 +27,7 @@ type globals struct {
 func (g *globals) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&g.url, "url", "", "API base URL, e.g. http://127.0.0.1:8080 (default $"+envURL+")")
 	fs.StringVar(&g.token, "token", "", "API token (default $"+envToken+")")
+	fs.StringVar(&g.caFile, "ca-file", "", "PEM CA certificate(s) to trust for an https URL, besides the system's (default $"+envCAFile+")")
 }
 
 // connect resolves the settings (a flag wins over its environment variable) into a client.
@@ -50,6 +53,19 @@ func (g globals) connect(getenv func(string) string) (*client.Client, error) {
 	c, err := client.New(url, token)
 	if err != nil {
 		return nil, usageErrorf("%s", err.Error())
+	}
+	caFile := g.caFile
+	if caFile == "" {
+		caFile = getenv(envCAFile)
+	}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, usageErrorf("ca-file: %s", err.Error())
+		}
+		if err := c.TrustCA(pem); err != nil {
+			return nil, usageErrorf("ca-file %s: %s", caFile, err.Error())
+		}
 	}
 	return c, nil
 }

@@ -51,8 +51,54 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   value: {{ .Values.temporal.namespace | quote }}
 - name: CLUSTERWRIGHT_LOG_LEVEL
   value: {{ .Values.logLevel | quote }}
+{{- with .Values.temporal.tls }}
+{{- if .existingSecret }}
+- name: CLUSTERWRIGHT_TEMPORAL_TLS_CA_FILE
+  value: /etc/clusterwright/temporal-tls/ca.crt
+{{- if .clientCertificate }}
+- name: CLUSTERWRIGHT_TEMPORAL_TLS_CERT_FILE
+  value: /etc/clusterwright/temporal-tls/tls.crt
+- name: CLUSTERWRIGHT_TEMPORAL_TLS_KEY_FILE
+  value: /etc/clusterwright/temporal-tls/tls.key
+{{- end }}
+{{- if .serverName }}
+- name: CLUSTERWRIGHT_TEMPORAL_TLS_SERVER_NAME
+  value: {{ .serverName | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if .Values.temporal.apiKey.existingSecret }}
+- name: CLUSTERWRIGHT_TEMPORAL_API_KEY_FILE
+  value: /etc/clusterwright/temporal-api-key/{{ .Values.temporal.apiKey.key }}
+{{- end }}
 - name: HOME
   value: /tmp
+{{- end -}}
+
+{{/* Mounts of the optional TLS and CA Secrets, both serve and worker. */}}
+{{- define "clusterwright.volumeMounts" -}}
+- name: tmp
+  mountPath: /tmp
+{{- if .Values.tls.existingSecret }}
+- name: tls
+  mountPath: /etc/clusterwright/tls
+  readOnly: true
+{{- end }}
+{{- if .Values.temporal.tls.existingSecret }}
+- name: temporal-tls
+  mountPath: /etc/clusterwright/temporal-tls
+  readOnly: true
+{{- end }}
+{{- if .Values.temporal.apiKey.existingSecret }}
+- name: temporal-api-key
+  mountPath: /etc/clusterwright/temporal-api-key
+  readOnly: true
+{{- end }}
+{{- if .Values.database.caSecret }}
+- name: postgres-ca
+  mountPath: /etc/clusterwright/postgres-ca
+  readOnly: true
+{{- end }}
 {{- end -}}
 
 {{/* Pod settings both serve and worker share. */}}
@@ -67,6 +113,26 @@ securityContext:
 volumes:
   - name: tmp
     emptyDir: {}
+  {{- if .Values.tls.existingSecret }}
+  - name: tls
+    secret:
+      secretName: {{ .Values.tls.existingSecret }}
+  {{- end }}
+  {{- if .Values.temporal.tls.existingSecret }}
+  - name: temporal-tls
+    secret:
+      secretName: {{ .Values.temporal.tls.existingSecret }}
+  {{- end }}
+  {{- if .Values.temporal.apiKey.existingSecret }}
+  - name: temporal-api-key
+    secret:
+      secretName: {{ .Values.temporal.apiKey.existingSecret }}
+  {{- end }}
+  {{- if .Values.database.caSecret }}
+  - name: postgres-ca
+    secret:
+      secretName: {{ .Values.database.caSecret }}
+  {{- end }}
 {{- with .Values.nodeSelector }}
 nodeSelector:
   {{- toYaml . | nindent 2 }}
