@@ -49,8 +49,10 @@ type App struct {
 	Workflows []any
 	// Backups are the etcd backup targets and key (see app/backups.go).
 	Backups *Backups
-	// Failures decodes the failures of workflow histories (the client's converter).
+	// Failures decodes the failures of workflow histories and Payloads their payloads
+	// (the client's converters).
 	Failures converter.FailureConverter
+	Payloads converter.DataConverter
 }
 
 // Open connects to Postgres (migrating it when migrate is set) and Temporal.
@@ -100,7 +102,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 		return nil, err
 	}
 	a := &App{Config: cfg, Logger: logger, Store: store, Temporal: tc, Sessions: sessions,
-		Budget: vsphere.NewTaskBudget(limit), Metrics: metrics.New(), Backups: backups, Failures: opts.FailureConverter}
+		Budget: vsphere.NewTaskBudget(limit), Metrics: metrics.New(), Backups: backups, Failures: opts.FailureConverter,
+		Payloads: opts.DataConverter}
 	a.Metrics.Registry.MustRegister(a.Sessions) // clusterwright_vcenter_logins_total
 	a.Schedules = &operations.Schedules{Store: store, Temporal: tc, Operations: a.Operations(), Logger: logger}
 	registerScheduleKinds(a.Schedules)
@@ -143,7 +146,7 @@ func PayloadKey(master []byte) []byte {
 // Operations returns the operation starter.
 func (a *App) Operations() *operations.Service {
 	_, _, stuck, _ := a.Config.reconcile() // checked by Open
-	return &operations.Service{Store: a.Store, Temporal: a.Temporal, Logger: a.Logger, Failures: a.Failures,
+	return &operations.Service{Store: a.Store, Temporal: a.Temporal, Logger: a.Logger, Failures: a.Failures, Payloads: a.Payloads,
 		StuckAttempts: stuck, Released: func(why string) { a.Metrics.OperationsReleased.WithLabelValues(why).Inc() }}
 }
 

@@ -32,6 +32,9 @@ type Service struct {
 	// Failures decodes the failures in workflow histories (their messages are encrypted);
 	// without it only their plain message is read.
 	Failures converter.FailureConverter
+	// Payloads decodes workflow memos (encrypted like every payload), to tell which
+	// operation a run serves.
+	Payloads converter.DataConverter
 	// Released, if set, counts each operation the reconcile or an abandon ended, by
 	// why (the Release constants).
 	Released func(why string)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
@@ -47,8 +48,8 @@ func (s *Service) describe(ctx context.Context, op domain.Operation) (workflowSt
 			return workflowState{}, fmt.Errorf("describe workflow %s of operation %s: %w", op.WorkflowID, op.ID, err)
 		}
 		info := desc.GetWorkflowExecutionInfo()
-		if runID == "" && info.GetStartTime().AsTime().Before(op.CreatedAt.Add(-clockSkew)) {
-			return workflowState{}, nil
+		if runID == "" && !s.serves(info.GetMemo().GetFields()["operation"], info.GetStartTime().AsTime(), op) {
+			return workflowState{}, nil // the latest run served an earlier operation
 		}
 		st := workflowState{found: true, runID: info.GetExecution().GetRunId(), status: info.GetStatus(),
 			taskAttempt: desc.GetPendingWorkflowTask().GetAttempt()}
@@ -61,6 +62,19 @@ func (s *Service) describe(ctx context.Context, op domain.Operation) (workflowSt
 		runID = "" // the latest run of the id is the successor
 	}
 	return workflowState{}, fmt.Errorf("workflow %s of operation %s: continued as new again and again", op.WorkflowID, op.ID)
+}
+
+// serves reports whether the run whose memo field "operation" is memo and that started
+// at start is the run of op: the memo names the operation (Start puts it there); without
+// a converter to read it, a run that started before op was recorded is not op's.
+func (s *Service) serves(memo *commonpb.Payload, start time.Time, op domain.Operation) bool {
+	if s.Payloads != nil && memo != nil {
+		var id string
+		if err := s.Payloads.FromPayload(memo, &id); err == nil {
+			return id == op.ID
+		}
+	}
+	return !start.Before(op.CreatedAt.Add(-clockSkew))
 }
 
 // clockSkew is how far apart the clocks of Postgres and Temporal may be.
