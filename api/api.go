@@ -43,6 +43,12 @@ type Config struct {
 	Schedules *operations.Schedules
 	// Backups are the backup targets' names and the default retention.
 	Backups BackupSettings
+	// Kubeconfigs issues personal kubeconfigs; without it the kubeconfig route
+	// answers that there is none.
+	Kubeconfigs KubeconfigIssuer
+	// KubeconfigMaxTTL is the longest ttl of a personal kubeconfig (default
+	// domain.DefaultKubeconfigMaxTTL).
+	KubeconfigMaxTTL time.Duration
 }
 
 // ClusterSetWorkflows are the workflow functions (or registered names) that the ClusterSet
@@ -76,12 +82,18 @@ type API struct {
 	schedules *operations.Schedules
 	// backups are the backup targets' names and the default retention.
 	backups BackupSettings
+	// kubeconfigs issues personal kubeconfigs, valid for at most kubeconfigMaxTTL.
+	kubeconfigs      KubeconfigIssuer
+	kubeconfigMaxTTL time.Duration
 }
 
 // New returns the API for cfg.
 func New(cfg Config) *API {
 	if cfg.DecisionTimeout <= 0 {
 		cfg.DecisionTimeout = domain.DefaultDecisionTimeout
+	}
+	if cfg.KubeconfigMaxTTL <= 0 {
+		cfg.KubeconfigMaxTTL = domain.DefaultKubeconfigMaxTTL
 	}
 	if cfg.EventKeepAlive <= 0 {
 		cfg.EventKeepAlive = eventKeepAlive
@@ -91,5 +103,6 @@ func New(cfg Config) *API {
 		metrics: cfg.Metrics, logger: cfg.Logger, portal: cfg.Portal, decisionTimeout: cfg.DecisionTimeout,
 		eventKeepAlive: cfg.EventKeepAlive, devFaults: cfg.DevFaults, clusterSets: cfg.ClusterSetWorkflows,
 		schedules: cfg.Schedules, backups: cfg.Backups,
+		kubeconfigs: cfg.Kubeconfigs, kubeconfigMaxTTL: cfg.KubeconfigMaxTTL,
 	}
 }

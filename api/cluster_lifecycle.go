@@ -9,7 +9,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/clusterwright/clusterwright/bootstrap"
 	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/workflows"
 )
@@ -127,35 +126,6 @@ func (a *API) checkLeaderDelete(ctx context.Context, c domain.Cluster) error {
 			c.Name, set.Name, others, set.Name, domain.ErrConflict)
 	}
 	return nil
-}
-
-// getKubeconfig returns the cluster's admin kubeconfig; the read is audited. Provisioning
-// stores the kubeconfig before any VM exists, so a cluster still Pending or Provisioning
-// is not ready whatever the inventory holds.
-func (a *API) getKubeconfig(w http.ResponseWriter, r *http.Request) {
-	c := clusterOf(r)
-	notReady := func() {
-		a.writeProblem(w, r, Problem{Type: problemBase + "not-ready", Status: http.StatusConflict,
-			Detail: "cluster " + c.Name + " has no kubeconfig yet (phase " + c.Phase + ")"})
-	}
-	if c.Phase == domain.PhasePending || c.Phase == domain.PhaseProvisioning {
-		notReady()
-		return
-	}
-	kubeconfig, err := a.store.ClusterSecret(r.Context(), c.ID, bootstrap.SecretAdminKubeconfig)
-	if isNotFound(err) {
-		notReady()
-		return
-	}
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/yaml")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+c.Name+`.kubeconfig"`)
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(kubeconfig)
 }
 
 // startClusterOperation starts workflow fn as an operation of kind on cluster c: one at

@@ -44,7 +44,7 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/clusters", domain.RoleOperator, "cluster.create", a.createCluster},
 		{"GET", "/api/v1/clusters/{name}", domain.RoleViewer, "", a.getCluster},
 		{"DELETE", "/api/v1/clusters/{name}", domain.RoleOperator, "cluster.delete", a.withCluster(a.deleteCluster)},
-		{"GET", "/api/v1/clusters/{name}/kubeconfig", domain.RoleAdmin, "cluster.kubeconfig", a.withCluster(a.getKubeconfig)},
+		{"GET", "/api/v1/clusters/{name}/kubeconfig", domain.RoleViewer, "cluster.kubeconfig", a.withCluster(a.getKubeconfig)},
 		{"GET", "/api/v1/clusters/{name}/certificates", domain.RoleViewer, "", a.withCluster(a.listCertificates)},
 		{"POST", "/api/v1/clusters/{name}/certificates/check", domain.RoleOperator, "cluster.certificate-check", a.withCluster(a.checkCertificates)},
 		{"POST", "/api/v1/clusters/{name}/certificates/renew", domain.RoleOperator, "cluster.certificate-renewal", a.withCluster(a.renewCertificates)},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/clusterwright/clusterwright/activities/vsphere"
 	"github.com/clusterwright/clusterwright/api"
+	"github.com/clusterwright/clusterwright/bootstrap"
 	"github.com/clusterwright/clusterwright/inventory"
 	"github.com/clusterwright/clusterwright/metrics"
 	"github.com/clusterwright/clusterwright/migrations"
@@ -68,6 +69,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 		return nil, err
 	}
 	if _, err := cfg.healthInterval(); err != nil {
+		return nil, err
+	}
+	if _, err := cfg.kubeconfigMaxTTL(); err != nil {
 		return nil, err
 	}
 	if _, _, _, err := cfg.reconcile(); err != nil {
@@ -166,10 +170,12 @@ func (a *App) API() *api.API {
 // it (dev mode adds its fault endpoints).
 func (a *App) APIConfig() api.Config {
 	timeout, _ := a.Config.decisionTimeout() // checked by Open
+	maxTTL, _ := a.Config.kubeconfigMaxTTL() // checked by Open
 	return api.Config{
 		Store: a.Store, Operations: a.Operations(), Temporal: a.Temporal,
 		CheckVCenter: vsphere.CheckCredentials, Metrics: a.Metrics, Logger: a.Logger, Portal: web.Handler(),
 		DecisionTimeout: timeout, Schedules: a.Schedules,
+		Kubeconfigs: &bootstrap.Source{Store: a.Store, Logger: a.Logger}, KubeconfigMaxTTL: maxTTL,
 		Backups: api.BackupSettings{Targets: a.Backups.TargetNames(), Retention: a.Backups.Retention},
 		ClusterSetWorkflows: api.ClusterSetWorkflows{Form: workflows.FormClusterSet, Join: workflows.JoinClusterSet,
 			Leave: workflows.LeaveClusterSet, Disband: workflows.DisbandClusterSet},

@@ -45,7 +45,7 @@ func Register(r worker.Registry, a *App) error {
 	if cacheDir != "" {
 		cacheDir = filepath.Join(cacheDir, "addons")
 	}
-	boot := &bootstrap.Source{Store: a.Store}
+	boot := &bootstrap.Source{Store: a.Store, Logger: a.Logger}
 
 	for _, w := range append(workflows.All(), a.Workflows...) {
 		r.RegisterWorkflow(w)
@@ -59,7 +59,7 @@ func Register(r worker.Registry, a *App) error {
 	r.RegisterActivity(&invacts.ClusterActivities{Store: a.Store, Bootstrap: boot})
 	r.RegisterActivity(&invacts.ClusterSetActivities{Store: a.Store})
 	vsphereActs := &vsphere.Activities{Sessions: a.Sessions, Store: a.Store, Budget: a.Budget, GuestInfo: boot}
-	kubeActs := &kube.Activities{Clusters: boot, Tokens: boot}
+	kubeActs := &kube.Activities{Clusters: boot, Bindings: boot, Tokens: boot}
 	r.RegisterActivity(vsphereActs)
 	r.RegisterActivity(kubeActs)
 	addonActs := &addons.Activities{

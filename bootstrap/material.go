@@ -16,7 +16,7 @@ const (
 	SecretBootstrapToken          = "bootstrap-token"
 	SecretSSHPrivateKey           = "ssh-private-key"
 	SecretSSHAuthorizedKey        = "ssh-authorized-key"
-	SecretAdminKubeconfig         = "admin-kubeconfig"
+	SecretAdminKubeconfig         = "admin-kubeconfig" // the service's own identity (pki.ServiceUser); never handed out
 	SecretKubeSphereAdminPassword = "kubesphere-admin-password"
 )
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/netip"
+	"time"
 
 	"github.com/clusterwright/clusterwright/cloudinit"
 	"github.com/clusterwright/clusterwright/domain"
@@ -16,6 +18,7 @@ type Store interface {
 	GetClusterByID(ctx context.Context, id string) (domain.Cluster, error)
 	PutClusterSecret(ctx context.Context, clusterID, name string, plaintext []byte) error
 	ClusterSecret(ctx context.Context, clusterID, name string) ([]byte, error)
+	UpdateClusterSecret(ctx context.Context, clusterID, name string, next func(current []byte) ([]byte, error)) ([]byte, error)
 	DeleteClusterSecret(ctx context.Context, clusterID, name string) error
 	ClusterLeases(ctx context.Context, clusterID string) (map[string]netip.Addr, error)
 	GetIPPool(ctx context.Context, name string) (domain.IPPool, error)
@@ -26,10 +29,13 @@ type Store interface {
 // where it is sealed. Errors never contain secret values.
 type Source struct {
 	Store Store
+	// Logger says when the service kubeconfig could not be renewed (nil: the
+	// default logger).
+	Logger *slog.Logger
 }
 
-// Prepare makes sure the cluster has its material and its admin kubeconfig
-// for endpoint (host:port). It is idempotent: material made by an earlier
+// Prepare makes sure the cluster has its material and the service's own
+// kubeconfig (pki.ServiceKubeconfig) for endpoint (host:port). It is idempotent: material made by an earlier
 // call is kept (the PKI is written last, so that a crash before it makes
 // the next call start over with all-new material).
 func (s *Source) Prepare(ctx context.Context, clusterID, endpoint string) error {
@@ -63,9 +69,9 @@ func (s *Source) Prepare(ctx context.Context, clusterID, endpoint string) error 
 	if _, err := s.Store.ClusterSecret(ctx, clusterID, SecretAdminKubeconfig); err == nil {
 		return nil
 	}
-	kubeconfig, err := pki.AdminKubeconfig(c.Name, "https://"+endpoint, m.PKI.CA)
+	kubeconfig, _, err := pki.ServiceKubeconfig(c.Name, "https://"+endpoint, m.PKI.CA, time.Now())
 	if err != nil {
-		return fmt.Errorf("admin kubeconfig of cluster %s: %w", c.Name, err)
+		return fmt.Errorf("service kubeconfig of cluster %s: %w", c.Name, err)
 	}
 	return s.Store.PutClusterSecret(ctx, clusterID, SecretAdminKubeconfig, kubeconfig)
 }
@@ -129,11 +135,6 @@ func (s *Source) GuestInfo(ctx context.Context, clusterID, vmName string) (map[s
 		return nil, fmt.Errorf("render cloud-init of %s: %w", vmName, err)
 	}
 	return cloudinit.EncodeGuestInfo(md, ud), nil
-}
-
-// AdminKubeconfig returns the cluster's admin kubeconfig.
-func (s *Source) AdminKubeconfig(ctx context.Context, clusterID string) ([]byte, error) {
-	return s.Store.ClusterSecret(ctx, clusterID, SecretAdminKubeconfig)
 }
 
 // ClusterSpec returns the cluster's spec with defaults filled in.

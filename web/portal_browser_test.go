@@ -182,7 +182,7 @@ func waitStep(t *testing.T, env *apptest.Env, opID, step, state string) {
 
 // TestPortalClusterLifecycle creates a cluster through the portal's form (a bad spec first:
 // its field errors show at their inputs and nothing is created), then on the cluster's
-// page: the kubeconfig refused to an operator and saved as a file for an admin, a delete
+// page: a personal kubeconfig saved as a file by a viewer (1h) and by an admin (8h), a delete
 // refused while the provision runs (naming it), and a delete that opens its operation.
 func TestPortalClusterLifecycle(t *testing.T) {
 	t.Parallel()
@@ -275,9 +275,8 @@ func TestPortalClusterLifecycle(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`dialog.confirm button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.notices .alert a[href="#/operations/`+opID+`"]`)))
 
-	// The provision is canceled (through the API) and its compensation awaited; a
-	// kubeconfig is put in the inventory and the cluster marked Ready, as a finished
-	// provision would leave it, so that the download can be checked without Kubernetes.
+	// The provision is canceled (through the API) and its compensation awaited; the
+	// cluster is marked Ready below, as a finished provision would leave it.
 	waitStep(t, env, opID, workflows.StepAllocateAddresses, domain.StepSucceeded)
 	if r := env.Do("POST", "/api/v1/operations/"+opID+"/cancel", env.AdminToken, nil); r.Status != http.StatusAccepted {
 		t.Fatalf("cancel the provision: %d %s", r.Status, r.Body)
@@ -285,47 +284,61 @@ func TestPortalClusterLifecycle(t *testing.T) {
 	if op := env.WaitOperation(opID); op.State != domain.OpCanceled {
 		t.Fatalf("provision after cancel = %s %s", op.State, op.Error)
 	}
-	const marker = "c2VjcmV0LWtleS1tYXJrZXI="
-	kubeconfig := "apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    client-key-data: " + marker + "\n"
-	if err := env.App.Store.PutClusterSecret(context.Background(), c.ID, bootstrap.SecretAdminKubeconfig, []byte(kubeconfig)); err != nil {
+	// The cluster's CA is made as a provision makes it, so that personal kubeconfigs can
+	// be issued without Kubernetes.
+	if err := (&bootstrap.Source{Store: env.App.Store}).Prepare(context.Background(), c.ID, "127.74.0.5:6443"); err != nil {
 		t.Fatal(err)
 	}
 	if err := env.App.Store.SetClusterPhase(context.Background(), c.ID, domain.PhaseReady, ""); err != nil {
 		t.Fatal(err)
 	}
 
-	// An operator is told that the kubeconfig is for administrators.
-	signIn(t, ctx, env, env.Token("op", domain.RoleOperator))
-	run(t, ctx, "kubeconfig as an operator",
-		chromedp.Navigate(env.URL+"/#/clusters/web-good"),
-		chromedp.Click(chromedp.Search(`//button[normalize-space()="Download kubeconfig"]`)),
-		chromedp.WaitVisible(chromedp.Search(`//div[contains(@class,"alert")][contains(., "Administrators only")]`)))
-
-	// An admin saves it as web-good.kubeconfig; the page never shows it.
+	// A viewer saves one of their own, valid for the hour chosen; an admin one for the
+	// default 8h. The page never shows a kubeconfig.
 	downloads := t.TempDir()
-	signIn(t, ctx, env, env.AdminToken)
+	allowDownloads := chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads})
+		return err
+	})
+	signIn(t, ctx, env, env.Token("view", domain.RoleViewer))
 	var page, endpoint string
+	run(t, ctx, "kubeconfig as a viewer",
+		allowDownloads,
+		chromedp.Navigate(env.URL+"/#/clusters/web-good"),
+		chromedp.SetValue(chromedp.CSS(`select[name="ttl"]`), "1h"),
+		chromedp.Click(chromedp.Search(`//button[normalize-space()="Download kubeconfig"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[contains(@class,"alert")][contains(., "Saved web-good.kubeconfig")][contains(., "1h")]`)),
+		into(&page, chromedp.OuterHTML(chromedp.CSS(`html`))))
+	saved := waitFile(t, filepath.Join(downloads, "web-good.kubeconfig"))
+	cert, err := bootstrap.KubeconfigClientCertificate(saved)
+	if err != nil || cert.Subject.CommonName != domain.KubeUser("view") || cert.Subject.Organization[0] != domain.RoleViewer.KubeGroup() {
+		t.Fatalf("viewer's kubeconfig: %v %v", cert, err)
+	}
+	if left := time.Until(cert.NotAfter); left > time.Hour || left < 58*time.Minute {
+		t.Errorf("viewer's kubeconfig of 1h expires in %s", left)
+	}
+	if strings.Contains(page, "client-key-data") || strings.Contains(page, "PRIVATE KEY") {
+		t.Error("the kubeconfig is in the page")
+	}
+	if err := os.Remove(filepath.Join(downloads, "web-good.kubeconfig")); err != nil {
+		t.Fatal(err)
+	}
+
+	signIn(t, ctx, env, env.AdminToken)
 	run(t, ctx, "kubeconfig as an admin",
-		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-			_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-				Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads})
-			return err
-		}),
+		allowDownloads,
 		chromedp.Navigate(env.URL+"/#/clusters/web-good"),
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Download kubeconfig"]`)),
-		chromedp.WaitVisible(chromedp.Search(`//p[contains(@class,"alert")][contains(., "Saved web-good.kubeconfig")]`)),
-		into(&page, chromedp.OuterHTML(chromedp.CSS(`html`))),
+		chromedp.WaitVisible(chromedp.Search(`//p[contains(@class,"alert")][contains(., "Saved web-good.kubeconfig")][contains(., "8h")]`)),
 		into(&endpoint, chromedp.Text(chromedp.Search(`//dt[.="API endpoint"]/following-sibling::dd[1]`))))
 	// The cluster page shows the API endpoint: the VIP the form gave, served by kube-vip.
 	if !strings.Contains(endpoint, "127.74.0.5:6443") || !strings.Contains(endpoint, "virtual IP") {
 		t.Errorf("API endpoint on the cluster page = %q, want the VIP 127.74.0.5:6443", endpoint)
 	}
-	saved := waitFile(t, filepath.Join(downloads, "web-good.kubeconfig"))
-	if !bytes.Equal(saved, []byte(kubeconfig)) {
-		t.Errorf("saved kubeconfig = %q, want %q", saved, kubeconfig)
-	}
-	if strings.Contains(page, marker) {
-		t.Error("the kubeconfig's key is in the page")
+	saved = waitFile(t, filepath.Join(downloads, "web-good.kubeconfig"))
+	if cert, err := bootstrap.KubeconfigClientCertificate(saved); err != nil || cert.Subject.CommonName != domain.KubeUser("admin") {
+		t.Fatalf("admin's kubeconfig: %v %v", cert, err)
 	}
 
 	// Delete (without the volumes: the stand-in kubeconfig reaches no API server): the

@@ -41,9 +41,18 @@ type Access interface {
 	AdminKubeconfig(ctx context.Context, clusterID string) ([]byte, error)
 }
 
+// AccessInstaller installs the RBAC bindings of the service's identity and of the API
+// roles' groups in a cluster (bootstrap.Source.EnsureAccess).
+type AccessInstaller interface {
+	EnsureAccess(ctx context.Context, clusterID string) error
+}
+
 // Activities talk to clusters' API servers.
 type Activities struct {
 	Clusters Access
+	// Bindings, when set, installs the RBAC bindings once WaitAPIServer has seen the
+	// API server ready (at provision, restore and certificate renewal).
+	Bindings AccessInstaller
 	// Tokens keeps the join tokens CreateJoinToken makes.
 	Tokens JoinTokens
 }

@@ -9,8 +9,10 @@ import (
 
 // WaitAPIServer waits until the cluster's API server at its control-plane
 // endpoint answers /readyz with a certificate signed by the cluster CA, and
-// returns its version. A server with another certificate fails without
-// retry.
+// returns its version; then it installs the RBAC bindings of the service's identity
+// and of the API roles' groups (idempotent), so that every provision, restore and
+// certificate renewal leaves them in place. A server with another certificate fails
+// without retry.
 func (a *Activities) WaitAPIServer(ctx context.Context, clusterID string) (string, error) {
 	cs, err := a.client(ctx, clusterID)
 	if err != nil {
@@ -34,5 +36,11 @@ func (a *Activities) WaitAPIServer(ctx context.Context, clusterID string) (strin
 		version = v.GitVersion
 		return true, "", nil
 	})
-	return version, err
+	if err != nil || a.Bindings == nil {
+		return version, err
+	}
+	if err := a.Bindings.EnsureAccess(ctx, clusterID); err != nil {
+		return "", fmt.Errorf("RBAC bindings of cluster %s: %w", clusterID, err)
+	}
+	return version, nil
 }

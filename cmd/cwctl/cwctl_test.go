@@ -250,14 +250,15 @@ func TestCLIAgainstTheRealStack(t *testing.T) {
 	}
 	outputs = append(outputs, r)
 
-	// The kubeconfig: 404 for an unknown cluster; written 0600 for a Ready one.
+	// The kubeconfig: 404 for an unknown cluster; for a Ready one (its CA made as a
+	// provision makes it) a new personal one, written 0600, valid for --ttl; a bad ttl
+	// is refused naming it.
 	r = cwctl(t, "clusters", "kubeconfig", "nope")
 	if r.code != 2 || !strings.HasPrefix(r.stderr, "error: ") || !strings.Contains(r.stderr, "nope") || !strings.Contains(r.stderr, "not found") {
 		t.Fatalf("kubeconfig of an unknown cluster: exit %d %q", r.code, r.stderr)
 	}
 	ctx := context.Background()
-	kubeconfig := "apiVersion: v1\nkind: Config\nclusters: []\n"
-	if err := env.App.Store.PutClusterSecret(ctx, c.ID, bootstrap.SecretAdminKubeconfig, []byte(kubeconfig)); err != nil {
+	if err := (&bootstrap.Source{Store: env.App.Store}).Prepare(ctx, c.ID, "127.0.0.1:6443"); err != nil {
 		t.Fatal(err)
 	}
 	if err := env.App.Store.SetClusterPhase(ctx, c.ID, domain.PhaseReady, ""); err != nil {
@@ -267,12 +268,25 @@ func TestCLIAgainstTheRealStack(t *testing.T) {
 	if err := os.WriteFile(file, []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	run("clusters", "kubeconfig", "dev-east", "-o", file)
-	if b, err := os.ReadFile(file); err != nil || string(b) != kubeconfig {
-		t.Fatalf("kubeconfig file: %q %v", b, err)
+	run("clusters", "kubeconfig", "dev-east", "-o", file, "--ttl", "30m")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := bootstrap.KubeconfigClientCertificate(b)
+	if err != nil || cert.Subject.CommonName != domain.KubeUser("admin") ||
+		cert.Subject.Organization[0] != domain.RoleAdmin.KubeGroup() {
+		t.Fatalf("kubeconfig file: certificate %v %v", cert, err)
+	}
+	if left := time.Until(cert.NotAfter); left > 30*time.Minute || left < 29*time.Minute {
+		t.Errorf("kubeconfig --ttl 30m expires in %s", left)
 	}
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("kubeconfig file mode: %v %v", fi.Mode(), err)
+	}
+	r = cwctl(t, "clusters", "kubeconfig", "dev-east", "--ttl", "1000h")
+	if r.code != 2 || !strings.Contains(r.stderr, "ttl") || r.stdout != "" {
+		t.Fatalf("kubeconfig --ttl 1000h: exit %d %q %q", r.code, r.stdout, r.stderr)
 	}
 
 	// Delete, followed to the end.

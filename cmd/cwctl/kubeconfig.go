@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -11,15 +12,23 @@ import (
 )
 
 func kubeconfigCommand(s *session, names cobra.CompletionFunc) *cobra.Command {
-	var file string
+	var file, ttl string
 	cmd := &cobra.Command{
-		Use:               "kubeconfig NAME",
-		Short:             "the cluster's admin kubeconfig (admin role)",
-		Example:           "  cwctl clusters kubeconfig dev-east -o dev-east.kubeconfig\n  kubectl --kubeconfig dev-east.kubeconfig get nodes",
+		Use:   "kubeconfig NAME",
+		Short: "a personal kubeconfig of the cluster, short-lived, with your role's rights",
+		Long: "Issues a new kubeconfig for you: a client certificate of the cluster CA named after your token,\n" +
+			"in your role's group (admins: cluster-admin, operators: edit, viewers: view), valid for --ttl.",
+		Example: "  cwctl clusters kubeconfig dev-east -o dev-east.kubeconfig\n" +
+			"  cwctl clusters kubeconfig dev-east --ttl 30m -o dev-east.kubeconfig\n" +
+			"  kubectl --kubeconfig dev-east.kubeconfig get nodes",
 		Args:              exactArgs(1),
 		ValidArgsFunction: names,
 		RunE: s.run(func(ctx context.Context, s *session, args []string) error {
-			resp, err := s.api.Do(ctx, "GET", client.Path("clusters", args[0], "kubeconfig"), nil, nil)
+			var query url.Values
+			if ttl != "" {
+				query = url.Values{"ttl": {ttl}}
+			}
+			resp, err := s.api.Do(ctx, "GET", client.Path("clusters", args[0], "kubeconfig"), query, nil)
 			if err != nil {
 				return err
 			}
@@ -36,6 +45,7 @@ func kubeconfigCommand(s *session, names cobra.CompletionFunc) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&file, "output", "o", "", "write the kubeconfig to `FILE` (mode 0600) instead of standard output")
 	cmd.MarkFlagFilename("output")
+	cmd.Flags().StringVar(&ttl, "ttl", "", "how long the kubeconfig is valid, e.g. `30m` or 8h (default: the server's, 8h)")
 	return cmd
 }
 

@@ -1,6 +1,6 @@
 // Clusters: every cluster with its phase and nodes, filterable and paginated; one cluster's
 // phase, placement, nodes, add-ons, ClusterSet and certificates, with its lifecycle actions: delete
-// (confirmed in a dialog), the admin kubeconfig, certificate check and renewal (confirmed), and
+// (confirmed in a dialog), a personal kubeconfig, certificate check and renewal (confirmed), and
 // the Day-2 node operations (day2.js): upgrade, scale and add pools, replace nodes.
 import { API_BASE, ApiError, authHeaders, del, enc, errorFrom, get, post } from '../api.js';
 import { badge, el, facts, link, orDash, page, replace, table, timeEl } from '../dom.js';
@@ -247,30 +247,27 @@ function deleteButton(name, notices) {
   return [button, dialog];
 }
 
-/** kubeconfigButton downloads the admin kubeconfig as <name>.kubeconfig. The YAML goes
- *  from the reply into a Blob and out through a download link; it never enters the page.
- *  A 403 (the token is not an admin's) is explained when it comes. */
+/** kubeconfigButton downloads a personal kubeconfig as <name>.kubeconfig, valid for the
+ *  lifetime chosen beside it: every role may, and its rights in the cluster follow the
+ *  role (viewers read only). The YAML goes from the reply into a Blob and out through a
+ *  download link; it never enters the page. */
 function kubeconfigButton(name, notices) {
-  return actionButton('Download kubeconfig', '', notices, async () => {
-    const res = await fetch(`${API_BASE}/clusters/${enc(name)}/kubeconfig`,
+  const ttl = el('select', { 'aria-label': 'Kubeconfig lifetime', name: 'ttl' },
+    ['1h', '8h', '24h'].map((v) => el('option', { value: v, selected: v === '8h' }, `valid ${v}`)));
+  const button = actionButton('Download kubeconfig', '', notices, async () => {
+    const res = await fetch(`${API_BASE}/clusters/${enc(name)}/kubeconfig?ttl=${enc(ttl.value)}`,
       { headers: authHeaders('application/yaml'), cache: 'no-store' });
-    if (!res.ok) {
-      const err = await errorFrom(res);
-      if (err.status === 403) {
-        replace(notices, el('div', { class: 'alert error', role: 'alert' }, el('strong', {}, 'Administrators only. '),
-          "A cluster's kubeconfig grants cluster-admin rights, so only a token with the admin role may download it; ask an administrator."));
-        return;
-      }
-      throw err;
-    }
+    if (!res.ok) throw await errorFrom(res);
     const url = URL.createObjectURL(await res.blob());
     const a = el('a', { href: url, download: `${name}.kubeconfig`, hidden: true });
     document.body.append(a);
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10000);
-    replace(notices, el('p', { class: 'alert info' }, `Saved ${name}.kubeconfig. Keep it safe: it grants cluster-admin rights.`));
+    replace(notices, el('p', { class: 'alert info' },
+      `Saved ${name}.kubeconfig, yours alone, valid for ${ttl.value}, with your role's rights in the cluster. Keep it safe.`));
   });
+  return [ttl, button];
 }
 
 /** endpointKind says what serves a cluster's API endpoint: the control-plane virtual IP that
