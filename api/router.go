@@ -76,6 +76,7 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/operations/{id}/events", domain.RoleViewer, "", a.withOperation(a.operationEvents)},
 		{"POST", "/api/v1/operations/{id}/retry", domain.RoleOperator, "operation.retry", a.withOperation(a.retryOperation)},
 		{"POST", "/api/v1/operations/{id}/cancel", domain.RoleOperator, "operation.cancel", a.withOperation(a.cancelOperation)},
+		{"POST", "/api/v1/operations/{id}/abandon", domain.RoleAdmin, "operation.abandon", a.withOperation(a.abandonOperation)},
 
 		{"GET", "/api/v1/audit", domain.RoleViewer, "", a.listAudit},
 	}, a.devRoutes()...)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/workflow"
 
@@ -48,6 +49,10 @@ type App struct {
 	Workflows []any
 	// Backups are the etcd backup targets and key (see app/backups.go).
 	Backups *Backups
+	// Failures decodes the failures of workflow histories and Payloads their payloads
+	// (the client's converters).
+	Failures converter.FailureConverter
+	Payloads converter.DataConverter
 }
 
 // Open connects to Postgres (migrating it when migrate is set) and Temporal.
@@ -69,6 +74,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 		return nil, err
 	}
 	if _, _, err := cfg.apiLimits(); err != nil {
+		return nil, err
+	}
+	if _, _, _, err := cfg.reconcile(); err != nil {
 		return nil, err
 	}
 	if migrate && cfg.DatabaseURL != "" {
@@ -104,7 +112,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 		return nil, err
 	}
 	a := &App{Config: cfg, Logger: logger, Store: store, Temporal: tc, Sessions: sessions,
-		Budget: vsphere.NewTaskBudget(limit), Metrics: metrics.New(), Backups: backups}
+		Budget: vsphere.NewTaskBudget(limit), Metrics: metrics.New(), Backups: backups, Failures: opts.FailureConverter,
+		Payloads: opts.DataConverter}
 	a.Metrics.Registry.MustRegister(a.Sessions) // clusterwright_vcenter_logins_total
 	a.Schedules = &operations.Schedules{Store: store, Temporal: tc, Operations: a.Operations(), Logger: logger}
 	registerScheduleKinds(a.Schedules)
@@ -146,7 +155,16 @@ func PayloadKey(master []byte) []byte {
 
 // Operations returns the operation starter.
 func (a *App) Operations() *operations.Service {
-	return &operations.Service{Store: a.Store, Temporal: a.Temporal, Logger: a.Logger}
+	_, _, stuck, _ := a.Config.reconcile() // checked by Open
+	return &operations.Service{Store: a.Store, Temporal: a.Temporal, Logger: a.Logger, Failures: a.Failures, Payloads: a.Payloads,
+		StuckAttempts: stuck, Released: func(why string) { a.Metrics.OperationsReleased.WithLabelValues(why).Inc() }}
+}
+
+// Reconciler returns the reconcile of operations with their workflows, and whether it
+// runs at all (reconcile-interval 0 turns it off).
+func (a *App) Reconciler() (*operations.Reconciler, bool) {
+	interval, grace, _, _ := a.Config.reconcile() // checked by Open
+	return &operations.Reconciler{Operations: a.Operations(), Interval: interval, Grace: grace}, interval > 0
 }
 
 // API returns the REST API with the portal.

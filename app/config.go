@@ -14,6 +14,7 @@ import (
 	"github.com/clusterwright/clusterwright/activities/schedules"
 	"github.com/clusterwright/clusterwright/activities/vsphere"
 	"github.com/clusterwright/clusterwright/domain"
+	"github.com/clusterwright/clusterwright/operations"
 )
 
 // Config is everything a Clusterwright process is configured with. Each field has a flag
@@ -56,6 +57,16 @@ type Config struct {
 	// when none exists, checks every cluster (a Go duration, at least 1m; default 5m;
 	// 0: no default schedule).
 	HealthInterval string
+	// ReconcileInterval is how often each worker compares the active operations with
+	// their workflows and releases those no workflow will end (a Go duration; default
+	// 30s; 0: never).
+	ReconcileInterval string
+	// ReconcileGrace is how long after its workflow closed an operation is left for the
+	// workflow's last record to land before the reconcile ends it (default 1m).
+	ReconcileGrace string
+	// StuckWorkflowAttempts is the attempt of a failing workflow task from which the
+	// reconcile terminates the workflow and fails its operation (default 10).
+	StuckWorkflowAttempts string
 	// Backup targets and retention: see app/backups.go.
 	BackupSettings
 	// Personal kubeconfigs: see app/kubeconfig_settings.go.
@@ -91,6 +102,9 @@ func (c *Config) Settings() []Setting {
 		{"decision-timeout", "CLUSTERWRIGHT_DECISION_TIMEOUT", "24h", "how long an operation whose step failed waits for a retry or cancel before it compensates, unless the request says (1s to 720h)", &c.DecisionTimeout},
 		{"schedule-concurrency", "CLUSTERWRIGHT_SCHEDULE_CONCURRENCY", "4", "clusters one run of a schedule for every cluster (\"*\") works on at once (1 to 64)", &c.ScheduleConcurrency},
 		{"health-interval", "CLUSTERWRIGHT_HEALTH_INTERVAL", "5m", "how often the default cluster-health schedule, created at start when there is none, checks every cluster (at least 1m; 0: create none)", &c.HealthInterval},
+		{"reconcile-interval", "CLUSTERWRIGHT_RECONCILE_INTERVAL", "30s", "how often each worker finds operations whose workflow is closed, gone or stuck, fails them and frees their targets (0: never)", &c.ReconcileInterval},
+		{"reconcile-grace", "CLUSTERWRIGHT_RECONCILE_GRACE", "1m", "how long after its workflow closed an operation is left for the workflow's last record before the reconcile ends it", &c.ReconcileGrace},
+		{"stuck-workflow-attempts", "CLUSTERWRIGHT_STUCK_WORKFLOW_ATTEMPTS", "10", "the attempt of a failing workflow task (a panic, a nondeterminism) from which the reconcile terminates the workflow and fails its operation (2 to 1000)", &c.StuckWorkflowAttempts},
 	}, slices.Concat(c.backupSettings(), c.kubeconfigSettings(), c.edgeSettings())...)
 }
 
@@ -189,6 +203,33 @@ func (c *Config) healthInterval() (time.Duration, error) {
 		return 0, fmt.Errorf("health-interval %q: want a duration of at least %s, or 0 for none", c.HealthInterval, domain.MinScheduleEvery)
 	}
 	return d, nil
+}
+
+// reconcile is the reconcile's settings: interval (0: no reconcile), grace and the
+// stuck workflow task attempt.
+func (c *Config) reconcile() (interval, grace time.Duration, stuck int32, err error) {
+	interval, grace, stuck = operations.DefaultReconcileInterval, operations.DefaultReconcileGrace, operations.DefaultStuckAttempts
+	if c.ReconcileInterval != "" {
+		if interval, err = time.ParseDuration(c.ReconcileInterval); c.ReconcileInterval == "0" {
+			interval, err = 0, nil
+		}
+		if err != nil || interval < 0 {
+			return 0, 0, 0, fmt.Errorf("reconcile-interval %q: want a duration, or 0 for none", c.ReconcileInterval)
+		}
+	}
+	if c.ReconcileGrace != "" {
+		if grace, err = time.ParseDuration(c.ReconcileGrace); err != nil || grace <= 0 {
+			return 0, 0, 0, fmt.Errorf("reconcile-grace %q: want a positive duration", c.ReconcileGrace)
+		}
+	}
+	if c.StuckWorkflowAttempts != "" {
+		n, err := strconv.Atoi(c.StuckWorkflowAttempts)
+		if err != nil || n < 2 || n > 1000 {
+			return 0, 0, 0, fmt.Errorf("stuck-workflow-attempts %q: want a number from 2 to 1000", c.StuckWorkflowAttempts)
+		}
+		stuck = int32(n)
+	}
+	return interval, grace, stuck, nil
 }
 
 func orDefault(s, def string) string {

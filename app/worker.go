@@ -24,14 +24,15 @@ import (
 )
 
 // NewWorker returns a worker on the Clusterwright task queue with every workflow and
-// activity registered: the one place where registration happens.
+// activity registered: the one place where registration happens. While it runs, it
+// also reconciles the operations with their workflows (see reconcilingWorker).
 func (a *App) NewWorker() (worker.Worker, error) {
 	interceptors := append([]interceptor.WorkerInterceptor{a.Metrics.WorkerInterceptor(), steptrack.NewInterceptor(a.Store, a.Logger)}, a.Interceptors...)
 	w := worker.New(a.Temporal, workflows.TaskQueue, worker.Options{Interceptors: interceptors})
 	if err := Register(w, a); err != nil {
 		return nil, err
 	}
-	return w, nil
+	return &reconcilingWorker{Worker: w, app: a}, nil
 }
 
 // Register registers every workflow and activity of Clusterwright on r.

@@ -24,6 +24,9 @@ type Metrics struct {
 	// ScheduledRuns: runs of Day-2 schedules ended, by kind and outcome (Succeeded,
 	// Failed, PartiallyFailed, Skipped).
 	ScheduledRuns *prometheus.CounterVec
+	// OperationsReleased: operations ended by the reconcile or an admin's abandon
+	// instead of their workflow, by reason (closed, not-found, stuck, abandoned).
+	OperationsReleased *prometheus.CounterVec
 }
 
 // New registers the collectors (and the Go and process collectors) on a new registry.
@@ -51,8 +54,12 @@ func New() *Metrics {
 		ScheduledRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "clusterwright", Name: "scheduled_runs_total", Help: "Runs of Day-2 schedules ended, by kind and outcome.",
 		}, []string{"kind", "outcome"}),
+		OperationsReleased: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "clusterwright", Name: "operations_released_total",
+			Help: "Operations ended by the reconcile or an abandon instead of their workflow, by reason.",
+		}, []string{"reason"}),
 	}
-	m.Registry.MustRegister(m.HTTPDuration, m.OperationsStarted, m.WorkflowsFinished, m.ActivityAttempts, m.ActivityDuration, m.ScheduledRuns,
+	m.Registry.MustRegister(m.HTTPDuration, m.OperationsStarted, m.WorkflowsFinished, m.ActivityAttempts, m.ActivityDuration, m.ScheduledRuns, m.OperationsReleased,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -13,6 +13,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/clusterwright/clusterwright/domain"
@@ -28,6 +29,18 @@ type Service struct {
 	// StaleAfter is how old a Pending operation whose workflow never started must be before
 	// a new request may replace it (the process died between recording and starting).
 	StaleAfter time.Duration
+	// Failures decodes the failures in workflow histories (their messages are encrypted);
+	// without it only their plain message is read.
+	Failures converter.FailureConverter
+	// Payloads decodes workflow memos (encrypted like every payload), to tell which
+	// operation a run serves.
+	Payloads converter.DataConverter
+	// Released, if set, counts each operation the reconcile or an abandon ended, by
+	// why (the Release constants).
+	Released func(why string)
+	// StuckAttempts is the attempt of a pending workflow task from which a run counts as
+	// stuck, failing its workflow tasks for ever (default DefaultStuckAttempts).
+	StuckAttempts int32
 }
 
 // Start records op and starts workflow fn with the argument that input builds from the new

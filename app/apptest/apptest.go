@@ -85,6 +85,9 @@ func StartWith(t testing.TB, opts Options) *Env {
 		SecretKey:         base64.StdEncoding.EncodeToString(key),
 	}
 	cfg.BackupDir = t.TempDir() // the "local" backup target
+	// Tests record operations without workflows on purpose, which the reconcile would
+	// end: it runs only in the tests that turn it on (Config sets ReconcileInterval).
+	cfg.ReconcileInterval = "0"
 	if opts.Datacenter {
 		// The simulated nodes run the control-plane binaries of `make kubebin`: without
 		// them every provision would only wait for a decision, so fail now and say so.

@@ -16,7 +16,7 @@ import (
 
 func opsCommand(s *session) *cobra.Command {
 	anyOp := s.completeOperations("")
-	return group("ops", "operations: list, follow, retry or cancel the long-running work",
+	return group("ops", "operations: list, follow, retry, cancel or abandon the long-running work",
 		listOperationsCommand(s),
 		s.printing(&cobra.Command{Use: "get ID", Short: "show one operation, its steps and, when it waits, the decision", Args: exactArgs(1),
 			ValidArgsFunction: anyOp, RunE: s.run(getOperation)}),
@@ -36,6 +36,7 @@ func opsCommand(s *session) *cobra.Command {
 		}),
 		retryOperationCommand(s),
 		cancelOperationCommand(s, anyOp),
+		abandonOperationCommand(s, anyOp),
 	)
 }
 

@@ -23,3 +23,9 @@ export function mayOperate(me) {
 
 /** mayDecide says whether a caller may retry or cancel operations. */
 export const mayDecide = mayOperate;
+
+/** mayAbandon says whether a caller may abandon operations (admins), and anyone when the
+ *  role is unknown (the server refuses what is not allowed). */
+export function mayAbandon(me) {
+  return !me || !me.role || me.role === 'admin';
+}

@@ -1,11 +1,12 @@
-// One operation: its summary, the decision it waits for (Retry and Cancel), and its steps
-// as a live waterfall and as a list, kept current from the event stream while it is active.
+// One operation: its summary, the decision it waits for (Retry and Cancel), Abandon for
+// admins (an operation whose workflow is gone or stuck), and its steps as a live waterfall
+// and as a list, kept current from the event stream while it is active.
 import { ApiError, enc, get, post } from '../api.js';
 import { badge, el, facts, page, replace, timeEl } from '../dom.js';
 import { followOperation } from '../events.js';
 import { fmtDuration, fmtTimeLeft, isActive, stateClass } from '../format.js';
 import { confirmDialog, problemBox } from '../forms.js';
-import { mayDecide, whoami } from '../session.js';
+import { mayAbandon, mayDecide, whoami } from '../session.js';
 import { waterfall } from '../waterfall.js';
 import { targetLink } from './operations.js';
 
@@ -50,6 +51,30 @@ export async function operationView(ctx, id) {
     },
   });
   const cancelButton = el('button', { type: 'button', class: 'danger', 'data-action': 'cancel', onclick: cancel.open }, 'Cancel…');
+  const force = el('input', { type: 'checkbox', name: 'force', id: 'abandon-force' });
+  const abandon = confirmDialog({
+    id: 'abandon',
+    title: 'Abandon this operation?',
+    body: el('div', {},
+      el('p', {}, 'For an operation whose workflow is gone, terminated or stuck: it ends Failed, "abandoned by" you, ',
+        'and its target takes new operations again. Nothing is compensated: what it made so far stays (delete the cluster to remove it).'),
+      el('p', {}, el('label', { for: 'abandon-force' }, force,
+        ' Terminate its workflow if it still runs (otherwise a running one is refused: cancel it instead)'))),
+    keep: 'Keep it',
+    confirm: 'Abandon operation',
+    onConfirm: async () => {
+      replace(notices);
+      try {
+        const reply = await post(`/operations/${enc(id)}/abandon${force.checked ? '?force=true' : ''}`);
+        if (reply && reply.operation) op = Object.assign({}, reply.operation, { steps: reply.operation.steps || op.steps });
+        replace(notices, el('p', { class: 'alert info', 'data-notice': 'abandoned' }, 'Abandoned: ', op.error || op.state));
+        draw();
+      } catch (err) {
+        replace(notices, refused('Not abandoned. ', err));
+      }
+    },
+  });
+  const abandonButton = el('button', { type: 'button', class: 'danger', 'data-action': 'abandon', onclick: () => { force.checked = false; abandon.open(); } }, 'Abandon…');
   const decision = decisionPanel({
     id, notices, me, decide, openCancel: cancel.open,
     retried: (reply) => {
@@ -67,6 +92,7 @@ export async function operationView(ctx, id) {
     replace(stepsList, stepList(op.steps));
     // While the operation waits, Cancel is offered in the decision panel beside Retry.
     cancelButton.hidden = !decide || !isActive(op.state) || op.state === 'AwaitingDecision';
+    abandonButton.hidden = !mayAbandon(me) || !isActive(op.state);
   }
   let scheduled = false;
   function changed(next) {
@@ -88,7 +114,7 @@ export async function operationView(ctx, id) {
 
   draw();
   follow();
-  return page(`Operation ${op.id}`, [live, cancelButton, cancel.dialog], notices, summary, decision.node,
+  return page(`Operation ${op.id}`, [live, cancelButton, abandonButton, cancel.dialog, abandon.dialog], notices, summary, decision.node,
     el('h2', {}, 'Timeline'), chart.node, el('h2', {}, 'Steps'), stepsList);
 }
 
