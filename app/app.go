@@ -150,7 +150,7 @@ func (a *App) APIConfig() api.Config {
 	timeout, _ := a.Config.decisionTimeout() // checked by Open
 	return api.Config{
 		Store: a.Store, Operations: a.Operations(), Temporal: a.Temporal,
-		CheckVCenter: vsphere.CheckCredentials, Metrics: a.Metrics, Logger: a.Logger, Portal: web.Handler(),
+		CheckVCenter: vsphere.CheckCredentials, CheckClusterAccount: vsphere.CheckClusterAccount, Metrics: a.Metrics, Logger: a.Logger, Portal: web.Handler(),
 		DecisionTimeout: timeout, Schedules: a.Schedules,
 		Backups: api.BackupSettings{Targets: a.Backups.TargetNames(), Retention: a.Backups.Retention},
 		ClusterSetWorkflows: api.ClusterSetWorkflows{Form: workflows.FormClusterSet, Join: workflows.JoinClusterSet,

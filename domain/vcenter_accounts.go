@@ -107,6 +107,8 @@ func (p VCenterPatch) Apply(cur VCenter) (VCenterInput, error) {
 		switch {
 		case *s && out.ClusterCredentials != nil:
 			v.Add("share_service_account_with_clusters", "must be false while the vCenter has a cluster account (%s)", out.ClusterCredentials.Username)
+		case !*s && out.ClusterCredentials == nil && cur.ShareServiceAccountWithClusters:
+			v.Add("share_service_account_with_clusters", "can stop only with cluster_credentials: the clusters hold the service account until they get another")
 		default:
 			out.ShareServiceAccountWithClusters = *s
 		}
