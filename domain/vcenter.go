@@ -45,7 +45,7 @@ type VCenter struct {
 	ShareServiceAccountWithClusters bool `json:"share_service_account_with_clusters"`
 	// Warnings say what is unsafe or unusable about the registration (see
 	// VCenterWarnings); empty when nothing is.
-	Warnings []string `json:"warnings"`
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 var thumbprintRE = regexp.MustCompile(`^([0-9A-Fa-f]{2}:){19,31}[0-9A-Fa-f]{2}$`)
