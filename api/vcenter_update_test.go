@@ -155,7 +155,7 @@ func TestVCenterClusterAccounts(t *testing.T) {
 		`{"cluster_credentials": {"password": "wrong"}}`: "cluster_credentials.password",
 		`{"password": "wrong"}`:                          "password",
 		`{}`:                                             "body",
-		`{"share_service_account_with_clusters": true}`:  "share_service_account_with_clusters",
+		`{"share_service_account_with_clusters": true}`: "share_service_account_with_clusters",
 	} {
 		r := env.Do("PATCH", "/api/v1/vcenters/vc1", env.AdminToken, body)
 		if r.Status != http.StatusBadRequest || !slices.Contains(problemFields(t, r), field) {
