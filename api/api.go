@@ -26,9 +26,12 @@ type Config struct {
 	Operations   *operations.Service
 	Temporal     client.Client // readiness checks
 	CheckVCenter CredentialChecker
-	Metrics      *metrics.Metrics
-	Logger       *slog.Logger
-	Portal       http.Handler // the web portal, served at / (optional)
+	// CheckClusterAccount logs in with a cluster account and checks its privileges
+	// (vsphere.CheckClusterAccount); nil checks the login only.
+	CheckClusterAccount CredentialChecker
+	Metrics             *metrics.Metrics
+	Logger              *slog.Logger
+	Portal              http.Handler // the web portal, served at / (optional)
 	// DecisionTimeout is how long a failed step waits for a decision when the request
 	// does not say (default domain.DefaultDecisionTimeout).
 	DecisionTimeout time.Duration
@@ -71,9 +74,11 @@ type API struct {
 	ops      *operations.Service
 	temporal client.Client
 	check    CredentialChecker
-	metrics  *metrics.Metrics
-	logger   *slog.Logger
-	portal   http.Handler
+	// checkCluster checks a cluster account; nil checks its login only.
+	checkCluster CredentialChecker
+	metrics      *metrics.Metrics
+	logger       *slog.Logger
+	portal       http.Handler
 	// decisionTimeout is the default of requests' decision_timeout.
 	decisionTimeout time.Duration
 	// eventKeepAlive is how often a quiet event stream gets a comment.
@@ -107,7 +112,7 @@ func New(cfg Config) *API {
 		cfg.EventKeepAlive = eventKeepAlive
 	}
 	return &API{
-		store: cfg.Store, ops: cfg.Operations, temporal: cfg.Temporal, check: cfg.CheckVCenter,
+		store: cfg.Store, ops: cfg.Operations, temporal: cfg.Temporal, check: cfg.CheckVCenter, checkCluster: cfg.CheckClusterAccount,
 		metrics: cfg.Metrics, logger: cfg.Logger, portal: cfg.Portal, decisionTimeout: cfg.DecisionTimeout,
 		eventKeepAlive: cfg.EventKeepAlive, devFaults: cfg.DevFaults, clusterSets: cfg.ClusterSetWorkflows,
 		schedules: cfg.Schedules, backups: cfg.Backups,

@@ -31,6 +31,7 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/vcenters", domain.RoleAdmin, "vcenter.create", a.createVCenter},
 		{"GET", "/api/v1/vcenters", domain.RoleViewer, "", a.listVCenters},
 		{"GET", "/api/v1/vcenters/{name}", domain.RoleViewer, "", a.withVCenter(a.getVCenter)},
+		{"PATCH", "/api/v1/vcenters/{name}", domain.RoleAdmin, "vcenter.update", a.withVCenter(a.updateVCenter)},
 		{"POST", "/api/v1/vcenters/{name}/sync", domain.RoleOperator, "vcenter.sync", a.withVCenter(a.syncVCenter)},
 		{"GET", "/api/v1/vcenters/{name}/inventory", domain.RoleViewer, "", a.withVCenter(a.getInventory)},
 

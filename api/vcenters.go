@@ -43,6 +43,13 @@ func (a *API) createVCenter(w http.ResponseWriter, r *http.Request) {
 		a.credentialProblem(w, r, err)
 		return
 	}
+	if c := in.ClusterCredentials; c != nil {
+		creds.Username, creds.Password = c.Username, c.Password
+		if err := a.checkClusterAccount(r.Context(), creds); err != nil {
+			a.accountProblem(w, r, err, http.StatusUnprocessableEntity, clusterCredentialsField)
+			return
+		}
+	}
 	v, err := a.store.CreateVCenter(r.Context(), in)
 	if err != nil {
 		a.fail(w, r, err)
@@ -66,6 +73,23 @@ func (a *API) createVCenter(w http.ResponseWriter, r *http.Request) {
 // credentialProblem answers a failed vCenter login with 422 naming the field to fix. The
 // reply never includes the underlying error text, which could echo what was sent.
 func (a *API) credentialProblem(w http.ResponseWriter, r *http.Request, err error) {
+	a.accountProblem(w, r, err, http.StatusUnprocessableEntity, "")
+}
+
+// accountProblem answers a failed check of a vCenter account with status naming the
+// field to fix, under prefix ("cluster_credentials" for the cluster account). The reply
+// never includes the underlying error text, which could echo what was sent.
+func (a *API) accountProblem(w http.ResponseWriter, r *http.Request, err error, status int, prefix string) {
+	var acct *vsphere.ClusterAccountError
+	if errors.As(err, &acct) {
+		fields := make([]domain.FieldError, len(acct.Problems))
+		for i, p := range acct.Problems {
+			fields[i] = domain.FieldError{Field: clusterCredentialsField, Message: p.Message}
+		}
+		a.writeProblem(w, r, Problem{Type: problemBase + "vcenter-cluster-account", Title: "Cluster account refused",
+			Status: status, Detail: "the cluster account must hold the vSphere CSI driver's privileges and no VM provisioning ones", Errors: fields})
+		return
+	}
 	var field, msg string
 	switch {
 	case errors.Is(err, vsphere.ErrBadCredentials):
@@ -78,8 +102,15 @@ func (a *API) credentialProblem(w http.ResponseWriter, r *http.Request, err erro
 		a.logger.WarnContext(r.Context(), "vcenter login failed", "request_id", requestID(r.Context()), "error", err)
 		field, msg = "server", "logging in to the vCenter failed; see the server log for the request id"
 	}
+	if prefix != "" {
+		if field == "password" {
+			field = prefix + ".password"
+		} else {
+			field = prefix
+		}
+	}
 	a.writeProblem(w, r, Problem{Type: problemBase + "vcenter-login", Title: "vCenter login failed",
-		Status: http.StatusUnprocessableEntity, Detail: msg, Errors: []domain.FieldError{{Field: field, Message: msg}}})
+		Status: status, Detail: msg, Errors: []domain.FieldError{{Field: field, Message: msg}}})
 }
 
 // startSync starts the SyncInventory operation of v.

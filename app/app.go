@@ -180,7 +180,7 @@ func (a *App) APIConfig() api.Config {
 	rateLimit, allowed, _ := a.Config.apiLimits() // checked by Open
 	return api.Config{
 		Store: a.Store, Operations: a.Operations(), Temporal: a.Temporal,
-		CheckVCenter: vsphere.CheckCredentials, Metrics: a.Metrics, Logger: a.Logger, Portal: web.Handler(),
+		CheckVCenter: vsphere.CheckCredentials, CheckClusterAccount: vsphere.CheckClusterAccount, Metrics: a.Metrics, Logger: a.Logger, Portal: web.Handler(),
 		DecisionTimeout: timeout, Schedules: a.Schedules, RateLimit: rateLimit, VCenterAllowedHosts: allowed,
 		Kubeconfigs: &bootstrap.Source{Store: a.Store, Logger: a.Logger}, KubeconfigMaxTTL: maxTTL,
 		Backups: api.BackupSettings{Targets: a.Backups.TargetNames(), Retention: a.Backups.Retention},

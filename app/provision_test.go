@@ -61,6 +61,7 @@ func TestProvisionAndDelete(t *testing.T) {
 	checkKubeconfigAudited(t, env)
 	checkHistoryHoldsNoSecrets(t, env, op, c.ID)
 	env.CheckReplay("provision-succeeded", op)
+	checkClusterAccountRotation(t, env, cs, "alpha")
 
 	// A viewer may read the cluster but not its kubeconfig, nor delete it.
 	viewer := env.Token("viewer", domain.RoleViewer)

@@ -19,6 +19,7 @@ import (
 	"github.com/clusterwright/clusterwright/activities/schedules"
 	"github.com/clusterwright/clusterwright/activities/vsphere"
 	"github.com/clusterwright/clusterwright/bootstrap"
+	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/steptrack"
 	"github.com/clusterwright/clusterwright/workflows"
 )
@@ -64,7 +65,7 @@ func Register(r worker.Registry, a *App) error {
 	r.RegisterActivity(kubeActs)
 	addonActs := &addons.Activities{
 		Installer:               &addons.Installer{Sources: sources, CacheDir: cacheDir, Logger: a.Logger},
-		Clusters:                clusterAccess{boot},
+		Clusters:                clusterAccess{Source: boot, accounts: a.Store},
 		KubeSphereImageRegistry: a.Config.KubeSphereImageRegistry,
 	}
 	r.RegisterActivity(&health.Activities{Store: a.Store, VMs: vsphereActs, API: kubeActs, Releases: addonActs, Logger: a.Logger})
@@ -97,13 +98,28 @@ func (c antreaAccess) ControlPlaneEndpoint(ctx context.Context, clusterID string
 }
 
 // clusterAccess gives the add-on activities what they read of a cluster.
-type clusterAccess struct{ *bootstrap.Source }
+type clusterAccess struct {
+	*bootstrap.Source
+	accounts clusterAccounts
+}
 
-// VCenterConn returns the address and credentials of the cluster's vCenter.
+// clusterAccounts reads the account a vCenter's clusters get.
+type clusterAccounts interface {
+	ClusterAccountCredentials(ctx context.Context, vcenterID string) (domain.ClusterAccountCredentials, error)
+}
+
+// VCenterConn returns the address of the cluster's vCenter and the account its vSphere
+// drivers get: the vCenter's cluster account, or the service's own only when the
+// registration shares it on purpose. A vCenter with neither is an error: the service
+// never puts its own account into a cluster unasked.
 func (c clusterAccess) VCenterConn(ctx context.Context, clusterID string) (addons.VCenterConn, error) {
-	creds, err := c.VCenterCredentials(ctx, clusterID)
+	cl, err := c.Store.GetClusterByID(ctx, clusterID)
 	if err != nil {
 		return addons.VCenterConn{}, err
+	}
+	creds, err := c.accounts.ClusterAccountCredentials(ctx, cl.VCenterID)
+	if err != nil {
+		return addons.VCenterConn{}, fmt.Errorf("cluster account of vCenter %s: %w", cl.VCenter, err)
 	}
 	return addons.VCenterConn{Host: creds.Server, Username: creds.Username, Password: creds.Password,
 		Insecure: creds.Insecure, Thumbprint: creds.Thumbprint}, nil

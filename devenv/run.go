@@ -215,12 +215,23 @@ func register(ctx context.Context, base, token string, vc *sim.VCenter, logger *
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, b, nil
 	}
-	status, _, err := call("GET", "/api/v1/vcenters/"+SimVCenterName, nil)
+	status, got, err := call("GET", "/api/v1/vcenters/"+SimVCenterName, nil)
 	if err != nil {
 		return err
 	}
+	var registered domain.VCenter
+	if status == http.StatusOK && json.Unmarshal(got, &registered) == nil && registered.ClusterCredentials == nil {
+		// Registered before vCenters had cluster accounts: its clusters share the
+		// service's account until they get the cluster user.
+		patch := domain.VCenterPatch{ClusterCredentials: &domain.ClusterAccountPatch{Username: vc.ClusterUsername, Password: vc.ClusterPassword}}
+		if status, body, err := call("PATCH", "/api/v1/vcenters/"+SimVCenterName, patch); err != nil || status != http.StatusAccepted {
+			logger.Warn("give the simulated vCenter's clusters the cluster user", "status", status, "reply", string(body), "error", err)
+		}
+	}
 	if status == http.StatusNotFound {
-		in := domain.VCenterInput{Name: SimVCenterName, Server: vc.URL().String(), Username: vc.Username, Password: vc.Password, Insecure: true}
+		// Clusters get the simulator's least-privileged cluster user, never the service's.
+		in := domain.VCenterInput{Name: SimVCenterName, Server: vc.URL().String(), Username: vc.Username, Password: vc.Password, Insecure: true,
+			ClusterCredentials: &domain.ClusterAccountInput{Username: vc.ClusterUsername, Password: vc.ClusterPassword}}
 		if status, body, err := call("POST", "/api/v1/vcenters", in); err != nil || status != http.StatusCreated {
 			return fmt.Errorf("register the simulated vcenter: %d %s %v", status, body, err)
 		}

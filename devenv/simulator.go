@@ -13,16 +13,20 @@ import (
 )
 
 // startDatacenter starts the simulated datacenter — vcsim whose VMs boot into Kubernetes
-// nodes — on the port and with the password its vCenter had last time, so that its
+// nodes — on the port and with the passwords its vCenter had last time, so that its
 // registration stays valid across restarts. The nodes' disks live in state/datacenter.
 func startDatacenter(ctx context.Context, state string, faults *sim.Faults, logger *slog.Logger) (*sim.Datacenter, error) {
 	password, err := persistentSecret(filepath.Join(state, "vcsim.password"), "sim-")
 	if err != nil {
 		return nil, err
 	}
+	clusterPassword, err := persistentSecret(filepath.Join(state, "vcsim.cluster-password"), "sim-cluster-")
+	if err != nil {
+		return nil, err
+	}
 	portFile := filepath.Join(state, "vcsim.port")
 	opts := sim.DatacenterOptions{
-		VCenter:  sim.VCenterOptions{Addr: rememberedAddr(portFile), Password: password},
+		VCenter:  sim.VCenterOptions{Addr: rememberedAddr(portFile), Password: password, ClusterPassword: clusterPassword},
 		StateDir: filepath.Join(state, "datacenter"),
 		Faults:   faults,
 		Logger:   logger.With("component", "sim"),

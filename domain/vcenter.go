@@ -17,6 +17,13 @@ type VCenterInput struct {
 	Password   string `json:"password"`
 	Insecure   bool   `json:"insecure"`
 	Thumbprint string `json:"thumbprint"`
+	// ClusterCredentials is the least-privileged account that clusters' vSphere CPI and
+	// CSI drivers get (see ClusterAccountInput); nil when clusters share the service's.
+	ClusterCredentials *ClusterAccountInput `json:"cluster_credentials,omitempty"`
+	// ShareServiceAccountWithClusters lets clusters receive the service's own account
+	// when there is no ClusterCredentials. Without either, clusters cannot be
+	// provisioned on the vCenter.
+	ShareServiceAccountWithClusters bool `json:"share_service_account_with_clusters"`
 }
 
 // VCenter is a registered vCenter as stored and as the API returns it (no password).
@@ -31,6 +38,14 @@ type VCenter struct {
 	UpdatedAt  time.Time  `json:"updated_at"`
 	SyncedAt   *time.Time `json:"synced_at,omitempty"`
 	SyncError  string     `json:"sync_error,omitempty"`
+	// ClusterCredentials names the clusters' account (never its password); nil when
+	// there is none.
+	ClusterCredentials *ClusterAccount `json:"cluster_credentials,omitempty"`
+	// ShareServiceAccountWithClusters: clusters receive the service's own account.
+	ShareServiceAccountWithClusters bool `json:"share_service_account_with_clusters"`
+	// Warnings say what is unsafe or unusable about the registration (see
+	// VCenterWarnings); empty when nothing is.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 var thumbprintRE = regexp.MustCompile(`^([0-9A-Fa-f]{2}:){19,31}[0-9A-Fa-f]{2}$`)
@@ -55,6 +70,12 @@ func (in *VCenterInput) Validate() error {
 	}
 	if in.Thumbprint != "" && !thumbprintRE.MatchString(in.Thumbprint) {
 		v.Add("thumbprint", "must be a SHA-1 or SHA-256 fingerprint as colon-separated hex pairs")
+	}
+	if in.ClusterCredentials != nil {
+		in.ClusterCredentials.validate(&v, in.Username)
+		if in.ShareServiceAccountWithClusters {
+			v.Add("share_service_account_with_clusters", "must be false when cluster_credentials is given: clusters get the cluster account")
+		}
 	}
 	return v.Err()
 }

@@ -15,12 +15,35 @@ import (
 // passwordAAD binds a sealed vCenter password to its vCenter.
 func passwordAAD(id string) []byte { return []byte("vcenter:" + id + ":password") }
 
-const vcenterColumns = `id, name, server, username, insecure, thumbprint, created_at, updated_at, synced_at, sync_error`
+// clusterPasswordAAD binds a sealed cluster-account password to its vCenter.
+func clusterPasswordAAD(id string) []byte { return []byte("vcenter:" + id + ":cluster-password") }
+
+const vcenterColumns = `id, name, server, username, insecure, thumbprint, created_at, updated_at, synced_at, sync_error,
+	cluster_username, share_service_account`
 
 func scanVCenter(r pgx.Row) (domain.VCenter, error) {
 	var v domain.VCenter
-	err := r.Scan(&v.ID, &v.Name, &v.Server, &v.Username, &v.Insecure, &v.Thumbprint, &v.CreatedAt, &v.UpdatedAt, &v.SyncedAt, &v.SyncError)
+	var clusterUser string
+	err := r.Scan(&v.ID, &v.Name, &v.Server, &v.Username, &v.Insecure, &v.Thumbprint, &v.CreatedAt, &v.UpdatedAt, &v.SyncedAt, &v.SyncError,
+		&clusterUser, &v.ShareServiceAccountWithClusters)
+	if clusterUser != "" {
+		v.ClusterCredentials = &domain.ClusterAccount{Username: clusterUser}
+	}
+	v.Warnings = domain.VCenterWarnings(v)
 	return v, err
+}
+
+// sealClusterAccount returns the cluster account's user name and sealed password of a
+// registration (empty and nil without one).
+func (s *Store) sealClusterAccount(id string, in domain.VCenterInput) (string, []byte, error) {
+	if in.ClusterCredentials == nil {
+		return "", nil, nil
+	}
+	sealed, err := s.sealer.Seal([]byte(in.ClusterCredentials.Password), clusterPasswordAAD(id))
+	if err != nil {
+		return "", nil, fmt.Errorf("seal cluster account password: %w", err)
+	}
+	return in.ClusterCredentials.Username, sealed, nil
 }
 
 // CreateVCenter stores a validated registration with its password sealed. A taken name
@@ -31,10 +54,16 @@ func (s *Store) CreateVCenter(ctx context.Context, in domain.VCenterInput) (doma
 	if err != nil {
 		return domain.VCenter{}, fmt.Errorf("seal vcenter password: %w", err)
 	}
+	clusterUser, clusterSealed, err := s.sealClusterAccount(id, in)
+	if err != nil {
+		return domain.VCenter{}, err
+	}
 	v, err := scanVCenter(s.pool.QueryRow(ctx, `
-		INSERT INTO vcenters (id, name, server, username, password_sealed, insecure, thumbprint)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+vcenterColumns,
-		id, in.Name, in.Server, in.Username, sealed, in.Insecure, in.Thumbprint))
+		INSERT INTO vcenters (id, name, server, username, password_sealed, insecure, thumbprint,
+			cluster_username, cluster_password_sealed, share_service_account)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING `+vcenterColumns,
+		id, in.Name, in.Server, in.Username, sealed, in.Insecure, in.Thumbprint,
+		clusterUser, clusterSealed, in.ShareServiceAccountWithClusters))
 	if isPgCode(err, pgUniqueViolation) {
 		return v, fmt.Errorf("vcenter %q exists: %w", in.Name, domain.ErrConflict)
 	}
@@ -173,4 +202,107 @@ func (s *Store) DeleteVCenter(ctx context.Context, id string) error {
 		return fmt.Errorf("delete vcenter %s: %w", id, err)
 	}
 	return nil
+}
+
+// ClusterAccountCredentials returns what the vSphere drivers of the vCenter's clusters
+// log in with: the cluster account, password unsealed, or the service's own account
+// when the registration shares it. A vCenter with neither is an error wrapping
+// domain.ErrNoClusterAccount. Only activities and the credential checks of the API call
+// it; what it returns must not leave them.
+func (s *Store) ClusterAccountCredentials(ctx context.Context, id string) (domain.ClusterAccountCredentials, error) {
+	var out domain.ClusterAccountCredentials
+	var name, user string
+	var sealed []byte
+	err := s.pool.QueryRow(ctx, `SELECT name, server, insecure, thumbprint, cluster_username, cluster_password_sealed, share_service_account
+		FROM vcenters WHERE id = $1`, id).Scan(&name, &out.Server, &out.Insecure, &out.Thumbprint, &user, &sealed, &out.Shared)
+	if err != nil {
+		return out, notFound(err, "vcenter "+id)
+	}
+	switch {
+	case user != "":
+		pw, err := s.sealer.Open(sealed, clusterPasswordAAD(id))
+		if err != nil {
+			return out, fmt.Errorf("unseal cluster account password of vcenter %s: %w", id, err)
+		}
+		out.Username, out.Password, out.Shared = user, string(pw), false
+		return out, nil
+	case out.Shared:
+		svc, err := s.VCenterCredentials(ctx, id)
+		if err != nil {
+			return out, err
+		}
+		out.VCenterCredentials = svc
+		return out, nil
+	}
+	return out, fmt.Errorf("vcenter %s: %w", name, domain.ErrNoClusterAccount)
+}
+
+// GetVCenterByID returns the vCenter with id.
+func (s *Store) GetVCenterByID(ctx context.Context, id string) (domain.VCenter, error) {
+	v, err := scanVCenter(s.pool.QueryRow(ctx, `SELECT `+vcenterColumns+` FROM vcenters WHERE id = $1`, id))
+	if err != nil {
+		return v, notFound(err, "vcenter "+id)
+	}
+	return v, nil
+}
+
+// UpdateVCenter replaces the settings and accounts of the registered vCenter in.Name
+// with those of in, which the caller has validated and checked against vCenter. A
+// password left empty (the service's, or the cluster account's when its user name is
+// unchanged) keeps the sealed one.
+func (s *Store) UpdateVCenter(ctx context.Context, id string, in domain.VCenterInput) (domain.VCenter, error) {
+	var pwSealed []byte
+	if in.Password != "" {
+		sealed, err := s.sealer.Seal([]byte(in.Password), passwordAAD(id))
+		if err != nil {
+			return domain.VCenter{}, fmt.Errorf("seal vcenter password: %w", err)
+		}
+		pwSealed = sealed
+	}
+	clusterUser, clusterSealed := "", []byte(nil)
+	keepCluster := false
+	if c := in.ClusterCredentials; c != nil {
+		if c.Password == "" {
+			clusterUser, keepCluster = c.Username, true
+		} else {
+			var err error
+			if clusterUser, clusterSealed, err = s.sealClusterAccount(id, in); err != nil {
+				return domain.VCenter{}, err
+			}
+		}
+	}
+	v, err := scanVCenter(s.pool.QueryRow(ctx, `
+		UPDATE vcenters SET
+			password_sealed = COALESCE($2, password_sealed),
+			insecure = $3, thumbprint = $4,
+			cluster_username = $5,
+			cluster_password_sealed = CASE WHEN $6 THEN cluster_password_sealed ELSE $7 END,
+			share_service_account = $8,
+			updated_at = now()
+		WHERE id = $1 RETURNING `+vcenterColumns,
+		id, pwSealed, in.Insecure, in.Thumbprint, clusterUser, keepCluster, clusterSealed, in.ShareServiceAccountWithClusters))
+	if err != nil {
+		return v, notFound(err, "vcenter "+in.Name)
+	}
+	return v, nil
+}
+
+// VCenterClusters returns the live clusters on the vCenter with id (not deleted, not
+// being deleted), by name: those whose vSphere drivers hold the vCenter's cluster
+// account.
+func (s *Store) VCenterClusters(ctx context.Context, vcenterID string) ([]domain.ClusterRef, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, name FROM clusters
+		WHERE vcenter_id = $1 AND deleted_at IS NULL AND phase NOT IN ('Deleting', 'Deleted') ORDER BY name`, vcenterID)
+	if err != nil {
+		return nil, fmt.Errorf("clusters of vcenter %s: %w", vcenterID, err)
+	}
+	refs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.ClusterRef, error) {
+		var c domain.ClusterRef
+		err := r.Scan(&c.ID, &c.Name)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("clusters of vcenter %s: %w", vcenterID, err)
+	}
+	return refs, nil
 }

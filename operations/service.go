@@ -47,6 +47,14 @@ type Service struct {
 // operation's id. op.WorkflowID must come from the workflows package. It returns a
 // *domain.BusyError when the target already has a running operation.
 func (s *Service) Start(ctx context.Context, op domain.Operation, fn any, input func(operationID string) any) (domain.Operation, error) {
+	return s.StartAfter(ctx, op, fn, input, nil)
+}
+
+// StartAfter is Start that runs prepare (when not nil) once the operation is recorded,
+// and so its target reserved (a second request is a *domain.BusyError), before its
+// workflow starts: a change the workflow must see. When prepare fails, the operation is
+// removed and prepare's error returned.
+func (s *Service) StartAfter(ctx context.Context, op domain.Operation, fn any, input func(operationID string) any, prepare func(ctx context.Context) error) (domain.Operation, error) {
 	created, err := s.Store.CreateOperation(ctx, op)
 	var busy *domain.BusyError
 	if errors.As(err, &busy) && s.reapStale(ctx, op.WorkflowID) {
@@ -54,6 +62,14 @@ func (s *Service) Start(ctx context.Context, op domain.Operation, fn any, input 
 	}
 	if err != nil {
 		return created, err
+	}
+	if prepare != nil {
+		if err := prepare(ctx); err != nil {
+			if derr := s.Store.DeleteOperation(context.WithoutCancel(ctx), created.ID); derr != nil {
+				s.Logger.Error("remove operation whose preparation failed", "operation", created.ID, "error", derr)
+			}
+			return created, err
+		}
 	}
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       op.WorkflowID,

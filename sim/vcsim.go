@@ -23,6 +23,9 @@ const (
 	// (TemplateName of domain.KubernetesVersions().Default; a test keeps them equal).
 	DefaultTemplate = "ubuntu-2404-kube-v1.37"
 	DefaultUsername = "administrator@vsphere.local"
+	// DefaultClusterUsername is the least-privileged user every simulated vCenter has for
+	// the clusters' vSphere CPI and CSI drivers (see ClusterRole).
+	DefaultClusterUsername = "k8s-cluster@vsphere.local"
 )
 
 // TemplateName is the name of the simulated node template (the VM image with the
@@ -52,6 +55,11 @@ type VCenterOptions struct {
 	// VCenter.Password).
 	Username string
 	Password string
+	// ClusterUsername and ClusterPassword are a second user, for clusters: it holds
+	// ClusterRole on the root folder (the vSphere CSI driver's privileges, no VM
+	// provisioning). The defaults are DefaultClusterUsername and a random password.
+	ClusterUsername string
+	ClusterPassword string
 
 	// ClusterHosts is the number of hosts in DC0_C0; 0 keeps the model's 3.
 	ClusterHosts int
@@ -76,9 +84,13 @@ type VCenterOptions struct {
 
 // VCenter is a running simulated vCenter. Its methods are safe for concurrent use.
 type VCenter struct {
-	// Username and Password are the credentials the vCenter accepts.
+	// Username and Password are the service user's credentials.
 	Username string
 	Password string
+	// ClusterUsername and ClusterPassword are the cluster user's (see
+	// VCenterOptions.ClusterUsername); SetPassword changes either password.
+	ClusterUsername string
+	ClusterPassword string
 	// Thumbprint is the SHA-256 thumbprint of the server's TLS certificate,
 	// in the colon-separated form that vSphere clients pin.
 	Thumbprint string
@@ -86,6 +98,7 @@ type VCenter struct {
 	model     *simulator.Model
 	server    *simulator.Server
 	url       url.URL
+	logins    *logins
 	closeOnce sync.Once
 }
 
@@ -120,6 +133,12 @@ func StartVCenter(opts VCenterOptions) (*VCenter, error) {
 		return nil, err
 	}
 	installCloneDisks(model.Map())
+	if err := enforcePrivileges(model, opts.Username, opts.ClusterUsername); err != nil {
+		removeModel(model)
+		return nil, err
+	}
+	users := &logins{passwords: map[string]string{opts.Username: opts.Password, opts.ClusterUsername: opts.ClusterPassword}}
+	model.Map().SessionManager().ValidLogin = users.valid
 	if opts.Faults != nil {
 		// After installCloneDisks: a clone that must fail never starts.
 		injectVSphereFaults(model.Map(), opts.Faults)
@@ -128,8 +147,8 @@ func StartVCenter(opts VCenterOptions) (*VCenter, error) {
 	svc := model.Service
 	svc.TLS = new(tls.Config)
 	svc.RegisterEndpoints = true
-	// A Listen.User other than simulator.DefaultLogin makes the session manager
-	// accept exactly these credentials (DefaultLogin accepts any).
+	// A Listen.User other than simulator.DefaultLogin makes the session manager ask
+	// ValidLogin (DefaultLogin accepts anyone).
 	svc.Listen = &url.URL{Host: opts.Addr, User: url.UserPassword(opts.Username, opts.Password)}
 
 	server, err := serve(svc)
@@ -141,12 +160,15 @@ func StartVCenter(opts VCenterOptions) (*VCenter, error) {
 	u := *server.URL
 	u.User = nil
 	return &VCenter{
-		Username:   opts.Username,
-		Password:   opts.Password,
-		Thumbprint: soap.ThumbprintSHA256(server.Certificate()),
-		model:      model,
-		server:     server,
-		url:        u,
+		Username:        opts.Username,
+		Password:        opts.Password,
+		ClusterUsername: opts.ClusterUsername,
+		ClusterPassword: opts.ClusterPassword,
+		Thumbprint:      soap.ThumbprintSHA256(server.Certificate()),
+		model:           model,
+		server:          server,
+		url:             u,
+		logins:          users,
 	}, nil
 }
 
@@ -159,6 +181,12 @@ func (o VCenterOptions) withDefaults() VCenterOptions {
 	}
 	if o.Password == "" {
 		o.Password = rand.Text()
+	}
+	if o.ClusterUsername == "" {
+		o.ClusterUsername = DefaultClusterUsername
+	}
+	if o.ClusterPassword == "" {
+		o.ClusterPassword = rand.Text()
 	}
 	return o
 }
@@ -195,6 +223,29 @@ func (v *VCenter) Credentials() domain.VCenterCredentials {
 		Password:   v.Password,
 		Thumbprint: v.Thumbprint,
 	}
+}
+
+// ClusterCredentials returns the cluster user's login, with the certificate pinned.
+func (v *VCenter) ClusterCredentials() domain.VCenterCredentials {
+	c := v.Credentials()
+	c.Username, c.Password = v.ClusterUsername, v.ClusterPassword
+	return c
+}
+
+// SetPassword changes the password of user (the service or the cluster user) from now
+// on, as an administrator rotating it in vCenter would; sessions logged in stay. It is
+// an error for another user.
+func (v *VCenter) SetPassword(user, password string) error {
+	if password == "" || !v.logins.set(user, password) {
+		return fmt.Errorf("simulated vCenter: cannot set the password of %q", user)
+	}
+	switch user {
+	case v.Username:
+		v.Password = password
+	case v.ClusterUsername:
+		v.ClusterPassword = password
+	}
+	return nil
 }
 
 // Close stops the server and removes the simulator's files. It may be called

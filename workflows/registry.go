@@ -16,7 +16,8 @@ func All() []any {
 		FormClusterSet, JoinClusterSet, LeaveClusterSet, DisbandClusterSet,
 		CheckCertificates, RenewCertificates, ScheduledRun,
 		BackupCluster, RestoreCluster,
-		UpgradeCluster, ScaleCluster, ReplaceNode}
+		UpgradeCluster, ScaleCluster, ReplaceNode,
+		UpdateVCenterCredentials}
 }
 
 // NewReplayer returns a replayer of recorded workflow histories with every workflow

@@ -22,7 +22,7 @@ var wantHistories = []string{
 	"provision-succeeded", "provision-retried", "delete", "sync", "clusterset-form", "clusterset-disband",
 	"certificate-check", "certificate-renewal",
 	"scheduled-run", "scheduled-run-health", "backup",
-	"restore",
+	"restore", "vcenter-update-no-clusters",
 }
 
 // TestReplayRecordedHistories replays every recorded history against this code. A change

@@ -26,6 +26,9 @@ const (
 	ErrTypeUnknownAddon        = "UnknownAddon"
 	ErrTypeAddonDisabled       = "AddonDisabled"
 	ErrTypeNotFound            = "NotFound"
+	// ErrTypeNoClusterAccount: the cluster's vCenter has no account for clusters and
+	// does not share the service's (a PATCH of the vCenter fixes it; then retry).
+	ErrTypeNoClusterAccount = "NoClusterAccount"
 )
 
 // errorTypes maps each class to its Temporal type and whether retrying can help.
@@ -44,6 +47,7 @@ var errorTypes = []struct {
 	{ErrUnknownAddon, ErrTypeUnknownAddon, false},
 	{ErrAddonDisabled, ErrTypeAddonDisabled, false},
 	{domain.ErrNotFound, ErrTypeNotFound, false},
+	{domain.ErrNoClusterAccount, ErrTypeNoClusterAccount, false},
 	{ErrUnreachable, ErrTypeUnreachable, true},
 	{ErrSourceUnreachable, ErrTypeSourceUnreachable, true},
 	{ErrReleaseBusy, ErrTypeReleaseBusy, true},

@@ -22,6 +22,10 @@ type Store interface {
 	VCenterCredentials(ctx context.Context, vcenterID string) (domain.VCenterCredentials, error)
 	// ReplaceInventory replaces the recorded inventory of a vCenter with objs.
 	ReplaceInventory(ctx context.Context, vcenterID string, objs []domain.InventoryObject) error
+	// ClusterAccountCredentials returns the account the vCenter's clusters get: its
+	// cluster account, or the service's when shared; an error wrapping
+	// domain.ErrNoClusterAccount when there is neither.
+	ClusterAccountCredentials(ctx context.Context, vcenterID string) (domain.ClusterAccountCredentials, error)
 }
 
 // Activities are the Temporal activities that talk to vCenter. Workflows pass

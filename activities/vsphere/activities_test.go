@@ -20,11 +20,23 @@ import (
 type memStore struct {
 	mu        sync.Mutex
 	creds     map[string]domain.VCenterCredentials
+	cluster   map[string]domain.ClusterAccountCredentials
 	inventory map[string][]domain.InventoryObject
 }
 
 func newMemStore() *memStore {
-	return &memStore{creds: map[string]domain.VCenterCredentials{}, inventory: map[string][]domain.InventoryObject{}}
+	return &memStore{creds: map[string]domain.VCenterCredentials{}, cluster: map[string]domain.ClusterAccountCredentials{},
+		inventory: map[string][]domain.InventoryObject{}}
+}
+
+func (m *memStore) ClusterAccountCredentials(_ context.Context, id string) (domain.ClusterAccountCredentials, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.cluster[id]
+	if !ok {
+		return c, fmt.Errorf("vCenter %s: %w", id, domain.ErrNoClusterAccount)
+	}
+	return c, nil
 }
 
 func (m *memStore) VCenterCredentials(_ context.Context, id string) (domain.VCenterCredentials, error) {

@@ -41,6 +41,12 @@ type PreflightReport struct {
 	// (entity, privilege) pairs were.
 	User       string `json:"user"`
 	Privileges int    `json:"privileges"`
+	// ClusterUser is the account the cluster's vSphere drivers get, and
+	// ClusterPrivileges how many (entity, privilege) pairs of it were checked (none when
+	// ClusterAccountShared: the registration gives clusters the service's account).
+	ClusterUser          string `json:"cluster_user,omitempty"`
+	ClusterPrivileges    int    `json:"cluster_privileges,omitempty"`
+	ClusterAccountShared bool   `json:"cluster_account_shared,omitempty"`
 }
 
 // Preflight checks live, before anything is created, that the vCenter in.VCenterID can
@@ -48,9 +54,12 @@ type PreflightReport struct {
 // template), the template's disk files are on their datastore and readable, the
 // template has a Linux guest OS and hardware version 15 or one the hosts can upgrade
 // to it, the datastore is accessible with room for every disk plus one
-// surge node per pool, and the vCenter user holds the privileges that provisioning and
-// the vSphere CSI driver need (RequiredPrivileges). The IP pool is the inventory's and
-// is checked by inventory.Store.PreflightCluster.
+// surge node per pool, the vCenter user holds the privileges that provisioning needs
+// (ProvisioningPrivileges), and the account the cluster's vSphere drivers will get is
+// one clusters may have: a cluster account that holds ClusterPrivileges and none of
+// ForbiddenClusterPrivileges, or the service's own only when the registration shares it
+// on purpose. The IP pool is the inventory's and is checked by
+// inventory.Store.PreflightCluster.
 //
 // A spec that fails is a non-retryable ErrTypePreflightFailed error whose message lists
 // "field: message" for each failed rule and whose details carry the []domain.FieldError.
@@ -71,6 +80,9 @@ func (a *Activities) Preflight(ctx context.Context, in PreflightInput) (Prefligh
 	live, err := gatherLiveFacts(ctx, c, in.Spec)
 	if err != nil {
 		return PreflightReport{}, vmActivityError(err, nil)
+	}
+	if err := a.checkClusterAccountLive(ctx, in.VCenterID, in.Spec, c, live); err != nil {
+		return live.report, err
 	}
 	if v := domain.CheckPreflight(in.Spec, live.facts); v != nil {
 		return live.report, preflightFailed(v)

@@ -20,6 +20,8 @@ import (
 type liveFacts struct {
 	facts  domain.PreflightFacts
 	report PreflightReport
+	// placement are the placement objects found, for the cluster account's check.
+	placement *livePlacement
 }
 
 // livePlacement holds the placement objects that could be found; nil for the others.
@@ -42,6 +44,7 @@ func gatherLiveFacts(ctx context.Context, c *vim25.Client, spec domain.ClusterSp
 	if err != nil {
 		return nil, err
 	}
+	out.placement = pl
 	pc := property.DefaultCollector(c)
 	if pl.template != nil {
 		devices, err := readTemplate(ctx, pc, pl.template, spec.Placement.Template, out)

@@ -120,6 +120,7 @@ func TestPreflightPassesForDefaultPlacement(t *testing.T) {
 		TemplateHardwareVersion: 19, MaxHardwareVersion: 21, // ESXi 8.0.2 hosts
 		DatastoreFreeBytes: 300 * gib, RequiredDiskGiB: 300,
 		User: sim.DefaultUsername, Privileges: countPrivileges(),
+		ClusterUser: sim.DefaultClusterUsername, ClusterPrivileges: countClusterPrivileges(),
 	}
 	if report != want {
 		t.Fatalf("report %+v, want %+v", report, want)
@@ -128,7 +129,18 @@ func TestPreflightPassesForDefaultPlacement(t *testing.T) {
 
 func countPrivileges() int {
 	n := 0
-	for _, p := range RequiredPrivileges {
+	for _, p := range ProvisioningPrivileges {
+		n += len(p)
+	}
+	return n
+}
+
+// countClusterPrivileges is the number of pairs the cluster account's check asks about
+// on the default placement: every needed one, and the forbidden ones on the root
+// folder, the template and the VM folder.
+func countClusterPrivileges() int {
+	n := len(forbiddenOn) * len(ForbiddenClusterPrivileges)
+	for _, p := range ClusterPrivileges {
 		n += len(p)
 	}
 	return n
@@ -226,10 +238,15 @@ func TestPreflightOldTemplateUpgradable(t *testing.T) {
 func TestPreflightPrivileges(t *testing.T) {
 	const user = "k8s-provisioner@vsphere.local"
 	e := newPreflightEnv(t, sim.VCenterOptions{Username: user})
-	e.sim.enforcePrivileges()
 	ctx := context.Background()
 	authz := object.NewAuthorizationManager(e.c)
 	root := e.c.ServiceContent.RootFolder
+	// The service user's privileges only: clusters share it here, so the cluster
+	// account's check (TestPreflightClusterAccount) does not run.
+	e.a.Store.(*memStore).cluster["vc1"] = domain.ClusterAccountCredentials{VCenterCredentials: e.vc.Credentials(), Shared: true}
+	if err := authz.RemoveEntityPermission(ctx, root, user, false); err != nil {
+		t.Fatal(err)
+	}
 
 	// addRole returns the id of the new role by its name: vcsim's AddAuthorizationRole
 	// does not return it.
@@ -257,7 +274,7 @@ func TestPreflightPrivileges(t *testing.T) {
 		}
 	}
 	var all []string
-	for _, p := range RequiredPrivileges {
+	for _, p := range ProvisioningPrivileges {
 		all = append(all, p...)
 	}
 	run := func() error {
@@ -267,7 +284,7 @@ func TestPreflightPrivileges(t *testing.T) {
 
 	// No permission anywhere: every entity lacks its privileges.
 	appErr := preflightFields(t, run(), "placement.datastore", "placement.folder", "placement.network",
-		"placement.resource_pool", "placement.template", "vcenter")
+		"placement.resource_pool", "placement.template")
 	if msg := appErr.Error(); !strings.Contains(msg, `user "`+user+`" lacks Network.Assign on network "VM Network"`) {
 		t.Errorf("message %q does not name the user, privilege and entity", msg)
 	}

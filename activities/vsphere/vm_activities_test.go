@@ -20,6 +20,7 @@ import (
 func newVMActivities(env *vmEnv) *Activities {
 	store := newMemStore()
 	store.creds["vc1"] = env.vc.Credentials()
+	store.cluster["vc1"] = domain.ClusterAccountCredentials{VCenterCredentials: env.vc.ClusterCredentials()}
 	sessions := NewSessions(env.logger)
 	env.t.Cleanup(func() { sessions.Close(context.Background()) })
 	return &Activities{Sessions: sessions, Store: store, Budget: NewTaskBudget(0), GuestInfo: canaryGuestInfo()}

@@ -272,9 +272,11 @@ func (e *Env) Do(method, path, token string, body any) Response {
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
-// VCenterInput returns a registration of the simulated vCenter under name.
+// VCenterInput returns a registration of the simulated vCenter under name, with its
+// least-privileged cluster user as the clusters' account.
 func (e *Env) VCenterInput(name string) domain.VCenterInput {
-	return domain.VCenterInput{Name: name, Server: e.VCenter.URL().String(), Username: e.VCenter.Username, Password: e.VCenter.Password, Insecure: true}
+	return domain.VCenterInput{Name: name, Server: e.VCenter.URL().String(), Username: e.VCenter.Username, Password: e.VCenter.Password, Insecure: true,
+		ClusterCredentials: &domain.ClusterAccountInput{Username: e.VCenter.ClusterUsername, Password: e.VCenter.ClusterPassword}}
 }
 
 // RegisterVCenter registers the simulated vCenter under name through the API and waits

@@ -134,6 +134,26 @@ func TestCLIAgainstTheRealStack(t *testing.T) {
 		t.Errorf("vcenters inventory:\n%s", r.stdout)
 	}
 
+	// The cluster account's password rotated in vCenter, then here, read from a file.
+	rotated := "rotated-" + env.VCenter.ClusterPassword
+	if err := env.VCenter.SetPassword(env.VCenter.ClusterUsername, rotated); err != nil {
+		t.Fatal(err)
+	}
+	pwFile := filepath.Join(t.TempDir(), "cluster.pw")
+	if err := os.WriteFile(pwFile, []byte(rotated+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = run("vcenters", "update", "vc1", "--cluster-password-file", pwFile, "--wait")
+	if !strings.Contains(r.stdout, workflows.StepListClusters) || !strings.HasSuffix(r.stdout, " Succeeded\n") || strings.Contains(r.stdout, rotated) {
+		t.Fatalf("vcenters update --wait:\n%s", r.stdout)
+	}
+	if r = run("vcenters", "get", "vc1"); !strings.Contains(r.stdout, env.VCenter.ClusterUsername) {
+		t.Errorf("vcenters get:\n%s", r.stdout)
+	}
+	if got := cwctl(t, "vcenters", "update", "vc1"); got.code != 2 || !strings.Contains(got.stderr, "nothing to change") {
+		t.Errorf("vcenters update without a change: %d %s", got.code, got.stderr)
+	}
+
 	// An IP pool.
 	pool := domain.IPPoolInput{Name: "lab", CIDR: "127.71.0.0/24", RangeStart: "127.71.0.10", RangeEnd: "127.71.0.250", Gateway: "127.71.0.1"}
 	if r = run("ippools", "create", "-f", writeJSON(t, "pool.json", pool)); !strings.Contains(r.stdout, "ippool lab created") {

@@ -20,6 +20,7 @@ func vcentersCommand(s *session) *cobra.Command {
 			ValidArgsFunction: names, RunE: s.run(getVCenter)}),
 		createVCenterCommand(s),
 		syncVCenterCommand(s, names),
+		updateVCenterCommand(s, names),
 		s.printing(&cobra.Command{Use: "inventory NAME", Short: "datacenters, clusters, datastores, networks, templates of a vCenter",
 			Args: exactArgs(1), ValidArgsFunction: names, RunE: s.run(vcenterInventory)}),
 	)
@@ -50,8 +51,19 @@ func getVCenter(ctx context.Context, s *session, args []string) error {
 	if s.structured() {
 		return s.printReply(raw)
 	}
-	fields(s.stdout, "name", v.Name, "id", v.ID, "server", v.Server, "username", v.Username, "insecure", yesNo(v.Insecure),
-		"thumbprint", v.Thumbprint, "created", timestamp(v.CreatedAt), "synced", timestampOf(v.SyncedAt), "sync error", v.SyncError)
+	cluster := "none"
+	switch {
+	case v.ClusterCredentials != nil:
+		cluster = v.ClusterCredentials.Username
+	case v.ShareServiceAccountWithClusters:
+		cluster = "the service account (shared)"
+	}
+	fields(s.stdout, "name", v.Name, "id", v.ID, "server", v.Server, "username", v.Username, "cluster account", cluster,
+		"insecure", yesNo(v.Insecure), "thumbprint", v.Thumbprint, "created", timestamp(v.CreatedAt), "synced", timestampOf(v.SyncedAt),
+		"sync error", v.SyncError)
+	for _, w := range v.Warnings {
+		fmt.Fprintf(s.stdout, "warning: %s\n", w)
+	}
 	return nil
 }
 
@@ -66,13 +78,17 @@ func createVCenterCommand(s *session) *cobra.Command {
 	var wait bool
 	cmd := &cobra.Command{
 		Use:   "create",
-		Short: "register a vCenter from a YAML or JSON file (name, server, username, password, insecure, thumbprint)",
+		Short: "register a vCenter from a YAML or JSON file (name, server, username, password, insecure, thumbprint, cluster_credentials)",
 		Example: `  # vc1.yaml
   name: vc1
   server: vcenter.example.com
   username: administrator@vsphere.local
   password: s3cret
   thumbprint: "AB:CD:..."   # or insecure: true, for a lab
+  cluster_credentials:      # the least-privileged account clusters' CPI/CSI get
+    username: k8s-csi@vsphere.local
+    password: s3cret-too
+  # or, without one: share_service_account_with_clusters: true (shown as a warning)
 
   cwctl vcenters create -f vc1.yaml --wait`,
 		Args: noArgs,

@@ -1,6 +1,6 @@
 // vCenters: the registered vCenters with a Sync button each and the registration form;
 // one vCenter's details and its inventory grouped by kind.
-import { enc, get, post } from '../api.js';
+import { enc, get, post, request } from '../api.js';
 import { el, facts, link, orDash, page, table, timeEl } from '../dom.js';
 import { fmtBytes } from '../format.js';
 import { actionButton, checkbox, field, problemBox, submitForm, toggleForm } from '../forms.js';
@@ -18,6 +18,8 @@ export async function vcentersView(ctx) {
       { title: 'Name', cell: (v) => link('/vcenters/' + enc(v.name), v.name) },
       { title: 'Server', cell: (v) => el('code', {}, v.server) },
       { title: 'User', cell: (v) => v.username },
+      { title: 'Cluster account', cell: (v) => (v.cluster_credentials ? v.cluster_credentials.username
+        : el('span', { class: 'error-text', title: (v.warnings || []).join(' ') }, v.share_service_account_with_clusters ? 'shares the service account' : 'none')) },
       { title: 'TLS', cell: (v) => (v.insecure ? 'insecure' : v.thumbprint ? 'pinned thumbprint' : 'verified') },
       { title: 'Last sync', cell: (v) => [timeEl(v.synced_at), v.sync_error && el('div', { class: 'error-text' }, v.sync_error)] },
       { title: '', class: 'right', cell: (v) => syncButton(v.name, notices) },
@@ -43,9 +45,47 @@ function registerVCenterForm() {
       field('Password', 'password', { type: 'password', autocomplete: 'new-password', required: true }),
       field('Certificate thumbprint', 'thumbprint', { placeholder: 'AB:CD:…' }, 'SHA-1 or SHA-256, colon-separated hex'),
       checkbox('Skip certificate verification (insecure)', 'insecure')),
+    el('h3', {}, 'Account for the clusters'),
+    el('p', { class: 'muted' }, "The clusters' vSphere CPI and CSI drivers get this least-privileged account (CNS roles, no VM provisioning)."),
+    el('div', { class: 'grid' },
+      field('Cluster user name', 'cluster_credentials.username', { autocomplete: 'off', placeholder: 'k8s-csi@vsphere.local' }),
+      field('Cluster password', 'cluster_credentials.password', { type: 'password', autocomplete: 'new-password' }),
+      checkbox('No cluster account: give clusters the service account (unsafe)', 'share_service_account_with_clusters')),
     el('div', { class: 'form-error' }),
     el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Register')));
-  return submitForm(form, (v) => post('/vcenters', v), (reply) => go('/operations/' + enc(reply.operation.id)));
+  return submitForm(form, (v) => post('/vcenters', withClusterAccount(v)), (reply) => go('/operations/' + enc(reply.operation.id)));
+}
+
+/** withClusterAccount nests the cluster account's fields of a form's values, leaving
+ *  them out when both are empty. */
+function withClusterAccount(v) {
+  const out = { ...v };
+  const username = out['cluster_credentials.username'];
+  const password = out['cluster_credentials.password'];
+  delete out['cluster_credentials.username'];
+  delete out['cluster_credentials.password'];
+  if (username || password) out.cluster_credentials = { username, password };
+  return out;
+}
+
+/** updateCredentialsForm PATCHes the vCenter's passwords; the server checks them first
+ *  and starts the operation that updates every cluster's vSphere Secrets. */
+function updateCredentialsForm(vc) {
+  const form = el('form', { class: 'card', novalidate: true },
+    el('h2', {}, 'Update credentials'),
+    el('div', { class: 'grid' },
+      field('Service account password', 'password', { type: 'password', autocomplete: 'new-password' }, 'leave empty to keep'),
+      field('Cluster user name', 'cluster_credentials.username',
+        { autocomplete: 'off', placeholder: vc.cluster_credentials ? vc.cluster_credentials.username : 'k8s-csi@vsphere.local' }, 'leave empty to keep'),
+      field('Cluster password', 'cluster_credentials.password', { type: 'password', autocomplete: 'new-password' })),
+    el('div', { class: 'form-error' }),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, 'Update')));
+  return submitForm(form, (v) => {
+    const body = withClusterAccount(v);
+    if (!body.password) delete body.password;
+    if (body.cluster_credentials && !body.cluster_credentials.username) delete body.cluster_credentials.username;
+    return request('PATCH', '/vcenters/' + enc(vc.name), body);
+  }, (reply) => go('/operations/' + enc(reply.operation.id)));
 }
 
 // One vCenter: its details, a Sync button, and its inventory grouped by kind.
@@ -55,10 +95,15 @@ export async function vcenterView(ctx, name) {
     get(`/vcenters/${enc(name)}/inventory`, ctx.signal).catch((err) => err),
   ]);
   const notices = el('div', { class: 'notices' });
-  return page(`vCenter ${vc.name}`, [syncButton(vc.name, notices)], notices,
+  const warnings = (vc.warnings || []).map((w) => el('div', { class: 'notice warning vcenter-warning' }, w));
+  const update = updateCredentialsForm(vc);
+  update.hidden = true;
+  return page(`vCenter ${vc.name}`, [syncButton(vc.name, notices), toggleForm('Update credentials', update)], notices, warnings, update,
     facts([
       ['Server', el('code', {}, vc.server)],
       ['User', vc.username],
+      ['Cluster account', vc.cluster_credentials ? vc.cluster_credentials.username
+        : vc.share_service_account_with_clusters ? 'the service account (shared)' : 'none'],
       ['Insecure', vc.insecure ? 'yes' : 'no'],
       ['Thumbprint', vc.thumbprint && el('code', {}, vc.thumbprint)],
       ['Registered', timeEl(vc.created_at)],
