@@ -24,6 +24,8 @@ type sealedColumn struct {
 var sealedColumns = []sealedColumn{
 	{table: "vcenters", column: "password_sealed", keys: []string{"id"}, keyTypes: []string{"uuid"},
 		aad: func(k []string) []byte { return passwordAAD(k[0]) }},
+	{table: "vcenters", column: "cluster_password_sealed", keys: []string{"id"}, keyTypes: []string{"uuid"},
+		aad: func(k []string) []byte { return clusterPasswordAAD(k[0]) }},
 	{table: "cluster_secrets", column: "sealed", keys: []string{"cluster_id", "name"}, keyTypes: []string{"uuid", "text"},
 		aad: func(k []string) []byte { return secretAAD(k[0], k[1]) }},
 }
