@@ -28,9 +28,19 @@ build:
 	$(GO) build $(GOFLAGS) -o $(BIN)/cwctl ./cmd/cwctl
 
 ## test: every test, against real Postgres, the in-process Temporal server, vcsim and real
-## Kubernetes control planes (of KUBE_TEST_VERSIONS, built once by `make kubebin-test`)
+## Kubernetes control planes (of KUBE_TEST_VERSIONS, built once by `make kubebin-test`);
+## then a short real fuzzing run of each of FUZZ_TARGETS (every fuzz target's seeds run
+## with the tests)
 test: vet kubebin-test
 	$(GO) test $(GOFLAGS) $(TEST_FLAGS) ./...
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $$t for $(FUZZ_TIME)"; \
+		$(GO) test $(GOFLAGS) -count=1 -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZ_TIME) -parallel 1 ./api/ || exit 1; \
+	done
+
+# The fuzz targets `make test` runs for FUZZ_TIME each (go test fuzzes one per command).
+FUZZ_TARGETS ?= FuzzBodyTextError FuzzClusterSpec FuzzPathParams
+FUZZ_TIME ?= 10s
 
 ## bench: the benchmarks, each next to its baseline measured in the same run
 bench:

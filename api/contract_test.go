@@ -686,7 +686,7 @@ func TestContractEnums(t *testing.T) {
 		"OperationState": domain.OperationStates,
 		"StepState": {domain.StepPending, domain.StepRunning, domain.StepSucceeded, domain.StepFailed,
 			domain.StepCanceled, domain.StepSkipped},
-		"AuditOutcome":          {domain.OutcomeSuccess, domain.OutcomeFailure, domain.OutcomeDenied},
+		"AuditOutcome":          {domain.OutcomePending, domain.OutcomeSuccess, domain.OutcomeFailure, domain.OutcomeDenied},
 		"ClusterSetPhase":       domain.ClusterSetPhases,
 		"ClusterSetMemberState": domain.MemberStates,
 		"ScheduleKind":          domain.ScheduleKinds,

@@ -22,7 +22,7 @@ import (
 // in phase, with a control plane and two workers of pool "default" (nothing runs it: the
 // Day-2 routes read the inventory only); its nodes' addresses come from ipPool, which
 // leases none.
-func recordDay2Cluster(t *testing.T, env *apptest.Env, name, version, phase, ipPool string) domain.Cluster {
+func recordDay2Cluster(t testing.TB, env *apptest.Env, name, version, phase, ipPool string) domain.Cluster {
 	t.Helper()
 	ctx := context.Background()
 	spec := validSpec(name)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,16 +18,26 @@ import (
 // maxBody bounds request bodies.
 const maxBody = 1 << 20
 
-// decode reads a JSON body into v strictly: unknown fields, trailing data, wrong types and
-// a wrong content type are field errors. It replies itself and returns false on failure.
+// decode reads a JSON body into v strictly: unknown fields, trailing data, wrong types,
+// text the database cannot store (NUL bytes, invalid UTF-8; see bodyTextError) and a
+// wrong content type are field errors. It replies itself and returns false on failure.
 func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
 		a.writeProblem(w, r, Problem{Status: http.StatusUnsupportedMediaType, Detail: "send application/json"})
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		a.invalid(w, r, bodyError(err))
+		return false
+	}
+	if field, bad := bodyTextError(body); bad {
+		a.invalid(w, r, field)
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if err == nil {
 		if extra := dec.Decode(&json.RawMessage{}); !errors.Is(extra, io.EOF) {
 			err = errTrailing

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -175,51 +174,26 @@ func addAuditDetail(ctx context.Context, key string, value any) {
 	}
 }
 
-// authorize lets the request through when the principal's role allows rt, and writes an
-// audit event for every mutating route (action set): success, failure or denied.
+// authorize lets the request through when the principal's role allows rt and the route's
+// path and query parameters are text the database can store (checkParams). Every
+// mutating route (action set) runs under its audit event (see audited): success,
+// failure or denied.
 func (a *API) authorize(rt route) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			t, _ := principal(r.Context())
-			rec := &auditRecord{}
-			ctx := context.WithValue(r.Context(), keyAudit, rec)
-			r = r.WithContext(ctx)
-			sw := &statusWriter{ResponseWriter: w}
-			if !t.Role.Allows(rt.role) {
-				a.writeProblem(sw, r, Problem{Status: http.StatusForbidden,
-					Detail: "role " + string(t.Role) + " may not do this; it needs " + string(rt.role)})
-			} else {
-				next.ServeHTTP(sw, r)
-			}
-			if rt.action != "" {
-				a.audit(r, rt, t, rec, sw.status)
-			}
+			a.audited(rt, w, r, func(w http.ResponseWriter, r *http.Request) {
+				t, _ := principal(r.Context())
+				if !t.Role.Allows(rt.role) {
+					a.writeProblem(w, r, Problem{Status: http.StatusForbidden,
+						Detail: "role " + string(t.Role) + " may not do this; it needs " + string(rt.role)})
+					return
+				}
+				if !a.checkParams(w, r) {
+					return
+				}
+				next.ServeHTTP(w, r)
+			})
 		})
-	}
-}
-
-func (a *API) audit(r *http.Request, rt route, t domain.APIToken, rec *auditRecord, status int) {
-	outcome := domain.OutcomeSuccess
-	switch {
-	case status == http.StatusForbidden:
-		outcome = domain.OutcomeDenied
-	case status >= 400 || status == 0:
-		outcome = domain.OutcomeFailure
-	}
-	target := rec.target
-	if target == "" {
-		target = auditTargetFromURL(r)
-	}
-	detail, _ := json.Marshal(rec.detail)
-	if rec.detail == nil {
-		detail = nil
-	}
-	err := a.store.AppendAudit(context.WithoutCancel(r.Context()), domain.AuditEvent{
-		Actor: t.Name, Action: rt.action, Target: target, RequestID: requestID(r.Context()),
-		Outcome: outcome, Status: status, Detail: detail,
-	})
-	if err != nil {
-		a.logger.Error("audit event lost", "action", rt.action, "request_id", requestID(r.Context()), "error", err)
 	}
 }
 

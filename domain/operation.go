@@ -130,13 +130,16 @@ type AuditEvent struct {
 	Action    string          `json:"action"`
 	Target    string          `json:"target"`
 	RequestID string          `json:"request_id"`
-	Outcome   string          `json:"outcome"` // success, failure, denied
+	Outcome   string          `json:"outcome"` // pending, success, failure, denied
 	Status    int             `json:"status"`
 	Detail    json.RawMessage `json:"detail,omitempty"`
 }
 
-// Audit outcomes.
+// Audit outcomes. A mutating call's event is written as pending before the call runs
+// and completed with the call's outcome after it; one left pending is a call whose end
+// was not recorded (the server stopped, or the audit log refused the completion).
 const (
+	OutcomePending = "pending"
 	OutcomeSuccess = "success"
 	OutcomeFailure = "failure"
 	OutcomeDenied  = "denied"

@@ -11,19 +11,47 @@ import (
 	"github.com/clusterwright/clusterwright/domain"
 )
 
-// AppendAudit adds an event to the append-only audit log.
+// AppendAudit adds a complete event to the append-only audit log. Text the database
+// cannot hold (NUL bytes, invalid UTF-8) is stored escaped (see domain.EscapeText).
 func (s *Store) AppendAudit(ctx context.Context, e domain.AuditEvent) error {
-	detail := []byte("{}")
-	if len(e.Detail) > 0 {
-		detail = e.Detail
-	}
-	_, err := s.pool.Exec(ctx, `
-		INSERT INTO audit_events (actor, action, target, request_id, outcome, status, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.Actor, e.Action, e.Target, e.RequestID, e.Outcome, e.Status, detail)
+	_, err := s.insertAudit(ctx, e)
+	return err
+}
+
+// BeginAudit records a call before it runs: its event, outcome pending, whose id
+// CompleteAudit fills in once the call has ended. A call whose intent cannot be recorded
+// must not run.
+func (s *Store) BeginAudit(ctx context.Context, e domain.AuditEvent) (int64, error) {
+	e.Outcome, e.Status = domain.OutcomePending, 0
+	return s.insertAudit(ctx, e)
+}
+
+// CompleteAudit records the outcome, HTTP status, target and detail of the pending event
+// id; an event is completed once (the audit log refuses any other change).
+func (s *Store) CompleteAudit(ctx context.Context, id int64, outcome string, status int, target string, detail json.RawMessage) error {
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE audit_events SET outcome = $2, status = $3, target = $4, detail = $5
+		WHERE id = $1 AND outcome = 'pending'`, id, outcome, status, domain.EscapeText(target), storableDetail(detail))
 	if err != nil {
-		return fmt.Errorf("append audit event %s: %w", e.Action, err)
+		return fmt.Errorf("complete audit event %d: %w", id, err)
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("complete audit event %d: no pending event with this id: %w", id, domain.ErrNotFound)
 	}
 	return nil
+}
+
+func (s *Store) insertAudit(ctx context.Context, e domain.AuditEvent) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `
+		INSERT INTO audit_events (actor, action, target, request_id, outcome, status, detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		domain.EscapeText(e.Actor), domain.EscapeText(e.Action), domain.EscapeText(e.Target), domain.EscapeText(e.RequestID),
+		e.Outcome, e.Status, storableDetail(e.Detail)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("append audit event %s: %w", domain.EscapeText(e.Action), err)
+	}
+	return id, nil
 }
 
 // AuditFilter narrows ListAudit; empty fields match everything.
