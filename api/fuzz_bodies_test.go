@@ -13,6 +13,7 @@ import (
 var bodyFuzzTargets = map[string]string{
 	"POST /api/v1/clusters":                             "FuzzClusterSpec",
 	"POST /api/v1/vcenters":                             "FuzzVCenterRegistration",
+	"PATCH /api/v1/vcenters/{name}":                     "FuzzVCenterPatch",
 	"POST /api/v1/ippools":                              "FuzzIPPool",
 	"POST /api/v1/tokens":                               "FuzzToken",
 	"POST /api/v1/clustersets":                          "FuzzClusterSetCreate",
@@ -39,6 +40,13 @@ func FuzzClusterSpec(f *testing.F) {
 func FuzzVCenterRegistration(f *testing.F) {
 	fuzzBody(f, "POST", "/api/v1/vcenters", domain.VCenterInput{Name: "vc-fz", Server: "https://vc.invalid/sdk", Username: "administrator@vsphere.local",
 		Password: "secret", Thumbprint: "AB:CD"}, "vcenters", "operations")
+}
+
+func FuzzVCenterPatch(f *testing.F) {
+	password, thumbprint, share := "new-secret", "AB:CD", false
+	fuzzBody(f, "PATCH", "/api/v1/vcenters/vc-fz", domain.VCenterPatch{Password: &password, Thumbprint: &thumbprint,
+		ShareServiceAccountWithClusters: &share, ClusterCredentials: &domain.ClusterAccountPatch{Username: "k8s", Password: "pw"}},
+		"vcenters", "operations")
 }
 
 func FuzzIPPool(f *testing.F) {

@@ -68,6 +68,12 @@ func startFuzzAPI(f *testing.F) *fuzzAPI {
 	if _, err := s.CreateVCenter(ctx, vin); err != nil {
 		f.Fatal(err)
 	}
+	// vc-fz is the one FuzzVCenterPatch changes; its server's name never resolves, so a
+	// valid patch fails its login check at once.
+	if _, err := s.CreateVCenter(ctx, domain.VCenterInput{Name: "vc-fz", Server: "https://vc.invalid/sdk", Username: "u", Password: "p",
+		ShareServiceAccountWithClusters: true}); err != nil {
+		f.Fatal(err)
+	}
 	if _, err := s.CreateIPPool(ctx, domain.IPPoolInput{Name: "lab", CIDR: "127.71.0.0/24", RangeStart: "127.71.0.10",
 		RangeEnd: "127.71.0.250", Gateway: "127.71.0.1"}); err != nil {
 		f.Fatal(err)

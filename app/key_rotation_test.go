@@ -205,7 +205,8 @@ func TestSyncSurvivesMasterKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatalf("rotate: %v", err)
 	}
-	if want := []inventory.ResealCount{{Column: "vcenters.password_sealed", Resealed: 1}, {Column: "cluster_secrets.sealed"}}; !slices.Equal(counts, want) {
+	if want := []inventory.ResealCount{{Column: "vcenters.password_sealed", Resealed: 1},
+		{Column: "vcenters.cluster_password_sealed", Resealed: 1}, {Column: "cluster_secrets.sealed"}}; !slices.Equal(counts, want) {
 		t.Fatalf("rotation counts = %+v, want %+v", counts, want)
 	}
 	env.Reopen(func(c *app.Config) { c.SecretKeyFile, c.OldSecretKeyFiles = newFile, oldFile })
@@ -222,7 +223,8 @@ func TestSyncSurvivesMasterKeyRotation(t *testing.T) {
 	checkRotated(t, env, op, oldKey, newKey, 1)
 
 	counts, err = app.RotateMasterKey(ctx, env.App.Config, newKey, env.App.Logger, nil)
-	if want := []inventory.ResealCount{{Column: "vcenters.password_sealed", Skipped: 1}, {Column: "cluster_secrets.sealed"}}; err != nil || !slices.Equal(counts, want) {
+	if want := []inventory.ResealCount{{Column: "vcenters.password_sealed", Skipped: 1},
+		{Column: "vcenters.cluster_password_sealed", Skipped: 1}, {Column: "cluster_secrets.sealed"}}; err != nil || !slices.Equal(counts, want) {
 		t.Fatalf("rerun = %+v, %v; want %+v", counts, err, want)
 	}
 }

@@ -51,14 +51,16 @@ func openStore(t *testing.T, url string, sealer inventory.Sealer) *inventory.Sto
 func sealedFixture(t *testing.T, s *inventory.Store, vcenters, clustersPerVC, secretsPerCluster int) map[string]map[string][]byte {
 	t.Helper()
 	ctx := context.Background()
-	want := map[string]map[string][]byte{"vcenters.password_sealed": {}, "cluster_secrets.sealed": {}}
+	want := map[string]map[string][]byte{"vcenters.password_sealed": {}, "vcenters.cluster_password_sealed": {}, "cluster_secrets.sealed": {}}
 	for v := range vcenters {
-		in := domain.VCenterInput{Name: fmt.Sprintf("vc%d", v), Server: "vc.example", Username: "svc", Password: fmt.Sprintf("pw-%d-CANARY", v)}
+		in := domain.VCenterInput{Name: fmt.Sprintf("vc%d", v), Server: "vc.example", Username: "svc", Password: fmt.Sprintf("pw-%d-CANARY", v),
+			ClusterCredentials: &domain.ClusterAccountInput{Username: "k8s", Password: fmt.Sprintf("cluster-pw-%d-CANARY", v)}}
 		vc, err := s.CreateVCenter(ctx, in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		want["vcenters.password_sealed"][vc.ID] = []byte(in.Password)
+		want["vcenters.cluster_password_sealed"][vc.ID] = []byte(in.ClusterCredentials.Password)
 		for c := range clustersPerVC {
 			cl, err := s.CreateCluster(ctx, domain.ClusterSpec{Name: fmt.Sprintf("c%d-%d", v, c), VCenter: in.Name}, "alice")
 			if err != nil {
@@ -120,8 +122,9 @@ func TestResealRotatesEverySealedValue(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reseal: %v", err)
 	}
-	wantCounts := []inventory.ResealCount{{Column: "vcenters.password_sealed", Resealed: 2}, {Column: "cluster_secrets.sealed", Resealed: 12}}
-	if !slices.Equal(counts, wantCounts) || calls != 14 {
+	wantCounts := []inventory.ResealCount{{Column: "vcenters.password_sealed", Resealed: 2},
+		{Column: "vcenters.cluster_password_sealed", Resealed: 2}, {Column: "cluster_secrets.sealed", Resealed: 12}}
+	if !slices.Equal(counts, wantCounts) || calls != 16 {
 		t.Fatalf("counts = %+v (%d progress calls), want %+v", counts, calls, wantCounts)
 	}
 	checkSealedUnder(t, after, want, newKey, oldKey)
@@ -148,7 +151,8 @@ func TestResealRotatesEverySealedValue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantCounts = []inventory.ResealCount{{Column: "vcenters.password_sealed", Skipped: 2}, {Column: "cluster_secrets.sealed", Skipped: 12}}
+	wantCounts = []inventory.ResealCount{{Column: "vcenters.password_sealed", Skipped: 2},
+		{Column: "vcenters.cluster_password_sealed", Skipped: 2}, {Column: "cluster_secrets.sealed", Skipped: 12}}
 	if !slices.Equal(counts, wantCounts) {
 		t.Fatalf("rerun counts = %+v, want %+v", counts, wantCounts)
 	}
@@ -157,6 +161,7 @@ func TestResealRotatesEverySealedValue(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantKeys := []inventory.SealedKeyCount{{Column: "vcenters.password_sealed", KeyID: secrets.KeyID(newKey), Rows: 2},
+		{Column: "vcenters.cluster_password_sealed", KeyID: secrets.KeyID(newKey), Rows: 2},
 		{Column: "cluster_secrets.sealed", KeyID: secrets.KeyID(newKey), Rows: 12}}
 	if !slices.Equal(keyCounts, wantKeys) {
 		t.Fatalf("key counts = %+v, want %+v", keyCounts, wantKeys)
@@ -176,7 +181,7 @@ func TestResealInterruptedThenRerun(t *testing.T) {
 	url := inventorytest.NewDatabase(t)
 	oldKey, newKey := randomKey(t), randomKey(t)
 	before := openStore(t, url, keyring(t, oldKey))
-	want := sealedFixture(t, before, 1, 2, 4) // 1 password, 8 cluster secrets
+	want := sealedFixture(t, before, 1, 2, 4) // 2 passwords (service, cluster), 8 cluster secrets
 	after := openStore(t, url, keyring(t, newKey, oldKey))
 
 	// Interrupt after the 4th re-sealed row, as a Ctrl-C would.
@@ -198,8 +203,8 @@ func TestResealInterruptedThenRerun(t *testing.T) {
 	for _, c := range keyCounts {
 		under[c.KeyID] += c.Rows
 	}
-	if under[secrets.KeyID(newKey)] != 4 || under[secrets.KeyID(oldKey)] != 5 {
-		t.Fatalf("after the interruption: %+v; want 4 rows under the new key and 5 under the old", keyCounts)
+	if under[secrets.KeyID(newKey)] != 4 || under[secrets.KeyID(oldKey)] != 6 {
+		t.Fatalf("after the interruption: %+v; want 4 rows under the new key and 6 under the old", keyCounts)
 	}
 	// Meanwhile every value still opens with the keyring of both keys.
 	both := keyring(t, newKey, oldKey)
@@ -219,7 +224,8 @@ func TestResealInterruptedThenRerun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("rerun: %v", err)
 	}
-	wantCounts := []inventory.ResealCount{{Column: "vcenters.password_sealed", Skipped: 1}, {Column: "cluster_secrets.sealed", Resealed: 5, Skipped: 3}}
+	wantCounts := []inventory.ResealCount{{Column: "vcenters.password_sealed", Skipped: 1},
+		{Column: "vcenters.cluster_password_sealed", Skipped: 1}, {Column: "cluster_secrets.sealed", Resealed: 6, Skipped: 2}}
 	if !slices.Equal(counts, wantCounts) {
 		t.Fatalf("rerun counts = %+v, want %+v", counts, wantCounts)
 	}
