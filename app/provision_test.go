@@ -26,7 +26,8 @@ import (
 // the simulated datacenter through the API, checks everything the cluster must have —
 // nodes Ready with provider IDs, every add-on's objects, a default vSphere StorageClass,
 // Helm releases, VMs with the CSI prerequisites and no userdata left — and deletes it,
-// leaving no VM, lease or secret.
+// leaving no VM, lease or secret, and no secret of the service anywhere it must not be
+// (logs, replies, inventory rows, Temporal histories, the cluster's Secrets).
 func TestProvisionAndDelete(t *testing.T) {
 	t.Parallel() // its own datacenter, Temporal and database
 	env := apptest.StartDatacenter(t, "61", nil)
@@ -59,7 +60,6 @@ func TestProvisionAndDelete(t *testing.T) {
 	checkAddonObjects(t, cs)
 	checkVMs(t, env, c.ID, 3)
 	checkKubeconfigAudited(t, env)
-	checkHistoryHoldsNoSecrets(t, env, op, c.ID)
 	env.CheckReplay("provision-succeeded", op)
 	checkClusterAccountRotation(t, env, cs, "alpha")
 
@@ -69,6 +69,16 @@ func TestProvisionAndDelete(t *testing.T) {
 	if r := env.Do("GET", "/api/v1/clusters/alpha/kubeconfig", viewer, nil); r.Status != http.StatusOK {
 		t.Errorf("viewer kubeconfig = %d", r.Status)
 	}
+
+	// No secret of the service is anywhere it must not be: the workload cluster's
+	// Secrets now, logs, replies, inventory and Temporal once the cluster is deleted.
+	for _, path := range []string{"/api/v1/clusters/alpha", "/api/v1/clusters/alpha/certificates", "/api/v1/operations/" + op.ID} {
+		if r := env.Do("GET", path, viewer, nil); r.Status != http.StatusOK {
+			t.Errorf("GET %s = %d", path, r.Status)
+		}
+	}
+	canaries := collectCanaries(t, env, c.ID, env.AdminToken, viewer)
+	checkWorkloadSecrets(t, cs, canaries)
 
 	r := env.Do("DELETE", "/api/v1/clusters/alpha", env.AdminToken, nil)
 	if r.Status != http.StatusAccepted {
@@ -82,6 +92,7 @@ func TestProvisionAndDelete(t *testing.T) {
 	}
 	env.CheckReplay("delete", delOp)
 	apptest.CheckNothingLeft(t, env, c.ID)
+	checkNothingLeaked(t, env, canaries)
 	if r := env.Do("GET", "/api/v1/clusters/alpha", env.AdminToken, nil); r.Status != http.StatusNotFound {
 		t.Errorf("GET deleted cluster = %d", r.Status)
 	}

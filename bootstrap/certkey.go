@@ -43,6 +43,17 @@ func (s *Source) NodeJoinToken(ctx context.Context, clusterID string) (pki.Boots
 	return m.Token, nil
 }
 
+// Day0Token returns the bootstrap token of the cluster's kubeadm init (kept sealed in
+// the inventory with the rest of its material), whatever join token a Day-2 operation
+// made since.
+func (s *Source) Day0Token(ctx context.Context, clusterID string) (pki.BootstrapToken, error) {
+	m, err := s.Material(ctx, clusterID)
+	if err != nil {
+		return pki.BootstrapToken{}, fmt.Errorf("material of cluster %s: %w", clusterID, err)
+	}
+	return m.Token, nil
+}
+
 // PutCertificateKey stores (or replaces) the cluster's certificate key, sealed.
 func (s *Source) PutCertificateKey(ctx context.Context, clusterID, key string) error {
 	return s.Store.PutClusterSecret(ctx, clusterID, SecretCertificateKey, []byte(key))

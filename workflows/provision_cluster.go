@@ -204,14 +204,18 @@ func (w *provisionCluster) addonSteps() []namedStep {
 // clearBootstrapData removes the userdata, which carries a bootstrap token and, for
 // the first control plane, the cluster's CA keys, from every VM's guestinfo now that
 // every node has joined. Under changeBootstrapPerNode each node's was cleared once it
-// had joined already: this is a sweep that finds nothing to do.
+// had joined already: this is a sweep that finds nothing to do. Under
+// changeDeleteDay0Token it then deletes the day-0 bootstrap token from the cluster.
 func (w *provisionCluster) clearBootstrapData(ctx workflow.Context) error {
 	for _, n := range w.nodes {
 		if err := w.clearUserdata(ctx, n.Name); err != nil {
 			return err
 		}
 	}
-	return nil
+	if workflow.GetVersion(ctx, changeDeleteDay0Token, workflow.DefaultVersion, 1) < 1 {
+		return nil // a provision begun before: its day-0 token expires after a day
+	}
+	return workflow.ExecuteActivity(with(ctx, waitOptions), kubeActs.DeleteDay0Token, w.in.ClusterID).Get(ctx, nil)
 }
 
 // clearUserdata removes the userdata of node name's VM from its guestinfo.

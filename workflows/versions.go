@@ -28,4 +28,8 @@ const (
 	// plane gets a certificate key instead of the CA keys (UploadCerts before it is made,
 	// DeleteKubeadmCerts once it joined). The final sweep of the provision stays.
 	changeBootstrapPerNode = "bootstrap-per-node"
+	// changeDeleteDay0Token: ProvisionCluster's last step (clear-bootstrap-data) also
+	// deletes the day-0 bootstrap token's Secret from the cluster (DeleteDay0Token):
+	// kubeadm init makes it valid for a day, and no node needs it once all joined.
+	changeDeleteDay0Token = "delete-day0-token"
 )

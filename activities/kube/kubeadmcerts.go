@@ -22,6 +22,8 @@ type CertificateKeys interface {
 	SharedCAFiles(ctx context.Context, clusterID string) (map[string][]byte, error)
 	// NodeJoinToken is the bootstrap token joining nodes' guestinfo carries.
 	NodeJoinToken(ctx context.Context, clusterID string) (pki.BootstrapToken, error)
+	// Day0Token is the bootstrap token of the cluster's kubeadm init.
+	Day0Token(ctx context.Context, clusterID string) (pki.BootstrapToken, error)
 	PutCertificateKey(ctx context.Context, clusterID, key string) error
 	// CertificateKey wraps domain.ErrNotFound when the cluster has none.
 	CertificateKey(ctx context.Context, clusterID string) (string, error)

@@ -32,6 +32,10 @@ func (m *memCerts) NodeJoinToken(context.Context, string) (pki.BootstrapToken, e
 	return m.tok, nil
 }
 
+func (m *memCerts) Day0Token(context.Context, string) (pki.BootstrapToken, error) {
+	return m.tok, nil
+}
+
 func (m *memCerts) PutCertificateKey(_ context.Context, _ string, key string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

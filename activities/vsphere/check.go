@@ -2,9 +2,8 @@ package vsphere
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/vmware/govmomi/session"
+	"github.com/vmware/govmomi/vim25"
 
 	"github.com/clusterwright/clusterwright/domain"
 )
@@ -16,22 +15,5 @@ import (
 func CheckCredentials(ctx context.Context, creds domain.VCenterCredentials) error {
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
-	return redact(checkCredentials(ctx, creds), creds.Password)
-}
-
-func checkCredentials(ctx context.Context, creds domain.VCenterCredentials) error {
-	c, err := dial(ctx, creds)
-	if err != nil {
-		return err
-	}
-	defer c.CloseIdleConnections()
-
-	sm := session.NewManager(c)
-	if err := sm.Login(ctx, userinfo(creds)); err != nil {
-		return fmt.Errorf("log in to %s as %q: %w", c.URL().Host, creds.Username, classify(err))
-	}
-	if err := sm.Logout(ctx); err != nil {
-		return fmt.Errorf("log out of %s: %w", c.URL().Host, classify(err))
-	}
-	return nil
+	return redact(withLogin(ctx, creds, func(*vim25.Client) error { return nil }), creds.Password)
 }

@@ -42,6 +42,7 @@ type Env struct {
 	Logs       *bytes.Buffer   // everything the process logged
 	t          testing.TB
 	api        *atomic.Pointer[http.Handler] // what URL serves; see Reopen
+	replies    *replyLog                     // every reply Do received; see Replies
 }
 
 // Options changes what Start brings up.
@@ -123,7 +124,7 @@ func StartWith(t testing.TB, opts Options) *Env {
 	if err := w.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
 	}
-	env := &Env{App: a, Worker: w, Logs: logs, t: t, api: new(atomic.Pointer[http.Handler])}
+	env := &Env{App: a, Worker: w, Logs: logs, t: t, api: new(atomic.Pointer[http.Handler]), replies: &replyLog{}}
 	t.Cleanup(func() { env.Worker.Stop() })
 	handler := a.API().Handler()
 	env.api.Store(&handler)
@@ -269,6 +270,7 @@ func (e *Env) Do(method, path, token string, body any) Response {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	e.replies.add(Reply{Method: method, Path: path, Status: resp.StatusCode, Body: b})
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
