@@ -2,19 +2,44 @@ package main
 
 import (
 	"io"
+	"slices"
 	"testing"
+
+	"github.com/clusterwright/clusterwright/app"
 )
 
-// TestProcessesTakeTheirSettings checks that serve and worker read the settings the
-// deploy files give them (deploy/helm, deploy/compose.yaml) from the environment, as
-// flags too: a setting a command does not bind is silently ignored.
+// notTakenBy are the settings a command leaves out on purpose; any other setting of
+// app.Config it must take, or the setting's variable is silently ignored by it.
+var notTakenBy = map[string][]string{
+	"serve":  {"state-dir"},
+	"worker": slices.Concat([]string{"state-dir"}, serveFlags, apiEdgeFlags),
+}
+
+// TestProcessesTakeTheirSettings checks that serve and worker take every setting that
+// configures what they run (a new setting must be bound, or listed in notTakenBy), and
+// read the ones the deploy files give them (deploy/helm, deploy/compose.yaml) from the
+// environment.
 func TestProcessesTakeTheirSettings(t *testing.T) {
+	var cfg app.Config
+	for _, cmd := range commands() {
+		skip, ok := notTakenBy[cmd.name]
+		if !ok {
+			continue
+		}
+		for _, s := range cfg.Settings() {
+			if !slices.Contains(cmd.flags, s.Flag) && !slices.Contains(skip, s.Flag) {
+				t.Errorf("%s does not take --%s ($%s)", cmd.name, s.Flag, s.Env)
+			}
+		}
+	}
+
 	env := map[string]string{
 		"CLUSTERWRIGHT_RECONCILE_INTERVAL":      "7s",
 		"CLUSTERWRIGHT_RECONCILE_GRACE":         "3m",
 		"CLUSTERWRIGHT_STUCK_WORKFLOW_ATTEMPTS": "4",
 		"CLUSTERWRIGHT_OLD_SECRET_KEY_FILES":    "/keys/a,/keys/b",
 		"CLUSTERWRIGHT_KUBECONFIG_MAX_TTL":      "2h",
+		"CLUSTERWRIGHT_CHART_MIRROR":            "oci://registry.example/charts",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)
@@ -33,6 +58,9 @@ func TestProcessesTakeTheirSettings(t *testing.T) {
 		}
 		if name != "worker" { // the worker issues no kubeconfig
 			got["CLUSTERWRIGHT_KUBECONFIG_MAX_TTL"] = cfg.KubeconfigMaxTTL
+		}
+		if name != "dev" { // dev serves the simulator's charts
+			got["CLUSTERWRIGHT_CHART_MIRROR"] = cfg.ChartMirror
 		}
 		for k, v := range got {
 			if v != env[k] {
