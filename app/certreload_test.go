@@ -2,13 +2,8 @@ package app
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	"log/slog"
 	"math/big"
@@ -18,69 +13,45 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/clusterwright/clusterwright/pki"
 )
 
-// testCA is a CA made for one test, issuing serving certificates for 127.0.0.1.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pool *x509.CertPool
-}
-
-func newTestCA(t *testing.T) *testCA {
+// issueServing writes a serving certificate for 127.0.0.1 that ca issued to certFile and
+// keyFile, and returns its serial number.
+func issueServing(t *testing.T, ca *pki.CA, certFile, keyFile string) *big.Int {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	certPEM, keyPEM, err := ca.Issue(pki.LeafRequest{CommonName: "clusterwright", IPs: []net.IP{net.ParseIP("127.0.0.1")},
+		Server: true, Validity: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	cert, err := pki.ParseCertificate(certPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &testCA{cert: cert, key: key, pool: pool}
-}
-
-// issue writes a serving certificate for 127.0.0.1 with serial to certFile and keyFile.
-func (ca *testCA) issue(t *testing.T, serial int64, certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
+	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "clusterwright"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		KeyUsage: x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
+	if err := os.WriteFile(certFile, certPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return cert.SerialNumber
 }
 
 // TestTLSCertificateReloaded serves HTTPS from a real listener, rotates the certificate
 // files and sees the next handshake present the new certificate, without a restart; a
 // half-written pair keeps the previous certificate served.
 func TestTLSCertificateReloaded(t *testing.T) {
-	ca := newTestCA(t)
+	ca, err := pki.NewCA("test CA", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.Cert)
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
-	ca.issue(t, 100, certFile, keyFile)
+	first := issueServing(t, ca, certFile, keyFile)
 
 	cfg := Config{Listen: "127.0.0.1:0"}
 	cfg.TLSCertFile, cfg.TLSKeyFile = certFile, keyFile
@@ -101,10 +72,10 @@ func TestTLSCertificateReloaded(t *testing.T) {
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 
-	serial := func() int64 {
+	serial := func() *big.Int {
 		t.Helper()
 		// A new client each time: a new connection, a new handshake.
-		c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.pool}}}
+		c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 		defer c.CloseIdleConnections()
 		resp, err := c.Get("https://" + ln.Addr().String() + "/")
 		if err != nil {
@@ -115,34 +86,34 @@ func TestTLSCertificateReloaded(t *testing.T) {
 		if string(b) != "ok" {
 			t.Fatalf("reply %q", b)
 		}
-		return resp.TLS.PeerCertificates[0].SerialNumber.Int64()
+		return resp.TLS.PeerCertificates[0].SerialNumber
 	}
-	if got := serial(); got != 100 {
-		t.Fatalf("first certificate serial %d, want 100", got)
+	if got := serial(); got.Cmp(first) != 0 {
+		t.Fatalf("first certificate serial %d, want %d", got, first)
 	}
 
 	// Rotate: a new pair in place of the old one.
-	ca.issue(t, 200, certFile, keyFile)
-	if got := serial(); got != 200 {
-		t.Fatalf("after rotation the server presents serial %d, want 200", got)
+	second := issueServing(t, ca, certFile, keyFile)
+	if got := serial(); got.Cmp(second) != 0 {
+		t.Fatalf("after rotation the server presents serial %d, want %d", got, second)
 	}
 
 	// A certificate written without its key yet: the previous pair is still served.
 	other := filepath.Join(dir, "other")
-	ca.issue(t, 300, other+".crt", other+".key")
+	third := issueServing(t, ca, other+".crt", other+".key")
 	crt, _ := os.ReadFile(other + ".crt")
 	if err := os.WriteFile(certFile, crt, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got := serial(); got != 200 {
-		t.Fatalf("with a mismatched pair the server presents serial %d, want the previous 200", got)
+	if got := serial(); got.Cmp(second) != 0 {
+		t.Fatalf("with a mismatched pair the server presents serial %d, want the previous %d", got, second)
 	}
 	key, _ := os.ReadFile(other + ".key")
 	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if got := serial(); got != 300 {
-		t.Fatalf("once the key follows the server presents serial %d, want 300", got)
+	if got := serial(); got.Cmp(third) != 0 {
+		t.Fatalf("once the key follows the server presents serial %d, want %d", got, third)
 	}
 }
 

@@ -23,11 +23,16 @@ import (
 
 const chartDir = "helm/clusterwright"
 
+// configSettings are the server's settings (see app.Config).
+func configSettings() []app.Setting {
+	var c app.Config
+	return c.Settings()
+}
+
 // knownEnv is every environment variable the server reads (see app.Config).
 func knownEnv() map[string]bool {
-	var c app.Config
 	env := map[string]bool{}
-	for _, s := range c.Settings() {
+	for _, s := range configSettings() {
 		env[s.Env] = true
 	}
 	return env

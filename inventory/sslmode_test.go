@@ -2,13 +2,6 @@ package inventory_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,6 +12,7 @@ import (
 
 	"github.com/clusterwright/clusterwright/inventory"
 	"github.com/clusterwright/clusterwright/inventory/inventorytest"
+	"github.com/clusterwright/clusterwright/pki"
 )
 
 // TestDatabaseURLVerifyFull: sslmode=verify-full with sslrootcert in DATABASE_URL is
@@ -26,15 +20,11 @@ import (
 // against that CA; and the store refuses a server that does not prove it.
 func TestDatabaseURLVerifyFull(t *testing.T) {
 	caFile := filepath.Join(t.TempDir(), "ca.crt")
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "postgres CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	ca, err := pki.NewCA("postgres CA", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+	if err := os.WriteFile(caFile, ca.CertPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
 

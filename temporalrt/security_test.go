@@ -2,25 +2,21 @@ package temporalrt
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
-	"math/big"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
+
+	"github.com/clusterwright/clusterwright/pki"
 )
 
-// pkiFiles writes a CA, a serving certificate for frontend.test and a client
-// certificate, each as PEM files in dir.
+// pkiFiles are a CA, a serving certificate for frontend.test and a client certificate,
+// each as PEM files in a directory.
 type pkiFiles struct {
 	caFile, serverCert, serverKey, clientCert, clientKey string
 	caPool                                               *x509.CertPool
@@ -28,39 +24,23 @@ type pkiFiles struct {
 
 func writePKI(t *testing.T, dir string) pkiFiles {
 	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "temporal test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	ca, err := pki.NewCA("temporal test CA", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, _ := x509.ParseCertificate(caDER)
-	write := func(name string, block *pem.Block) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, pem.EncodeToMemory(block), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	leaf := func(name string, serial int64, usage x509.ExtKeyUsage, dns []string) (string, string) {
-		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name},
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), DNSNames: dns,
-			ExtKeyUsage: []x509.ExtKeyUsage{usage}, KeyUsage: x509.KeyUsageDigitalSignature}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	leaf := func(req pki.LeafRequest) (string, string) {
+		t.Helper()
+		req.Validity = time.Hour
+		certPEM, keyPEM, err := ca.Issue(req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		kder, _ := x509.MarshalECPrivateKey(key)
-		return write(name+".crt", &pem.Block{Type: "CERTIFICATE", Bytes: der}),
-			write(name+".key", &pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})
+		return writeFile(t, dir, req.CommonName+".crt", string(certPEM)), writeFile(t, dir, req.CommonName+".key", string(keyPEM))
 	}
-	f := pkiFiles{caFile: write("ca.crt", &pem.Block{Type: "CERTIFICATE", Bytes: caDER}), caPool: x509.NewCertPool()}
-	f.caPool.AddCert(ca)
-	f.serverCert, f.serverKey = leaf("frontend", 2, x509.ExtKeyUsageServerAuth, []string{"frontend.test"})
-	f.clientCert, f.clientKey = leaf("clusterwright-worker", 3, x509.ExtKeyUsageClientAuth, nil)
+	f := pkiFiles{caFile: writeFile(t, dir, "ca.crt", string(ca.CertPEM)), caPool: x509.NewCertPool()}
+	f.caPool.AddCert(ca.Cert)
+	f.serverCert, f.serverKey = leaf(pki.LeafRequest{CommonName: "frontend", DNSNames: []string{"frontend.test"}, Server: true})
+	f.clientCert, f.clientKey = leaf(pki.LeafRequest{CommonName: "clusterwright-worker", Client: true})
 	return f
 }
 

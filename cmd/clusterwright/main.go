@@ -31,15 +31,28 @@ var backupFlags = []string{"backup-dir", "backup-target", "backup-retention", "b
 var temporalSecurityFlags = []string{"temporal-tls-cert-file", "temporal-tls-key-file", "temporal-tls-ca-file",
 	"temporal-tls-server-name", "temporal-api-key-file"}
 
+// reconcileFlags are the settings of the reconcile each worker runs (see app.Config).
+var reconcileFlags = []string{"reconcile-interval", "reconcile-grace", "stuck-workflow-attempts"}
+
+// workerFlags are the settings of the worker serve and worker both run: where add-on
+// charts and images come from, caches, vCenter task and schedule concurrency, and the
+// reconcile (see app.Config).
+var workerFlags = append([]string{"chart-mirror", "kubesphere-image-registry", "antrea-image-registry", "cache-dir",
+	"vcenter-task-limit", "schedule-concurrency"}, reconcileFlags...)
+
+// serveFlags are the settings of what serve adds to its worker: the API's decision
+// timeout, personal kubeconfigs, and the default cluster-health schedule.
+var serveFlags = []string{"listen", "decision-timeout", "kubeconfig-max-ttl", "health-interval"}
+
 // apiEdgeFlags are the API's TLS, rate limit and vCenter allow-list settings.
 var apiEdgeFlags = []string{"tls-cert-file", "tls-key-file", "api-rate-limit", "vcenter-allowed-hosts"}
 
 func commands() []command {
 	return []command{
-		{"serve", "serve [flags]", "run the API and a worker", append([]string{"listen", "database-url", "temporal-address", "temporal-namespace", "secret-key", "secret-key-file", "old-secret-key-files", "log-level", "log-format", "kubeconfig-max-ttl", "antrea-image-registry"}, slices.Concat(backupFlags, temporalSecurityFlags, apiEdgeFlags)...), runServe},
-		{"worker", "worker [flags]", "run a worker only", append([]string{"database-url", "temporal-address", "temporal-namespace", "secret-key", "secret-key-file", "old-secret-key-files", "log-level", "log-format", "antrea-image-registry"}, slices.Concat(backupFlags, temporalSecurityFlags)...), runWorker},
+		{"serve", "serve [flags]", "run the API and a worker", append([]string{"database-url", "temporal-address", "temporal-namespace", "secret-key", "secret-key-file", "old-secret-key-files", "log-level", "log-format"}, slices.Concat(serveFlags, workerFlags, backupFlags, temporalSecurityFlags, apiEdgeFlags)...), runServe},
+		{"worker", "worker [flags]", "run a worker only", append([]string{"database-url", "temporal-address", "temporal-namespace", "secret-key", "secret-key-file", "old-secret-key-files", "log-level", "log-format"}, slices.Concat(workerFlags, backupFlags, temporalSecurityFlags)...), runWorker},
 		{"migrate", "migrate [flags] [up|down N|version]", "apply, roll back or show database migrations", []string{"database-url", "log-level", "log-format"}, runMigrate},
-		{"dev", "dev [flags]", "run everything on this machine: embedded Temporal, private Postgres, simulated vCenter", append([]string{"listen", "database-url", "temporal-address", "secret-key", "secret-key-file", "old-secret-key-files", "log-level", "log-format", "kubeconfig-max-ttl", "state-dir", "api-rate-limit", "vcenter-allowed-hosts"}, backupFlags...), runDev},
+		{"dev", "dev [flags]", "run everything on this machine: embedded Temporal, private Postgres, simulated vCenter", append([]string{"listen", "database-url", "temporal-address", "secret-key", "secret-key-file", "old-secret-key-files", "log-level", "log-format", "kubeconfig-max-ttl", "state-dir", "api-rate-limit", "vcenter-allowed-hosts"}, slices.Concat(backupFlags, reconcileFlags)...), runDev},
 		{"vcsim", "vcsim [--listen ADDR] [--username U] [--password P] [--cluster-username U] [--cluster-password P]", "run a standalone simulated vCenter and print how to reach it", nil, runVCSim},
 		{"key", "key generate FILE | key rotate --new-key-file FILE [flags] | key status [flags]", "make a master key file; re-seal every inventory secret under a new master key; count rows per key", []string{"database-url", "secret-key", "secret-key-file", "old-secret-key-files", "log-level", "log-format"}, runKey},
 		{"token", "token create --name NAME --role admin|operator|viewer [flags]", "create an API token and print it once", []string{"database-url", "secret-key", "secret-key-file", "log-level", "log-format"}, runToken},

@@ -3,15 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -22,29 +17,32 @@ import (
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/clusterwright/clusterwright/inventory/inventorytest"
+	"github.com/clusterwright/clusterwright/pki"
 )
 
 // TestServeTLS runs `clusterwright serve --tls-cert-file --tls-key-file` and reaches
-// /readyz over HTTPS with a self-signed certificate made here, with HSTS in the reply;
+// /readyz over HTTPS with a certificate from a CA made here, with HSTS in the reply;
 // plain HTTP on the same port is refused.
 func TestServeTLS(t *testing.T) {
 	dir := t.TempDir()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "clusterwright"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	ca, err := pki.NewCA("test CA", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	kder, _ := x509.MarshalECPrivateKey(key)
+	certPEM, keyPEM, err := ca.Issue(pki.LeafRequest{CommonName: "clusterwright", IPs: []net.IP{net.ParseIP("127.0.0.1")},
+		Server: true, Validity: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
-	cert, _ := x509.ParseCertificate(der)
+	if err := os.WriteFile(certFile, certPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	pool := x509.NewCertPool()
-	pool.AddCert(cert)
+	pool.AddCert(ca.Cert)
 
 	ts := temporaltest.NewServer(temporaltest.WithT(t))
 	dbURL := inventorytest.NewEmptyDatabase(t)

@@ -2,13 +2,7 @@ package kubeproc
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,6 +11,8 @@ import (
 	"time"
 
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/clusterwright/clusterwright/pki"
 )
 
 // TestEnsureCertificates checks kubeadm's layout, the names in the API
@@ -138,13 +134,16 @@ func snapshot(t *testing.T, dir string) map[string][]byte {
 // writeTestPKI writes the shared cluster PKI in kubeadm's layout.
 func writeTestPKI(t *testing.T, dir string) {
 	t.Helper()
-	for _, ca := range []string{"ca", "etcd/ca", "front-proxy-ca"} {
-		a := newTestAuthority(t, ca)
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, ca)), 0o700); err != nil {
+	for _, name := range []string{"ca", "etcd/ca", "front-proxy-ca"} {
+		ca, err := pki.NewCA(name, 24*time.Hour)
+		if err != nil {
 			t.Fatal(err)
 		}
-		writeFile(t, filepath.Join(dir, ca+".crt"), a.certPEM)
-		writeFile(t, filepath.Join(dir, ca+".key"), a.keyPEM)
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, name+".crt"), ca.CertPEM)
+		writeFile(t, filepath.Join(dir, name+".key"), ca.KeyPEM)
 	}
 	writeFile(t, filepath.Join(dir, "sa.key"), []byte("unused"))
 	writeFile(t, filepath.Join(dir, "sa.pub"), []byte("unused"))
@@ -154,40 +153,5 @@ func writeFile(t *testing.T, path string, b []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// testAuthority is a throwaway self-signed CA in PEM.
-type testAuthority struct {
-	certPEM, keyPEM []byte
-}
-
-func newTestAuthority(t *testing.T, name string) testAuthority {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(now.UnixNano()),
-		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return testAuthority{
-		certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		keyPEM:  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
 	}
 }

@@ -33,6 +33,30 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 
+{{/* The keys of masterKey.oldKeys.existingSecret that hold old master keys, comma-separated
+(keys may be a list or a comma-separated string); fails unless the Secret and the keys are
+both given. Empty when neither is. */}}
+{{- define "clusterwright.oldKeys" -}}
+{{- $old := .Values.masterKey.oldKeys -}}
+{{- if or $old.existingSecret $old.keys -}}
+{{- $_ := required "masterKey.oldKeys.existingSecret is required with masterKey.oldKeys.keys: the Secret that holds the old master keys" $old.existingSecret -}}
+{{- $keys := $old.keys -}}
+{{- if kindIs "string" $keys -}}
+{{- $keys = splitList "," $keys -}}
+{{- end -}}
+{{- $names := list -}}
+{{- range $keys -}}
+{{- if trim (toString .) -}}
+{{- $names = append $names (trim (toString .)) -}}
+{{- end -}}
+{{- end -}}
+{{- if not $names -}}
+{{- fail "masterKey.oldKeys.keys is required with masterKey.oldKeys.existingSecret: the keys of that Secret that hold an old master key each, e.g. [secret-key]" -}}
+{{- end -}}
+{{- join "," $names -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Environment both serve and worker get: secrets by reference, the rest by value. */}}
 {{- define "clusterwright.env" -}}
 - name: DATABASE_URL
@@ -51,6 +75,20 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   value: {{ .Values.temporal.namespace | quote }}
 - name: CLUSTERWRIGHT_LOG_LEVEL
   value: {{ .Values.logLevel | quote }}
+{{- with include "clusterwright.oldKeys" . }}
+{{- $files := list }}
+{{- range splitList "," . }}
+{{- $files = append $files (printf "/etc/clusterwright/old-keys/%s" .) }}
+{{- end }}
+- name: CLUSTERWRIGHT_OLD_SECRET_KEY_FILES
+  value: {{ join "," $files | quote }}
+{{- end }}
+- name: CLUSTERWRIGHT_RECONCILE_INTERVAL
+  value: {{ .Values.reconcile.interval | quote }}
+- name: CLUSTERWRIGHT_RECONCILE_GRACE
+  value: {{ .Values.reconcile.grace | quote }}
+- name: CLUSTERWRIGHT_STUCK_WORKFLOW_ATTEMPTS
+  value: {{ .Values.reconcile.stuckWorkflowAttempts | quote }}
 {{- with .Values.temporal.tls }}
 {{- if .existingSecret }}
 - name: CLUSTERWRIGHT_TEMPORAL_TLS_CA_FILE
@@ -75,7 +113,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   value: /tmp
 {{- end -}}
 
-{{/* Mounts of the optional TLS and CA Secrets, both serve and worker. */}}
+{{/* Mounts of the optional TLS, CA and old key Secrets, both serve and worker. */}}
 {{- define "clusterwright.volumeMounts" -}}
 - name: tmp
   mountPath: /tmp
@@ -97,6 +135,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if .Values.database.caSecret }}
 - name: postgres-ca
   mountPath: /etc/clusterwright/postgres-ca
+  readOnly: true
+{{- end }}
+{{- if include "clusterwright.oldKeys" . }}
+- name: old-keys
+  mountPath: /etc/clusterwright/old-keys
   readOnly: true
 {{- end }}
 {{- end -}}
@@ -132,6 +175,17 @@ volumes:
   - name: postgres-ca
     secret:
       secretName: {{ .Values.database.caSecret }}
+  {{- end }}
+  {{- with include "clusterwright.oldKeys" . }}
+  # Only the listed keys: the pod does not start while one of them is missing.
+  - name: old-keys
+    secret:
+      secretName: {{ $.Values.masterKey.oldKeys.existingSecret }}
+      items:
+        {{- range splitList "," . }}
+        - key: {{ . }}
+          path: {{ . }}
+        {{- end }}
   {{- end }}
 {{- with .Values.nodeSelector }}
 nodeSelector:
