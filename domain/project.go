@@ -47,6 +47,7 @@ type Project struct {
 	IPPools []string `json:"ip_pools"`
 	// Placements are the compute clusters the project's VMs may be placed on.
 	Placements []PlacementScope `json:"placements"`
+	CreatedBy  string           `json:"created_by,omitempty"`
 	CreatedAt  time.Time        `json:"created_at"`
 	UpdatedAt  time.Time        `json:"updated_at"`
 }
@@ -61,13 +62,14 @@ type ProjectMember struct {
 }
 
 // Quotas cap what a project's clusters may take, summed over the project. A nil field
-// is unlimited; zero allows none.
+// (null, or left out of a request) is unlimited; zero allows none. Replies write every
+// field, null for no limit.
 type Quotas struct {
-	Clusters  *int64 `json:"clusters,omitempty"`
-	VCPUs     *int64 `json:"vcpus,omitempty"`
-	MemoryMiB *int64 `json:"memory_mib,omitempty"`
-	DiskGiB   *int64 `json:"disk_gib,omitempty"`
-	Nodes     *int64 `json:"nodes,omitempty"`
+	Clusters  *int64 `json:"clusters"`
+	VCPUs     *int64 `json:"vcpus"`
+	MemoryMiB *int64 `json:"memory_mib"`
+	DiskGiB   *int64 `json:"disk_gib"`
+	Nodes     *int64 `json:"nodes"`
 }
 
 // PlacementScope is one place a project's VMs may go: a compute cluster of a datacenter

@@ -170,3 +170,23 @@ func TestProjectErrors(t *testing.T) {
 		t.Fatalf("in use error = %q", err)
 	}
 }
+
+func TestProjectJSONShape(t *testing.T) {
+	b, err := json.Marshal(Project{Name: "team-a", Quotas: Quotas{VCPUs: ptr(8)}, Members: []ProjectMember{{Subject: "alice", Kind: MemberPerson, Role: RoleViewer}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"quotas":{"clusters":null,"vcpus":8,"memory_mib":null,"disk_gib":null,"nodes":null}`,
+		`"members":[{"subject":"alice","kind":"person","role":"viewer"}]`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("project JSON %s lacks %s", b, want)
+		}
+	}
+	var in ProjectInput
+	if err := json.Unmarshal([]byte(`{"name": "team-a", "members": [{"subject": "alice", "role": "admin"}], "quotas": {"nodes": 10}, "vcenters": ["*"]}`), &in); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Validate(); err != nil || *in.Quotas.Nodes != 10 || in.Quotas.VCPUs != nil || in.Members[0].Kind != MemberPerson {
+		t.Fatalf("input = %+v, %v", in, err)
+	}
+}

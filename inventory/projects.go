@@ -16,13 +16,13 @@ import (
 const DefaultProjectID = "00000000-0000-0000-0000-000000000001"
 
 const projectColumns = `p.id, p.name, p.description, p.quota_clusters, p.quota_vcpus, p.quota_memory_mib, p.quota_disk_gib,
-	p.quota_nodes, p.vcenters, p.ip_pools, p.placements, p.created_at, p.updated_at`
+	p.quota_nodes, p.vcenters, p.ip_pools, p.placements, p.created_by, p.created_at, p.updated_at`
 
 func scanProject(r pgx.Row) (domain.Project, error) {
 	var p domain.Project
 	q := &p.Quotas
 	err := r.Scan(&p.ID, &p.Name, &p.Description, &q.Clusters, &q.VCPUs, &q.MemoryMiB, &q.DiskGiB, &q.Nodes,
-		&p.VCenters, &p.IPPools, &p.Placements, &p.CreatedAt, &p.UpdatedAt)
+		&p.VCenters, &p.IPPools, &p.Placements, &p.CreatedBy, &p.CreatedAt, &p.UpdatedAt)
 	p.Members = []domain.ProjectMember{}
 	return p, err
 }

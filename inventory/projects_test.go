@@ -106,7 +106,7 @@ func TestProjectCreateGetListPatch(t *testing.T) {
 		{Subject: "ci", Kind: "token", Role: "operator"}}
 	if p.ID == "" || p.Name != "team-a" || p.Description != "Team A" || !slices.Equal(p.Members, wantMembers) ||
 		*p.Quotas.Clusters != 3 || *p.Quotas.VCPUs != 64 || p.Quotas.Nodes != nil || !slices.Equal(p.VCenters, in.VCenters) ||
-		!slices.Equal(p.IPPools, in.IPPools) || !slices.Equal(p.Placements, in.Placements) || p.CreatedAt.IsZero() {
+		!slices.Equal(p.IPPools, in.IPPools) || !slices.Equal(p.Placements, in.Placements) || p.CreatedAt.IsZero() || p.CreatedBy != "root" {
 		t.Fatalf("created = %+v", p)
 	}
 	if _, err := s.CreateProject(ctx, in, "root"); !errors.Is(err, domain.ErrConflict) {
