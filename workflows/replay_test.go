@@ -27,6 +27,8 @@ var wantHistories = []string{
 	// (changeBootstrapPerNode), and those recorded before it.
 	"provision-succeeded-pre-bootstrap-per-node", "provision-retried-pre-bootstrap-per-node",
 	"provision-vip", "provision-vip-pre-bootstrap-per-node",
+	"scale-up", "scale-up-pre-bootstrap-per-node",
+	"replace-control-plane", "replace-control-plane-pre-bootstrap-per-node",
 }
 
 // TestReplayRecordedHistories replays every recorded history against this code. A change
