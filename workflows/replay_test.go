@@ -29,6 +29,7 @@ var wantHistories = []string{
 	"provision-vip", "provision-vip-pre-bootstrap-per-node",
 	"scale-up", "scale-up-pre-bootstrap-per-node",
 	"replace-control-plane", "replace-control-plane-pre-bootstrap-per-node",
+	"provision-kubesphere-member", "provision-kubesphere-member-pre-bootstrap-per-node",
 }
 
 // TestReplayRecordedHistories replays every recorded history against this code. A change
