@@ -114,17 +114,11 @@ func (d *day2Nodes) addNodes(ctx workflow.Context, planned []domain.PlannedNode)
 	if workflow.GetVersion(ctx, changeBootstrapPerNode, workflow.DefaultVersion, 1) >= 1 {
 		return d.addNodesPerNode(ctx, planned)
 	}
-	errs := make([]error, len(planned))
-	wg := workflow.NewWaitGroup(ctx)
 	vms := make([]vsphere.VMInfo, len(planned))
-	for i, n := range planned {
-		wg.Add(1)
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			defer wg.Done()
-			vms[i], errs[i] = d.makeNode(ctx, n)
-		})
-	}
-	wg.Wait(ctx)
+	errs := fanOut(ctx, planned, func(ctx workflow.Context, i int, n domain.PlannedNode) (err error) {
+		vms[i], err = d.makeNode(ctx, n)
+		return err
+	})
 	for _, err := range errs {
 		if err != nil {
 			return err
@@ -234,18 +228,12 @@ func (d *day2Nodes) addNodesPerNode(ctx workflow.Context, planned []domain.Plann
 			return err
 		}
 	}
-	errs := make([]error, len(planned))
 	vms := make([]vsphere.VMInfo, len(planned))
 	states := make([]kube.NodeState, len(planned))
-	wg := workflow.NewWaitGroup(ctx)
-	for i, n := range planned {
-		wg.Add(1)
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			defer wg.Done()
-			vms[i], states[i], errs[i] = d.joinNode(ctx, n)
-		})
-	}
-	wg.Wait(ctx)
+	errs := fanOut(ctx, planned, func(ctx workflow.Context, i int, n domain.PlannedNode) (err error) {
+		vms[i], states[i], err = d.joinNode(ctx, n)
+		return err
+	})
 	if d.added == nil {
 		d.added = map[string]string{}
 	}

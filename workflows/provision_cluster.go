@@ -245,25 +245,17 @@ func (w *provisionCluster) joinControlPlane(ctx workflow.Context, n domain.Plann
 }
 
 // joinInParallel makes the nodes at once; each one's userdata is cleared as soon as
-// its own Node registered, whatever the others do. It returns the first error.
+// its own Node registered, whatever the others do. It returns their errors joined.
 func (w *provisionCluster) joinInParallel(ctx workflow.Context, nodes []domain.PlannedNode) error {
-	errs := make([]error, len(nodes))
-	wg := workflow.NewWaitGroup(ctx)
-	for i, n := range nodes {
-		wg.Add(1)
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			defer wg.Done()
-			if errs[i] = w.createNode(ctx, n); errs[i] != nil {
-				return
-			}
-			if errs[i] = w.waitNodes(ctx, []string{n.Name}, kube.WaitNodesInput{}); errs[i] != nil {
-				return
-			}
-			errs[i] = w.clearUserdata(ctx, n.Name)
-		})
-	}
-	wg.Wait(ctx)
-	return errors.Join(errs...)
+	return inParallel(ctx, nodes, func(ctx workflow.Context, n domain.PlannedNode) error {
+		if err := w.createNode(ctx, n); err != nil {
+			return err
+		}
+		if err := w.waitNodes(ctx, []string{n.Name}, kube.WaitNodesInput{}); err != nil {
+			return err
+		}
+		return w.clearUserdata(ctx, n.Name)
+	})
 }
 
 // byRole splits the planned nodes into control planes and workers.
@@ -309,19 +301,9 @@ func (w *provisionCluster) createNode(ctx workflow.Context, n domain.PlannedNode
 	return nil
 }
 
-// createInParallel creates the nodes at once and returns the first error.
+// createInParallel creates the nodes at once and returns their errors joined.
 func (w *provisionCluster) createInParallel(ctx workflow.Context, nodes []domain.PlannedNode) error {
-	errs := make([]error, len(nodes))
-	wg := workflow.NewWaitGroup(ctx)
-	for i, n := range nodes {
-		wg.Add(1)
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			defer wg.Done()
-			errs[i] = w.createNode(ctx, n)
-		})
-	}
-	wg.Wait(ctx)
-	return errors.Join(errs...)
+	return inParallel(ctx, nodes, w.createNode)
 }
 
 // waitNodes waits for the named nodes as in asks and keeps their states.
@@ -408,18 +390,10 @@ func deleteClusterVMs(ctx workflow.Context, vcenterID, clusterID string) error {
 		vsphere.ClusterRef{VCenterID: vcenterID, ClusterID: clusterID}).Get(ctx, &vms); err != nil {
 		return err
 	}
-	errs := make([]error, len(vms))
-	wg := workflow.NewWaitGroup(ctx)
-	for i, vm := range vms {
-		wg.Add(1)
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			defer wg.Done()
-			ref := vsphere.VMRef{VCenterID: vcenterID, ClusterID: clusterID, Name: vm.Name}
-			errs[i] = workflow.ExecuteActivity(with(ctx, vmOptions), vsphereActs.DestroyVM, ref).Get(ctx, nil)
-		})
-	}
-	wg.Wait(ctx)
-	return errors.Join(errs...)
+	return inParallel(ctx, vms, func(ctx workflow.Context, vm vsphere.VMInfo) error {
+		ref := vsphere.VMRef{VCenterID: vcenterID, ClusterID: clusterID, Name: vm.Name}
+		return workflow.ExecuteActivity(with(ctx, vmOptions), vsphereActs.DestroyVM, ref).Get(ctx, nil)
+	})
 }
 
 // setPhase records a cluster's phase.

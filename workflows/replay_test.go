@@ -22,7 +22,14 @@ var wantHistories = []string{
 	"provision-succeeded", "provision-retried", "delete", "sync", "clusterset-form", "clusterset-disband",
 	"certificate-check", "certificate-renewal",
 	"scheduled-run", "scheduled-run-health", "backup",
-	"restore", "vcenter-update-no-clusters",
+	"restore", "vcenter-update-no-clusters", "vcenter-update", "upgrade", "delete-kubesphere-member",
+	// bootstrap-per-node: the paths that clear each node's userdata once it joined
+	// (changeBootstrapPerNode), and those recorded before it.
+	"provision-succeeded-pre-delete-day0-token", "provision-succeeded-pre-bootstrap-per-node", "provision-retried-pre-bootstrap-per-node",
+	"provision-vip", "provision-vip-pre-bootstrap-per-node",
+	"scale-up", "scale-up-pre-bootstrap-per-node",
+	"replace-control-plane", "replace-control-plane-pre-bootstrap-per-node",
+	"provision-kubesphere-member", "provision-kubesphere-member-pre-bootstrap-per-node",
 }
 
 // TestReplayRecordedHistories replays every recorded history against this code. A change

@@ -222,21 +222,6 @@ func batches(nodes []domain.Node, size int) [][]domain.Node {
 	return out
 }
 
-// inParallel runs fn on every node at once and returns their errors joined.
-func inParallel(ctx workflow.Context, ns []domain.Node, fn func(workflow.Context, domain.Node) error) error {
-	errs := make([]error, len(ns))
-	wg := workflow.NewWaitGroup(ctx)
-	for i, n := range ns {
-		wg.Add(1)
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			defer wg.Done()
-			errs[i] = fn(ctx, n)
-		})
-	}
-	wg.Wait(ctx)
-	return errors.Join(errs...)
-}
-
 // nodeRef is the SSH reference of a recorded node.
 func nodeRef(clusterID string, n domain.Node) nodes.NodeRef {
 	return nodes.NodeRef{ClusterID: clusterID, Node: n.Name, Address: n.IP}
