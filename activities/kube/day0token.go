@@ -2,7 +2,6 @@ package kube
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 
@@ -40,7 +39,7 @@ func (a *Activities) deleteDay0Token(ctx context.Context, cs kubernetes.Interfac
 	if err != nil {
 		return apiError(err, clusterID, "read bootstrap token "+tok.ID)
 	}
-	if subtle.ConstantTimeCompare(s.Data["token-secret"], []byte(tok.Secret)) != 1 {
+	if !holdsToken(s, tok) {
 		return nil // another token of that ID: not ours to touch
 	}
 	// Preconditions: delete only the Secret read, not one made again since.

@@ -120,7 +120,7 @@ func (a *Activities) currentJoinToken(ctx context.Context, cs kubernetes.Interfa
 	if err != nil {
 		return JoinTokenInfo{}, false, apiError(err, clusterID, "read bootstrap token "+tok.ID)
 	}
-	if subtle.ConstantTimeCompare(s.Data["token-secret"], []byte(tok.Secret)) != 1 {
+	if !holdsToken(s, tok) {
 		return JoinTokenInfo{}, false, nil // another token of that ID: not ours to touch
 	}
 	expires, err := time.Parse(time.RFC3339, string(s.Data["expiration"]))
@@ -131,6 +131,12 @@ func (a *Activities) currentJoinToken(ctx context.Context, cs kubernetes.Interfa
 		return JoinTokenInfo{}, false, apiError(err, clusterID, "delete expiring bootstrap token "+tok.ID)
 	}
 	return JoinTokenInfo{}, false, nil
+}
+
+// holdsToken tells whether a bootstrap-token Secret holds tok's secret (compared in
+// constant time): a Secret of the same ID may be another token, not ours to touch.
+func holdsToken(s *corev1.Secret, tok pki.BootstrapToken) bool {
+	return subtle.ConstantTimeCompare(s.Data["token-secret"], []byte(tok.Secret)) == 1
 }
 
 // joinTokenSecret is the Secret of a join token, as kubeadm token create writes it.

@@ -2,7 +2,6 @@ package kube
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 
@@ -62,7 +61,7 @@ func (a *Activities) uploadCerts(ctx context.Context, cs kubernetes.Interface, c
 		// kubeadm init creates the day-0 token's Secret after the API server is up.
 		return apiError(err, clusterID, "read bootstrap token "+tok.ID)
 	}
-	if subtle.ConstantTimeCompare(owner.Data["token-secret"], []byte(tok.Secret)) != 1 {
+	if !holdsToken(owner, tok) {
 		return fmt.Errorf("bootstrap token %s in cluster %s is not the one the nodes join with", tok.ID, clusterID)
 	}
 	if err := ensureKubeadmCertsRBAC(ctx, cs, clusterID); err != nil {
