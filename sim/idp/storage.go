@@ -15,6 +15,10 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 )
 
+// authRequestTTL is how long a sign-in may take from /authorize to the
+// code's exchange; older requests and their codes are forgotten.
+const authRequestTTL = 10 * time.Minute
+
 // errWrongCredentials is what the login form says for an unknown user or a
 // wrong password alike.
 var errWrongCredentials = errors.New("invalid username or password")
@@ -73,6 +77,7 @@ func (s *storage) CreateAuthRequest(_ context.Context, r *oidc.AuthRequest, _ st
 	req := newAuthRequest(uuid.NewString(), r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.prune(time.Now())
 	s.requests[req.id] = req
 	return req, nil
 }
@@ -82,10 +87,30 @@ func (s *storage) AuthRequestByID(_ context.Context, id string) (op.AuthRequest,
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	req, ok := s.requests[id]
-	if !ok {
-		return nil, fmt.Errorf("auth request %q not found", id)
+	if !ok || time.Since(req.created) > authRequestTTL {
+		return nil, fmt.Errorf("auth request %q not found or expired", id)
 	}
 	return req, nil
+}
+
+// prune forgets expired authorization requests, their codes and expired
+// access tokens; s.mu is held.
+func (s *storage) prune(now time.Time) {
+	for id, req := range s.requests {
+		if now.Sub(req.created) > authRequestTTL {
+			delete(s.requests, id)
+		}
+	}
+	for code, id := range s.codes {
+		if _, ok := s.requests[id]; !ok {
+			delete(s.codes, code)
+		}
+	}
+	for id, t := range s.tokens {
+		if now.After(t.expires) {
+			delete(s.tokens, id)
+		}
+	}
 }
 
 // AuthRequestByCode returns the authorization request a code was issued for.
@@ -128,8 +153,8 @@ func (s *storage) checkLogin(requestID, login, password string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	req, ok := s.requests[requestID]
-	if !ok {
-		return fmt.Errorf("auth request %q not found", requestID)
+	if !ok || time.Since(req.created) > authRequestTTL {
+		return fmt.Errorf("auth request %q not found or expired", requestID)
 	}
 	u, ok := s.logins[login]
 	if !ok || subtle.ConstantTimeCompare([]byte(u.Password), []byte(password)) != 1 {
