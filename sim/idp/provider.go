@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 )
 
@@ -78,7 +79,7 @@ func (p *Provider) handler(st *storage) (http.Handler, error) {
 	config := &op.Config{
 		CodeMethodS256:           true,
 		DefaultLogoutRedirectURI: loggedOutPath,
-		SupportedScopes:          slices.Concat(op.DefaultSupportedScopes, []string{scopeGroups}),
+		SupportedScopes:          []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, scopeGroups},
 		SupportedClaims:          slices.Concat(op.DefaultSupportedClaims, []string{ClaimGroups}),
 	}
 	if _, err := rand.Read(config.CryptoKey[:]); err != nil {

@@ -49,6 +49,15 @@ func TestSignInCodeFlowPKCE(t *testing.T) {
 	if !slices.Equal(c.Groups, []string{"team-a", "platform-admins"}) {
 		t.Errorf("groups = %v", c.Groups)
 	}
+	var disco struct {
+		Methods []string `json:"code_challenge_methods_supported"`
+		Scopes  []string `json:"scopes_supported"`
+		Algs    []string `json:"id_token_signing_alg_values_supported"`
+	}
+	if err := rp.provider.Claims(&disco); err != nil || !slices.Contains(disco.Methods, "S256") ||
+		!slices.Contains(disco.Scopes, "groups") || !slices.Equal(disco.Algs, []string{"RS256"}) {
+		t.Errorf("discovery: %+v (%v)", disco, err)
+	}
 	id := rp.last.idToken
 	if id.Issuer != p.Issuer() || !slices.Equal(id.Audience, []string{testClientID}) {
 		t.Errorf("issuer %s audience %v", id.Issuer, id.Audience)
