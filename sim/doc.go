@@ -14,4 +14,8 @@
 //
 // Every simulated vCenter has its own inventory and sessions, so tests may run
 // several side by side in one process.
+//
+// Package sim/idp is the identity provider people sign in with: a real OpenID
+// Provider (zitadel/oidc's op package) in process, with configured users and
+// groups, for the portal's single sign-on.
 package sim
