@@ -587,6 +587,13 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 		"RunCounts":        domain.RunCounts{},
 		"ScheduledTarget":  domain.ScheduledTarget{},
 		"ScheduleList":     List[domain.Schedule]{},
+		"Project":          domain.Project{},
+		"ProjectMember":    domain.ProjectMember{},
+		"Quotas":           domain.Quotas{},
+		"PlacementScope":   domain.PlacementScope{},
+		"ProjectUsage":     domain.ProjectUsage{},
+		"ProjectDetail":    ProjectReply{},
+		"ProjectList":      List[domain.Project]{},
 	}
 	requests := map[string]any{
 		"DevFaultInput":       DevFault{},
@@ -610,6 +617,11 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 		"UpgradeInput":        domain.UpgradeRequest{},
 		"ScaleInput":          domain.ScaleRequest{},
 		"ReplaceInput":        domain.ReplaceRequest{},
+		"ProjectInput":        domain.ProjectInput{},
+		"ProjectPatch":        domain.ProjectPatch{},
+		"ProjectMemberInput":  domain.ProjectMember{},
+		"QuotasInput":         domain.Quotas{},
+		"PlacementScopeInput": domain.PlacementScope{},
 	}
 	check := func(name string, v any, reply bool) {
 		s := oasMap(schemas[name])
@@ -873,6 +885,16 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		EtcdRevision: 1234, EtcdHash: 987654, KubernetesVersion: "v1.35.1", Node: "dev-cp-0", Encryption: "age-x25519-hkdf-v1", KeyID: "0011223344556677",
 		PKIObjectKey: "c1/0b6f/pki.tar.gz.age", PKISizeBytes: 2048, PKISHA256: strings.Repeat("ef", 32), OperationID: "0b6f3d2e-8a1c-4e7f-9d2b-5c3a1e0f7b6d"}
 
+	ten := int64(10)
+	project := domain.Project{ID: "7c6b5a49-3827-4165-9e8d-7c6b5a493827", Name: "team-a", Description: "Team A",
+		Members: []domain.ProjectMember{{Subject: "alice", Kind: domain.MemberPerson, Role: domain.RoleAdmin},
+			{Subject: "ci", Kind: domain.MemberToken, Role: domain.RoleOperator}},
+		Quotas: domain.Quotas{Clusters: &ten}, VCenters: []string{"vc1"}, IPPools: []string{"*"},
+		Placements: []domain.PlacementScope{{VCenter: "vc1", Datacenter: "DC0", ComputeCluster: "*"}},
+		CreatedBy:  "admin", CreatedAt: now, UpdatedAt: later}
+	emptyProject := domain.Project{ID: "p0", Name: "empty", Members: []domain.ProjectMember{}, VCenters: []string{},
+		IPPools: []string{}, Placements: []domain.PlacementScope{}, CreatedAt: now, UpdatedAt: now}
+	usage := domain.ProjectUsage{Project: "team-a", Resources: domain.Resources{Clusters: 1, VCPUs: 12, MemoryMiB: 24576, DiskGiB: 180, Nodes: 3}, ClusterSets: 1}
 	replies := []struct {
 		schema string
 		value  any
@@ -929,6 +951,11 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 			Kinds: []string{"vsphere.clone", "node.boot"}}},
 		{"DevFaultList", DevFaultList{Faults: []string{}, Fired: []string{}, Kinds: []string{"vsphere.clone"}}},
 		{"DevFault", DevFault{Fault: "vsphere.clone:3"}},
+		{"Project", project},
+		{"Project", emptyProject},
+		{"ProjectDetail", ProjectReply{Project: project, Usage: usage}},
+		{"ProjectDetail", ProjectReply{Project: emptyProject, Usage: domain.ProjectUsage{Project: "empty"}}},
+		{"ProjectList", list([]domain.Project{project, emptyProject}, "c")},
 		{"Readiness", map[string]any{"status": "not ready", "checks": map[string]string{"postgres": "ok", "temporal": "unreachable"}}},
 	}
 	for i, r := range replies {
@@ -972,6 +999,12 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		{"ScaleInput", map[string]any{"pool": "default", "replicas": 3}},
 		{"ReplaceInput", domain.ReplaceRequest{DrainTimeout: "30s"}},
 		{"ReplaceInput", map[string]any{}},
+		{"ProjectInput", domain.ProjectInput{Name: "team-a", Description: "d", Members: project.Members, Quotas: project.Quotas,
+			VCenters: project.VCenters, IPPools: project.IPPools, Placements: project.Placements}},
+		{"ProjectInput", map[string]any{"name": "team-a", "members": []any{map[string]any{"subject": "alice", "role": "viewer"}},
+			"quotas": map[string]any{"vcpus": 64, "nodes": nil}}},
+		{"ProjectPatch", domain.ProjectPatch{Quotas: &domain.QuotasPatch{Clusters: domain.QuotaChange{Set: true}, VCPUs: domain.QuotaChange{Set: true, Value: &ten}}}},
+		{"ProjectPatch", map[string]any{"vcenters": []any{}, "description": ""}},
 	}
 	for i, r := range requests {
 		if err := validate(r.schema, r.value, openapi3.VisitAsRequest()); err != nil {
@@ -1009,7 +1042,7 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		t.Error("ClusterSetInput accepts a gateway that is a number; the decoder rejects it")
 	}
 	for _, name := range []string{"TokenInput", "VCenterInput", "IPPoolInput", "ClusterSpecInput", "DevFaultInput", "ClusterSetInput", "ClusterSetJoinInput",
-		"UpgradeInput", "ScaleInput", "ReplaceInput"} {
+		"UpgradeInput", "ScaleInput", "ReplaceInput", "ProjectInput", "ProjectPatch"} {
 		if err := validate(name, map[string]any{"name": "x", "surprise": 1}, openapi3.VisitAsRequest()); err == nil {
 			t.Errorf("schema %s accepts an unknown field; the decoder rejects it", name)
 		}

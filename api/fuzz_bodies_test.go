@@ -25,6 +25,8 @@ var bodyFuzzTargets = map[string]string{
 	"POST /api/v1/clusters/{name}/backups":              "FuzzBackupCreate",
 	"POST /api/v1/operations/{id}/retry":                "FuzzOperationRetry",
 	"POST /dev/faults":                                  "FuzzDevFault",
+	"POST /api/v1/projects":                             "FuzzProjectCreate",
+	"PATCH /api/v1/projects/{name}":                     "FuzzProjectPatch",
 }
 
 func FuzzClusterSpec(f *testing.F) {
@@ -106,4 +108,28 @@ func FuzzOperationRetry(f *testing.F) {
 
 func FuzzDevFault(f *testing.F) {
 	fuzzBody(f, "POST", "/dev/faults", api.DevFault{Fault: "vsphere.clone:vm=w-1"}, "dev faults")
+}
+
+// fuzzProjectMembers, fuzzProjectPlaces are members and placements the project seeds
+// spoil field by field.
+var (
+	fuzzProjectMembers = []domain.ProjectMember{{Subject: "alice@example.com", Kind: domain.MemberPerson, Role: domain.RoleAdmin},
+		{Subject: "fz-ci", Kind: domain.MemberToken, Role: domain.RoleViewer}}
+	fuzzProjectPlaces = []domain.PlacementScope{{VCenter: "vc1", Datacenter: "DC0", ComputeCluster: "DC0_C0"}}
+)
+
+func FuzzProjectCreate(f *testing.F) {
+	n := int64(4)
+	fuzzBody(f, "POST", "/api/v1/projects", domain.ProjectInput{Name: "fz-new", Description: "fuzz", Members: fuzzProjectMembers,
+		Quotas: domain.Quotas{Clusters: &n}, VCenters: []string{"vc1"}, IPPools: []string{"lab"}, Placements: fuzzProjectPlaces},
+		"projects", "project_members")
+}
+
+// FuzzProjectPatch changes project fz-proj of the fuzz inventory.
+func FuzzProjectPatch(f *testing.F) {
+	n := int64(8)
+	description, members, vcenters, pools, places := "fuzzed", fuzzProjectMembers, []string{"vc1"}, []string{"*"}, fuzzProjectPlaces
+	fuzzBody(f, "PATCH", "/api/v1/projects/fz-proj", domain.ProjectPatch{Description: &description, Members: &members,
+		Quotas: &domain.QuotasPatch{VCPUs: domain.QuotaChange{Set: true, Value: &n}}, VCenters: &vcenters, IPPools: &pools,
+		Placements: &places}, "projects WHERE description = 'fuzzed'", "project_members")
 }

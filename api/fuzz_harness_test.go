@@ -33,7 +33,7 @@ import (
 
 // fuzzAPI is the stack a fuzz target drives, with an inventory its inputs can name:
 // vCenter "vc1" (a record only: nothing answers it, so cluster preflights stop at 422),
-// IP pool "lab", Ready clusters "east" and "west" (nodes <name>-cp-0 and
+// IP pool "lab", project "fz-proj", Ready clusters "east" and "west" (nodes <name>-cp-0 and
 // <name>-default-{0,1}, Antrea deployed), ClusterSet "set1" led by east, and a Failed
 // operation of east.
 type fuzzAPI struct {
@@ -76,6 +76,14 @@ func startFuzzAPI(f *testing.F) *fuzzAPI {
 	}
 	if _, err := s.CreateIPPool(ctx, domain.IPPoolInput{Name: "lab", CIDR: "127.71.0.0/24", RangeStart: "127.71.0.10",
 		RangeEnd: "127.71.0.250", Gateway: "127.71.0.1"}); err != nil {
+		f.Fatal(err)
+	}
+	// fz-proj is the project FuzzProjectPatch changes.
+	pin := domain.ProjectInput{Name: "fz-proj", VCenters: []string{"vc1"}, IPPools: []string{"lab"}}
+	if err := pin.Validate(); err != nil {
+		f.Fatal(err)
+	}
+	if _, err := s.CreateProject(ctx, pin, "test"); err != nil {
 		f.Fatal(err)
 	}
 	version := domain.KubernetesVersions().Default

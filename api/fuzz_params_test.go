@@ -32,6 +32,8 @@ func fuzzParamDefault(fa *fuzzAPI, rt api.RouteInfo, param string) string {
 		return "lab"
 	case kind == "clustersets":
 		return "set1"
+	case kind == "projects":
+		return domain.DefaultProject
 	case kind == "tokens":
 		return "nobody"
 	case kind == "operations":
@@ -60,7 +62,8 @@ func FuzzPathParams(f *testing.F) {
 		f.Add(uint8(i), uint8(255), "", unstorableStrings[i%len(unstorableStrings)], "x")
 	}
 	counted := []string{"operations", "api_tokens WHERE revoked_at IS NOT NULL", "schedules", "clustersets",
-		"clusterset_members", "clusters WHERE phase <> 'Ready'", "ip_pools", "vcenters", "dev faults"}
+		"clusterset_members", "clusters WHERE phase <> 'Ready'", "ip_pools", "vcenters", "dev faults",
+		"projects WHERE deleted_at IS NULL", "project_members"}
 	f.Fuzz(func(t *testing.T, route, param uint8, value, key, qvalue string) {
 		rt := routes[int(route)%len(routes)]
 		names := routeParams(rt)

@@ -39,6 +39,12 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/ippools", domain.RoleViewer, "", a.listIPPools},
 		{"GET", "/api/v1/ippools/{name}", domain.RoleViewer, "", a.getIPPool},
 
+		{"POST", "/api/v1/projects", domain.RoleAdmin, "project.create", a.createProject},
+		{"GET", "/api/v1/projects", domain.RoleViewer, "", a.listProjects},
+		{"GET", "/api/v1/projects/{name}", domain.RoleViewer, "", a.getProject},
+		{"PATCH", "/api/v1/projects/{name}", domain.RoleAdmin, "project.update", a.patchProject},
+		{"DELETE", "/api/v1/projects/{name}", domain.RoleAdmin, "project.delete", a.deleteProject},
+
 		{"GET", "/api/v1/kubernetes-versions", domain.RoleViewer, "", a.listKubernetesVersions},
 
 		{"GET", "/api/v1/clusters", domain.RoleViewer, "", a.listClusters},
