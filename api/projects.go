@@ -23,8 +23,9 @@ type ProjectReply struct {
 	Usage domain.ProjectUsage `json:"usage"`
 }
 
-// createProject creates a project (201 with its Location). A bad body is 400 naming
-// each field, an unregistered vCenter or IP pool 400 naming the entry, a taken name 409.
+// createProject (admin, see the interim rule above) creates a project (201 with its
+// Location). A bad body is 400 naming each field, an unregistered vCenter or IP pool 400
+// naming the entry, a taken name 409.
 func (a *API) createProject(w http.ResponseWriter, r *http.Request) {
 	var in domain.ProjectInput
 	if !a.decode(w, r, &in) {
@@ -44,8 +45,8 @@ func (a *API) createProject(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, ProjectReply{Project: p, Usage: domain.ProjectUsage{Project: p.Name}})
 }
 
-// listProjects lists live projects by name, a page at a time, without their usage
-// (read one project for it).
+// listProjects (viewer) lists every live project by name, a page at a time, without
+// their usage (read one project for it).
 func (a *API) listProjects(w http.ResponseWriter, r *http.Request) {
 	var v domain.ValidationError
 	p := page(r, &v)
@@ -61,7 +62,7 @@ func (a *API) listProjects(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, list(projects, next))
 }
 
-// getProject replies with one project and its usage; an unknown one is 404.
+// getProject (viewer) replies with one project and its usage; an unknown one is 404.
 func (a *API) getProject(w http.ResponseWriter, r *http.Request) {
 	p, err := a.store.GetProject(r.Context(), chi.URLParam(r, "name"))
 	if err != nil {
@@ -71,8 +72,8 @@ func (a *API) getProject(w http.ResponseWriter, r *http.Request) {
 	a.replyProject(w, r, http.StatusOK, p)
 }
 
-// patchProject changes a project (see domain.ProjectPatch): 400 naming each bad field
-// (or a patch naming none), 404 for an unknown project.
+// patchProject (admin) changes a project (see domain.ProjectPatch): 400 naming each bad
+// field (or a patch naming none), 404 for an unknown project.
 func (a *API) patchProject(w http.ResponseWriter, r *http.Request) {
 	var patch domain.ProjectPatch
 	if !a.decode(w, r, &patch) {
@@ -87,8 +88,9 @@ func (a *API) patchProject(w http.ResponseWriter, r *http.Request) {
 	a.replyProject(w, r, http.StatusOK, p)
 }
 
-// deleteProject deletes a project (204). The default project, and a project that still
-// holds clusters or ClusterSets (the problem counts them), are 409; an unknown one 404.
+// deleteProject (admin) deletes a project (204). The default project, and a project that
+// still holds clusters or ClusterSets (the problem counts them), are 409; an unknown one
+// 404.
 func (a *API) deleteProject(w http.ResponseWriter, r *http.Request) {
 	if err := a.store.DeleteProject(r.Context(), chi.URLParam(r, "name")); err != nil {
 		a.fail(w, r, err)

@@ -26,6 +26,7 @@ func newRoot(s *session) *cobra.Command {
 	root.AddCommand(
 		vcentersCommand(s),
 		ippoolsCommand(s),
+		projectsCommand(s),
 		versionsCommand(s),
 		clustersCommand(s),
 		nodesCommand(s),
