@@ -134,8 +134,10 @@ const (
 
 // Cluster is a cluster as the inventory records it and the API returns it.
 type Cluster struct {
-	ID                   string      `json:"id"`
-	Name                 string      `json:"name"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Project is the name of the project the cluster belongs to.
+	Project              string      `json:"project"`
 	VCenter              string      `json:"vcenter"`
 	VCenterID            string      `json:"-"` // the vCenter's inventory id, for activities
 	Spec                 ClusterSpec `json:"spec"`

@@ -97,9 +97,11 @@ func (n *NodeList) UnmarshalJSON(b []byte) error {
 
 // ClusterSet is a ClusterSet as the inventory records it and the API returns it.
 type ClusterSet struct {
-	ID          string             `json:"id"`
-	Name        string             `json:"name"`
-	Leader      string             `json:"leader"` // the leader cluster's name
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Leader string `json:"leader"` // the leader cluster's name
+	// Project is the name of the project the set and all its clusters belong to.
+	Project     string             `json:"project"`
 	Spec        ClusterSetSpec     `json:"spec"`
 	Phase       string             `json:"phase"`
 	PhaseReason string             `json:"phase_reason,omitempty"`

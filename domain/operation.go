@@ -60,9 +60,12 @@ type Target struct {
 
 // Operation is one long-running piece of work: a workflow run as the user sees it.
 type Operation struct {
-	ID         string          `json:"id"`
-	Kind       string          `json:"kind"`
-	Target     Target          `json:"target"`
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`
+	Target Target `json:"target"`
+	// Project is the name of the project of the target; empty for the platform's own
+	// operations (on a vCenter, say).
+	Project    string          `json:"project,omitempty"`
 	Actor      string          `json:"actor"`
 	RequestID  string          `json:"request_id,omitempty"`
 	State      string          `json:"state"`
@@ -147,9 +150,17 @@ const (
 
 // APIToken is a bearer token's record; the token itself is shown once at creation.
 type APIToken struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Role       Role       `json:"role"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+	// Project is the name of the project a project token acts in; empty for a
+	// platform-wide token (whose role holds in every project) and a person's own token.
+	Project string `json:"project,omitempty"`
+	// Owner is the sign-in subject of the person whose own token it is (kept by
+	// `cwctl login`); it then acts as that person. OwnerEmail is their e-mail.
+	Owner      string     `json:"owner,omitempty"`
+	OwnerEmail string     `json:"owner_email,omitempty"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
 	CreatedBy  string     `json:"created_by,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
@@ -159,6 +170,10 @@ type APIToken struct {
 type TokenInput struct {
 	Name string `json:"name"`
 	Role string `json:"role"`
+	// Project, when set, makes a project token that acts only inside that project.
+	Project string `json:"project,omitempty"`
+	// ExpiresAt, when set, is when the token stops being accepted; it must be in the future.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
 // Validate checks the token request.
@@ -167,6 +182,12 @@ func (in *TokenInput) Validate() error {
 	checkName(&v, "name", in.Name)
 	if _, err := ParseRole(in.Role); err != nil {
 		v.Add("role", "must be one of admin, operator, viewer")
+	}
+	if in.Project != "" {
+		checkName(&v, "project", in.Project)
+	}
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(time.Now()) {
+		v.Add("expires_at", "must be in the future")
 	}
 	return v.Err()
 }

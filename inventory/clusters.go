@@ -10,14 +10,14 @@ import (
 )
 
 const clusterColumns = `c.id, c.name, coalesce(v.name, ''), coalesce(c.vcenter_id::text, ''), c.spec, c.phase, c.phase_reason, c.control_plane_endpoint,
-	c.created_by, c.created_at, c.updated_at, c.certificate_expiry`
+	c.created_by, c.created_at, c.updated_at, c.certificate_expiry, pr.name`
 
-const clusterFrom = ` FROM clusters c LEFT JOIN vcenters v ON v.id = c.vcenter_id`
+const clusterFrom = ` FROM clusters c LEFT JOIN vcenters v ON v.id = c.vcenter_id JOIN projects pr ON pr.id = c.project_id`
 
 func scanCluster(r pgx.Row) (domain.Cluster, error) {
 	var c domain.Cluster
 	err := r.Scan(&c.ID, &c.Name, &c.VCenter, &c.VCenterID, &c.Spec, &c.Phase, &c.PhaseReason, &c.ControlPlaneEndpoint,
-		&c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &c.CertificateExpiry)
+		&c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &c.CertificateExpiry, &c.Project)
 	c.Nodes, c.Addons = []domain.Node{}, []domain.Addon{}
 	return c, err
 }

@@ -12,13 +12,14 @@ import (
 	"github.com/clusterwright/clusterwright/domain"
 )
 
-const clusterSetColumns = `s.id, s.name, l.name, s.spec, s.phase, s.phase_reason, s.created_by, s.created_at, s.updated_at`
+const clusterSetColumns = `s.id, s.name, l.name, s.spec, s.phase, s.phase_reason, s.created_by, s.created_at, s.updated_at,
+	(SELECT pr.name FROM projects pr WHERE pr.id = s.project_id)`
 
 const clusterSetFrom = ` FROM clustersets s JOIN clusters l ON l.id = s.leader_cluster_id`
 
 func scanClusterSet(r pgx.Row) (domain.ClusterSet, error) {
 	var s domain.ClusterSet
-	err := r.Scan(&s.ID, &s.Name, &s.Leader, &s.Spec, &s.Phase, &s.PhaseReason, &s.CreatedBy, &s.CreatedAt, &s.UpdatedAt)
+	err := r.Scan(&s.ID, &s.Name, &s.Leader, &s.Spec, &s.Phase, &s.PhaseReason, &s.CreatedBy, &s.CreatedAt, &s.UpdatedAt, &s.Project)
 	s.Members = []domain.ClusterSetMember{}
 	return s, err
 }

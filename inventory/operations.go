@@ -13,7 +13,7 @@ import (
 
 const operationColumns = `id, kind, target_kind, coalesce(target_id::text, ''), target_name, actor, request_id, state, error,
 	params, workflow_id, run_id, on_failure, decision_timeout, decision_step, decision_reason, decision_since, decision_deadline,
-	created_at, updated_at, finished_at`
+	created_at, updated_at, finished_at, coalesce((SELECT pr.name FROM projects pr WHERE pr.id = project_id), '')`
 
 // activeStates is the SQL list of the states of an operation that has not ended.
 const activeStates = `('Pending', 'Running', 'AwaitingDecision')`
@@ -25,7 +25,7 @@ func scanOperation(r pgx.Row) (domain.Operation, error) {
 	var since, deadline *time.Time
 	err := r.Scan(&o.ID, &o.Kind, &o.Target.Kind, &o.Target.ID, &o.Target.Name, &o.Actor, &o.RequestID, &o.State, &o.Error,
 		&params, &o.WorkflowID, &o.RunID, &o.OnFailure, &o.DecisionTimeout, &step, &reason, &since, &deadline,
-		&o.CreatedAt, &o.UpdatedAt, &o.FinishedAt)
+		&o.CreatedAt, &o.UpdatedAt, &o.FinishedAt, &o.Project)
 	if len(params) > 0 && string(params) != "{}" {
 		o.Params = json.RawMessage(params)
 	}

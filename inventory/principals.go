@@ -1,0 +1,67 @@
+package inventory
+
+import (
+	"context"
+
+	"github.com/clusterwright/clusterwright/domain"
+)
+
+// TokenPrincipal returns who token t is: a person's own token acts as that person (see
+// PersonPrincipal, without the roles their groups gave them at sign-in); a project token
+// acts only inside its project, with its role; a platform-wide token holds its role in
+// every project, and whatever project memberships name it.
+func (s *Store) TokenPrincipal(ctx context.Context, t domain.APIToken) (domain.Principal, error) {
+	if t.Owner != "" {
+		p, err := s.PersonPrincipal(ctx, t.Owner, t.OwnerEmail, nil)
+		p.ExpiresAt = t.ExpiresAt
+		return p, err
+	}
+	p := domain.Principal{Kind: domain.MemberToken, Name: t.Name, Subject: t.Name, Projects: map[string]domain.Role{}, ExpiresAt: t.ExpiresAt}
+	if t.Project != "" {
+		p.TokenProject = t.Project
+		p.Projects[t.Project] = t.Role
+		return p, nil
+	}
+	p.Platform = t.Role
+	err := s.addMemberships(ctx, &p, domain.MemberToken, t.Name)
+	return p, err
+}
+
+// PersonPrincipal returns who the person signed in as subject (with email) is: their
+// project memberships, and granted, the roles their sign-in's groups map to (a project
+// name to a role; the key "*" is a role over every project, e.g. platform admin).
+func (s *Store) PersonPrincipal(ctx context.Context, subject, email string, granted map[string]domain.Role) (domain.Principal, error) {
+	name := email
+	if name == "" {
+		name = subject
+	}
+	p := domain.Principal{Kind: domain.MemberPerson, Name: name, Subject: subject, Email: email, Projects: map[string]domain.Role{}}
+	for project, role := range granted {
+		if project == domain.AllowAll {
+			p.Platform = higher(p.Platform, role)
+			continue
+		}
+		p.Projects[project] = higher(p.Projects[project], role)
+	}
+	err := s.addMemberships(ctx, &p, domain.MemberPerson, subject)
+	return p, err
+}
+
+func (s *Store) addMemberships(ctx context.Context, p *domain.Principal, kind, subject string) error {
+	ms, err := s.ProjectMemberships(ctx, kind, subject)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		p.Projects[m.Project] = higher(p.Projects[m.Project], m.Role)
+	}
+	return nil
+}
+
+// higher returns the more powerful of two roles.
+func higher(a, b domain.Role) domain.Role {
+	if b.Allows(a) {
+		return b
+	}
+	return a
+}
