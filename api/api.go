@@ -56,6 +56,8 @@ type Config struct {
 	RateLimit RateLimit
 	// VCenterAllowedHosts are the servers a vCenter registration may name (empty: any).
 	VCenterAllowedHosts domain.HostAllowList
+	// SSO, when set, signs people in through an OpenID Connect provider (see SSOConfig).
+	SSO *SSOConfig
 }
 
 // ClusterSetWorkflows are the workflow functions (or registered names) that the ClusterSet
@@ -98,6 +100,8 @@ type API struct {
 	limiter *tokenLimiter
 	// vcenterHosts are the servers a vCenter registration may name.
 	vcenterHosts domain.HostAllowList
+	// sso is nil without single sign-on.
+	sso *sso
 }
 
 // New returns the API for cfg.
@@ -117,6 +121,6 @@ func New(cfg Config) *API {
 		eventKeepAlive: cfg.EventKeepAlive, devFaults: cfg.DevFaults, clusterSets: cfg.ClusterSetWorkflows,
 		schedules: cfg.Schedules, backups: cfg.Backups,
 		kubeconfigs: cfg.Kubeconfigs, kubeconfigMaxTTL: cfg.KubeconfigMaxTTL,
-		limiter: newTokenLimiter(cfg.RateLimit), vcenterHosts: cfg.VCenterAllowedHosts,
+		limiter: newTokenLimiter(cfg.RateLimit), vcenterHosts: cfg.VCenterAllowedHosts, sso: newSSO(cfg.SSO),
 	}
 }

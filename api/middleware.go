@@ -111,6 +111,16 @@ func (a *API) observe(next http.Handler) http.Handler {
 func (a *API) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := bearerToken(r.Header.Get("Authorization"))
+		if !ok && r.Header.Get("Authorization") == "" {
+			switch p, state := a.sessionPrincipal(w, r); state { // api/sessions.go
+			case sessionRefused:
+				return
+			case sessionValid:
+				noteActor(r.Context(), p.Name)
+				next.ServeHTTP(w, r.WithContext(withSessionPrincipal(r.Context(), p)))
+				return
+			}
+		}
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="clusterwright"`)
 			a.writeProblem(w, r, Problem{Status: http.StatusUnauthorized, Detail: "send Authorization: Bearer <token>"})

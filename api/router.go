@@ -91,12 +91,12 @@ func (a *API) routes() []route {
 
 // publicRoutes are served without a token.
 func (a *API) publicRoutes() []route {
-	return []route{
+	return append([]route{
 		{"GET", "/healthz", "", "", a.healthz},
 		{"GET", "/readyz", "", "", a.readyz},
 		{"GET", "/metrics", "", "", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}).ServeHTTP},
 		{"GET", "/api/openapi.yaml", "", "", serveOpenAPI},
-	}
+	}, a.authRoutes()...)
 }
 
 // Handler returns the HTTP handler of the whole API (and the portal, when configured).

@@ -79,6 +79,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger, migrate bool) (*
 	if _, _, _, err := cfg.reconcile(); err != nil {
 		return nil, err
 	}
+	if _, err := cfg.ssoConfig(); err != nil {
+		return nil, err
+	}
 	if migrate && cfg.DatabaseURL != "" {
 		if err := migrations.Up(ctx, cfg.DatabaseURL); err != nil {
 			return nil, err
@@ -178,10 +181,11 @@ func (a *App) APIConfig() api.Config {
 	timeout, _ := a.Config.decisionTimeout()      // checked by Open
 	maxTTL, _ := a.Config.kubeconfigMaxTTL()      // checked by Open
 	rateLimit, allowed, _ := a.Config.apiLimits() // checked by Open
+	sso, _ := a.Config.ssoConfig()                // checked by Open
 	return api.Config{
 		Store: a.Store, Operations: a.Operations(), Temporal: a.Temporal,
 		CheckVCenter: vsphere.CheckCredentials, CheckClusterAccount: vsphere.CheckClusterAccount, Metrics: a.Metrics, Logger: a.Logger, Portal: web.Handler(),
-		DecisionTimeout: timeout, Schedules: a.Schedules, RateLimit: rateLimit, VCenterAllowedHosts: allowed,
+		DecisionTimeout: timeout, Schedules: a.Schedules, SSO: sso, RateLimit: rateLimit, VCenterAllowedHosts: allowed,
 		Kubeconfigs: &bootstrap.Source{Store: a.Store, Logger: a.Logger}, KubeconfigMaxTTL: maxTTL,
 		Backups: api.BackupSettings{Targets: a.Backups.TargetNames(), Retention: a.Backups.Retention},
 		ClusterSetWorkflows: api.ClusterSetWorkflows{Form: workflows.FormClusterSet, Join: workflows.JoinClusterSet,

@@ -73,6 +73,8 @@ type Config struct {
 	KubeconfigSettings
 	// TLS, Temporal credentials, rate limit and vCenter allow-list: see app/edge_settings.go.
 	EdgeSettings
+	// Single sign-on: see app/sso_settings.go.
+	SSOSettings
 }
 
 // Setting documents one configuration value, for `clusterwright help`.
@@ -105,7 +107,7 @@ func (c *Config) Settings() []Setting {
 		{"reconcile-interval", "CLUSTERWRIGHT_RECONCILE_INTERVAL", "30s", "how often each worker finds operations whose workflow is closed, gone or stuck, fails them and frees their targets (0: never)", &c.ReconcileInterval},
 		{"reconcile-grace", "CLUSTERWRIGHT_RECONCILE_GRACE", "1m", "how long after its workflow closed an operation is left for the workflow's last record before the reconcile ends it", &c.ReconcileGrace},
 		{"stuck-workflow-attempts", "CLUSTERWRIGHT_STUCK_WORKFLOW_ATTEMPTS", "10", "the attempt of a failing workflow task (a panic, a nondeterminism) from which the reconcile terminates the workflow and fails its operation (2 to 1000)", &c.StuckWorkflowAttempts},
-	}, slices.Concat(c.backupSettings(), c.kubeconfigSettings(), c.edgeSettings())...)
+	}, slices.Concat(c.backupSettings(), c.kubeconfigSettings(), c.edgeSettings(), c.ssoSettings())...)
 }
 
 // Bind registers the settings named in names (all when empty) as flags on fs, with

@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"slices"
 	"syscall"
+
+	"github.com/clusterwright/clusterwright/app"
 )
 
 // command is one subcommand.
@@ -49,10 +51,10 @@ var apiEdgeFlags = []string{"tls-cert-file", "tls-key-file", "api-rate-limit", "
 
 func commands() []command {
 	return []command{
-		{"serve", "serve [flags]", "run the API and a worker", append([]string{"database-url", "temporal-address", "temporal-namespace", "secret-key", "secret-key-file", "old-secret-key-files", "log-level", "log-format"}, slices.Concat(serveFlags, workerFlags, backupFlags, temporalSecurityFlags, apiEdgeFlags)...), runServe},
+		{"serve", "serve [flags]", "run the API and a worker", append([]string{"database-url", "temporal-address", "temporal-namespace", "secret-key", "secret-key-file", "old-secret-key-files", "log-level", "log-format"}, slices.Concat(serveFlags, workerFlags, backupFlags, temporalSecurityFlags, apiEdgeFlags, app.SSOFlags())...), runServe},
 		{"worker", "worker [flags]", "run a worker only", append([]string{"database-url", "temporal-address", "temporal-namespace", "secret-key", "secret-key-file", "old-secret-key-files", "log-level", "log-format"}, slices.Concat(workerFlags, backupFlags, temporalSecurityFlags)...), runWorker},
 		{"migrate", "migrate [flags] [up|down N|version]", "apply, roll back or show database migrations", []string{"database-url", "log-level", "log-format"}, runMigrate},
-		{"dev", "dev [flags]", "run everything on this machine: embedded Temporal, private Postgres, simulated vCenter", append([]string{"listen", "database-url", "temporal-address", "secret-key", "secret-key-file", "old-secret-key-files", "log-level", "log-format", "kubeconfig-max-ttl", "state-dir", "api-rate-limit", "vcenter-allowed-hosts"}, slices.Concat(backupFlags, reconcileFlags)...), runDev},
+		{"dev", "dev [flags]", "run everything on this machine: embedded Temporal, private Postgres, simulated vCenter", append([]string{"listen", "database-url", "temporal-address", "secret-key", "secret-key-file", "old-secret-key-files", "log-level", "log-format", "kubeconfig-max-ttl", "state-dir", "api-rate-limit", "vcenter-allowed-hosts"}, slices.Concat(backupFlags, reconcileFlags, app.SSOFlags())...), runDev},
 		{"vcsim", "vcsim [--listen ADDR] [--username U] [--password P] [--cluster-username U] [--cluster-password P]", "run a standalone simulated vCenter and print how to reach it", nil, runVCSim},
 		{"key", "key generate FILE | key rotate --new-key-file FILE [flags] | key status [flags]", "make a master key file; re-seal every inventory secret under a new master key; count rows per key", []string{"database-url", "secret-key", "secret-key-file", "old-secret-key-files", "log-level", "log-format"}, runKey},
 		{"token", "token create --name NAME --role admin|operator|viewer [flags]", "create an API token and print it once", []string{"database-url", "secret-key", "secret-key-file", "log-level", "log-format"}, runToken},

@@ -12,7 +12,7 @@ import (
 // app.Config it must take, or the setting's variable is silently ignored by it.
 var notTakenBy = map[string][]string{
 	"serve":  {"state-dir"},
-	"worker": slices.Concat([]string{"state-dir"}, serveFlags, apiEdgeFlags),
+	"worker": slices.Concat([]string{"state-dir"}, serveFlags, apiEdgeFlags, app.SSOFlags()),
 }
 
 // TestProcessesTakeTheirSettings checks that serve and worker take every setting that

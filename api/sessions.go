@@ -1,0 +1,151 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/clusterwright/clusterwright/domain"
+)
+
+// Cookies and headers of single sign-on sessions.
+const (
+	// sessionCookie holds the session's secret; HttpOnly, SameSite=Lax, Secure over TLS.
+	sessionCookie = "cw_session"
+	// csrfHeader must carry the session's CSRF token on every mutating call made with
+	// the session cookie.
+	csrfHeader = "X-CSRF-Token"
+)
+
+// sessionState is what sessionPrincipal found.
+type sessionState int
+
+const (
+	// sessionNone: no session cookie (or no single sign-on); the caller needs a token.
+	sessionNone sessionState = iota
+	// sessionValid: the principal is the signed-in person.
+	sessionValid
+	// sessionRefused: the reply is written (401 for an ended session, 403 for a bad
+	// CSRF token); stop.
+	sessionRefused
+)
+
+// csrfToken is the CSRF token of the session whose secret is secret: derived from it, so
+// that it is never stored, and telling nothing of the secret.
+func csrfToken(secret string) string {
+	h := sha256.Sum256([]byte("clusterwright csrf v1\x00" + secret))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// mutating reports whether a method changes something (and so needs the CSRF token).
+func mutating(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
+}
+
+// sessionPrincipal authenticates a request without an Authorization header by its
+// session cookie. A mutating call needs the session's CSRF token in X-CSRF-Token
+// (compared in constant time), or it is refused with 403 and audited as denied. A cookie
+// of an ended or expired session is answered 401 and cleared.
+func (a *API) sessionPrincipal(w http.ResponseWriter, r *http.Request) (domain.Principal, sessionState) {
+	c, err := r.Cookie(sessionCookie)
+	if a.sso == nil || err != nil || c.Value == "" {
+		return domain.Principal{}, sessionNone
+	}
+	p, ok := a.personOfSession(w, r, c.Value)
+	if !ok {
+		return p, sessionRefused
+	}
+	if mutating(r.Method) {
+		want := csrfToken(c.Value)
+		got := r.Header.Get(csrfHeader)
+		if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			a.refuseCSRF(w, r, p, got == "")
+			return p, sessionRefused
+		}
+	}
+	return p, sessionValid
+}
+
+// personOfSession returns who the live session of secret is, or answers 401 (ended or
+// expired; the cookie is cleared) or 500.
+func (a *API) personOfSession(w http.ResponseWriter, r *http.Request, secret string) (domain.Principal, bool) {
+	sess, err := a.store.GetSession(r.Context(), secret)
+	if err != nil {
+		if r.Context().Err() == nil && !isNotFound(err) {
+			a.fail(w, r, err)
+			return domain.Principal{}, false
+		}
+		a.clearCookie(w, r, sessionCookie, "/")
+		a.writeProblem(w, r, Problem{Type: problemBase + "session-ended", Title: "Session ended", Status: http.StatusUnauthorized,
+			Detail: "the session has ended or expired; sign in again"})
+		return domain.Principal{}, false
+	}
+	p, err := a.store.PersonPrincipal(r.Context(), sess.Subject, sess.Email, sess.Granted)
+	if err != nil {
+		a.fail(w, r, err)
+		return p, false
+	}
+	p.ExpiresAt = &sess.ExpiresAt
+	return p, true
+}
+
+// refuseCSRF answers a mutating cookie call without the right CSRF token with 403 and
+// records it in the audit log as denied, under the route's action.
+func (a *API) refuseCSRF(w http.ResponseWriter, r *http.Request, p domain.Principal, missing bool) {
+	why := "the X-CSRF-Token header does not match the session's"
+	if missing {
+		why = "the X-CSRF-Token header is missing"
+	}
+	action := "session.csrf"
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		for _, rt := range a.routes() {
+			if rt.method == r.Method && rt.pattern == rc.RoutePattern() && rt.action != "" {
+				action = rt.action
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditCompleteTimeout)
+	defer cancel()
+	target := auditTargetFromURL(r)
+	id, err := a.store.BeginAudit(ctx, domain.AuditEvent{Actor: p.Name, Action: action, Target: target, RequestID: requestID(r.Context())})
+	if err == nil {
+		err = a.store.CompleteAudit(ctx, id, domain.OutcomeDenied, http.StatusForbidden, target,
+			[]byte(`{"reason":"csrf","detail":"`+why+`"}`))
+	}
+	if err != nil {
+		a.logger.ErrorContext(r.Context(), "audit event of a refused CSRF token not written", "action", action,
+			"request_id", requestID(r.Context()), "error", err)
+	}
+	a.writeProblem(w, r, Problem{Type: problemBase + "csrf", Title: "CSRF token refused", Status: http.StatusForbidden,
+		Detail: why + ": a call made with the session cookie that changes something must send the CSRF token of GET /auth/session in X-CSRF-Token"})
+}
+
+// withSessionPrincipal puts the person signed in by a session into the request context.
+// Until the API authorizes by domain.Principal, the person acts as a token of their
+// highest role named after them.
+func withSessionPrincipal(ctx context.Context, p domain.Principal) context.Context {
+	return context.WithValue(ctx, keyPrincipal, domain.APIToken{Name: p.Name, Role: p.MaxRole(), Owner: p.Subject,
+		OwnerEmail: p.Email, ExpiresAt: p.ExpiresAt})
+}
+
+// setCookie sets an HttpOnly, SameSite=Lax cookie, Secure over TLS; maxAge 0 makes it
+// last for the browser session.
+func (a *API) setCookie(w http.ResponseWriter, r *http.Request, name, value, path string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: path, Expires: expires, HttpOnly: true,
+		Secure: a.sso != nil && a.sso.secure(r), SameSite: http.SameSiteLaxMode})
+}
+
+// clearCookie removes a cookie set by setCookie.
+func (a *API) clearCookie(w http.ResponseWriter, r *http.Request, name, path string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: path, MaxAge: -1, HttpOnly: true,
+		Secure: a.sso != nil && a.sso.secure(r), SameSite: http.SameSiteLaxMode})
+}
