@@ -39,12 +39,23 @@ func (g globals) connect(getenv func(string) string) (*client.Client, error) {
 	if token == "" {
 		token = getenv(envToken)
 	}
+	if url == "" || token == "" {
+		// `cwctl login` keeps a URL and a personal token; its token goes to its URL only.
+		if cf, err := readConfig(getenv); err == nil && cf.URL != "" {
+			if url == "" {
+				url = cf.URL
+			}
+			if token == "" && sameURL(url, cf.URL) {
+				token = cf.Token
+			}
+		}
+	}
 	var missing []string
 	if strings.TrimSpace(url) == "" {
 		missing = append(missing, "the API URL: set --url or $"+envURL)
 	}
 	if strings.TrimSpace(token) == "" {
-		missing = append(missing, "an API token: set --token or $"+envToken)
+		missing = append(missing, "an API token: set --token or $"+envToken+", or run `cwctl login`")
 	}
 	if len(missing) > 0 {
 		return nil, usageErrorf("missing %s (`clusterwright dev` writes both to its env file; `clusterwright token create` makes a token)",

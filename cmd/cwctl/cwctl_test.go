@@ -368,10 +368,11 @@ func waitStep(t *testing.T, id, step, state string) {
 // TestMissingSettings: without a token or URL cwctl says which setting to give, exits 2
 // and sends nothing.
 func TestMissingSettings(t *testing.T) {
+	t.Setenv(envConfig, filepath.Join(t.TempDir(), "none.json"))
 	t.Setenv(envURL, "http://127.0.0.1:1")
 	t.Setenv(envToken, "")
 	r := cwctl(t, "clusters", "list")
-	if r.code != 2 || r.stderr != "error: missing an API token: set --token or $CLUSTERWRIGHT_TOKEN (`clusterwright dev` writes both to its env file; `clusterwright token create` makes a token)\n" {
+	if r.code != 2 || r.stderr != "error: missing an API token: set --token or $CLUSTERWRIGHT_TOKEN, or run `cwctl login` (`clusterwright dev` writes both to its env file; `clusterwright token create` makes a token)\n" {
 		t.Errorf("missing token: exit %d %q", r.code, r.stderr)
 	}
 	t.Setenv(envURL, "")

@@ -36,6 +36,7 @@ func newRoot(s *session) *cobra.Command {
 		schedulesCommand(s),
 		opsCommand(s),
 		auditCommand(s),
+		loginCommand(s),
 		devCommand(s),
 	)
 	finishHelp(root)

@@ -112,7 +112,9 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", accept+", application/problem+json")
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	if c.token != "" { // empty only for NewUnauthenticated's sign-in calls
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	req.Header.Set("User-Agent", "cwctl")
 	resp, err := c.http.Do(req)
 	if err != nil {
