@@ -142,12 +142,27 @@ func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, opts Options)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	apiCfg := a.APIConfig()
-	apiCfg.DevFaults = devFaults{opts.Faults}
-	srv, err := cfg.NewHTTPServer(api.New(apiCfg).Handler(), app.DefaultHTTPTimeouts, logger)
+	// The handler needs the sign-in provider, which needs the server's URL: it is set
+	// before the server serves.
+	var handler http.Handler
+	srv, err := cfg.NewHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }),
+		app.DefaultHTTPTimeouts, logger)
 	if err != nil {
 		return err
 	}
+	base := srv.Scheme() + "://" + ln.Addr().String()
+	apiCfg := a.APIConfig()
+	apiCfg.DevFaults = devFaults{opts.Faults}
+	ssoEnv := map[string]string{}
+	if apiCfg.SSO == nil { // no provider of the person's own: the simulated one
+		prov, sso, env, err := devSSO(ctx, state, base, a.Store, logger)
+		if err != nil {
+			return fmt.Errorf("dev single sign-on: %w", err)
+		}
+		stops = append(stops, func() { _ = prov.Close() })
+		apiCfg.SSO, ssoEnv = sso, env
+	}
+	handler = api.New(apiCfg).Handler()
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("api server", "error", err)
@@ -158,7 +173,6 @@ func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, opts Options)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	})
-	base := srv.Scheme() + "://" + ln.Addr().String()
 
 	if err := register(ctx, base, token, vc, logger); err != nil {
 		return err
@@ -178,6 +192,9 @@ func Run(ctx context.Context, cfg app.Config, logger *slog.Logger, opts Options)
 		"GOVC_PASSWORD":              vc.Password,
 		"GOVC_INSECURE":              "true",
 		"CLUSTERWRIGHT_CHART_MIRROR": cfg.ChartMirror,
+	}
+	for k, v := range ssoEnv {
+		env[k] = v
 	}
 	envFile := filepath.Join(state, "env")
 	if err := writeEnvFile(envFile, env); err != nil {

@@ -168,6 +168,7 @@ func TestDevEnvironment(t *testing.T) {
 			t.Errorf("env file lacks %s", key)
 		}
 	}
+	dev.checkSignIn(t)
 	first := dev.waitSynced(t, devenv.SimVCenterName)
 	var inv domain.Inventory
 	if dev.call(t, "GET", "/api/v1/vcenters/sim/inventory", "", &inv) != 200 || len(inv.Templates) == 0 {
@@ -200,6 +201,10 @@ func TestDevEnvironment(t *testing.T) {
 	if again.env["CLUSTERWRIGHT_TOKEN"] != dev.env["CLUSTERWRIGHT_TOKEN"] {
 		t.Error("the admin token changed across a restart")
 	}
+	if again.env["CLUSTERWRIGHT_SSO_PASSWORD_ALICE"] != dev.env["CLUSTERWRIGHT_SSO_PASSWORD_ALICE"] {
+		t.Error("alice's password changed across a restart")
+	}
+	again.checkSignIn(t)
 	var op domain.Operation
 	if again.call(t, "GET", "/api/v1/operations/"+first.ID, "", &op) != 200 || op.State != domain.OpSucceeded || len(op.Steps) != 1 {
 		t.Fatalf("the first sync is not remembered: %+v", op)

@@ -149,8 +149,14 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 	}
 	opts := devenv.Options{Faults: faults, FromEnvironment: cfg.FromEnvironment(fs)}
 	opts.Ready = func(env map[string]string) {
-		fmt.Fprintf(c.stdout, "\nClusterwright is running.\n  portal: %s/\n  API:    %s/api/v1\n  env:    %s/env (source it for curl, cwctl and govc)\nPress Ctrl-C to stop.\n",
+		fmt.Fprintf(c.stdout, "\nClusterwright is running.\n  portal: %s/\n  API:    %s/api/v1\n  env:    %s/env (source it for curl, cwctl and govc)\n",
 			env["CLUSTERWRIGHT_URL"], env["CLUSTERWRIGHT_URL"], cfg.StateDir)
+		if env["CLUSTERWRIGHT_SSO_LOGIN_URL"] != "" {
+			fmt.Fprintf(c.stdout, "  sign-in: %s (\"Sign in with SSO\" on the portal; cwctl login) as %s;\n"+
+				"           their passwords are in the env file ($CLUSTERWRIGHT_SSO_PASSWORD_ALICE, ...)\n",
+				env["CLUSTERWRIGHT_SSO_LOGIN_URL"], env["CLUSTERWRIGHT_SSO_USERS"])
+		}
+		fmt.Fprintln(c.stdout, "Press Ctrl-C to stop.")
 	}
 	return devenv.Run(ctx, cfg, logger, opts)
 }
