@@ -1,7 +1,9 @@
-// The REST API client (/api/v1, see API.md). The token lives in sessionStorage (gone when
-// the tab closes) and is sent as "Authorization: Bearer <token>" on every call, including
-// the operation event stream, which is read with fetch() because EventSource cannot send
-// that header.
+// The REST API client (/api/v1, see API.md). A pasted token lives in sessionStorage (gone
+// when the tab closes) and is sent as "Authorization: Bearer <token>" on every call,
+// including the operation event stream, which is read with fetch() because EventSource
+// cannot send that header. A person signed in by single sign-on has instead an HttpOnly
+// session cookie, which the browser sends itself; every mutating call then carries the
+// session's CSRF token (from GET /auth/session, see sso.js) in X-CSRF-Token.
 import { sseParser } from './sse.js';
 
 export const API_BASE = '/api/v1';
@@ -24,13 +26,25 @@ export function token() {
   return sessionStorage.getItem(TOKEN_KEY) || '';
 }
 
-export function authHeaders(accept) {
-  return { Accept: accept, Authorization: 'Bearer ' + token() };
+let csrf = ''; // the CSRF token of the single sign-on session, if any
+
+/** setCSRF keeps the session's CSRF token ('' when signed out). */
+export function setCSRF(value) {
+  csrf = value || '';
+}
+
+/** authHeaders are the headers of a call: the token, or for a session call that changes
+ *  something (method other than GET), its CSRF token. */
+export function authHeaders(accept, method) {
+  const headers = { Accept: accept };
+  if (token()) headers.Authorization = 'Bearer ' + token();
+  else if (csrf && method && method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = csrf;
+  return headers;
 }
 
 /** request calls the API and returns the JSON reply, or throws an ApiError. */
 export async function request(method, path, body, signal) {
-  const init = { method, headers: authHeaders('application/json'), signal, cache: 'no-store' };
+  const init = { method, headers: authHeaders('application/json', method), signal, cache: 'no-store', credentials: 'same-origin' };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);

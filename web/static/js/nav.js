@@ -1,6 +1,7 @@
 // Navigation inside the portal: "#/path?query" URLs. main.js registers the function that
 // draws the page for the current URL, so that pages can navigate without importing it.
-import { TOKEN_KEY } from './api.js';
+import { TOKEN_KEY, token } from './api.js';
+import { ssoSignOut } from './sso.js';
 
 let draw = () => {};
 
@@ -20,9 +21,11 @@ export function go(path) {
   else location.hash = '#' + path;
 }
 
-/** signOut forgets the token and shows the sign-in form. */
-export function signOut() {
-  sessionStorage.removeItem(TOKEN_KEY);
+/** signOut forgets the token, or ends the single sign-on session, and shows the sign-in
+ *  form. */
+export async function signOut() {
+  if (token()) sessionStorage.removeItem(TOKEN_KEY);
+  else await ssoSignOut();
   draw();
 }
 

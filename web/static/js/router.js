@@ -16,6 +16,7 @@ import { schedulesView } from './pages/schedules.js';
 import { signInView } from './pages/signin.js';
 import { vcenterView, vcentersView } from './pages/vcenters.js';
 import { whoami } from './session.js';
+import { projectsOf, ssoState } from './sso.js';
 
 const ROUTES = [
   { pattern: /^\/vcenters$/, view: vcentersView, nav: 'vcenters' },
@@ -48,12 +49,17 @@ function showNav(signedIn, section) {
   }
 }
 
-/** showUser names the signed-in token and its role in the top bar, when the server says. */
-async function showUser() {
+/** showUser names the signed-in token or person and their role in the top bar, when the
+ *  server says; for a person signed in by single sign-on, also their projects. */
+async function showUser(session) {
   const slot = document.getElementById('whoami');
-  const me = token() ? await whoami() : null;
+  const projects = document.getElementById('projects');
+  const me = token() || session ? await whoami() : null;
   slot.hidden = !me;
   slot.textContent = me ? `${me.name} (${me.role})` : '';
+  const mine = !token() && session ? projectsOf(session) : '';
+  projects.hidden = !mine;
+  projects.textContent = mine ? 'Projects: ' + mine : '';
 }
 
 function decodeParts(parts) {
@@ -68,10 +74,13 @@ async function render() {
   if (currentView) currentView.abort();
   currentView = new AbortController();
   const ctx = { signal: currentView.signal, params: null };
-  showUser();
-  if (!token()) {
+  const sso = token() ? null : await ssoState();
+  if (ctx.signal.aborted) return;
+  const session = sso && sso.session;
+  showUser(session);
+  if (!token() && !session) {
     showNav(false);
-    mount(signInView());
+    mount(signInView(sso && sso.sso));
     return;
   }
   const { path, params } = parseHash(location.hash);

@@ -6,11 +6,14 @@ import { get, token } from './api.js';
 
 let cached = null; // {token, promise} of the last lookup
 
-/** whoami resolves to {name, role} of the current token, or null when the server does not
- *  say. The answer is kept until the token changes. */
+/** whoami resolves to {name, role} of the current token (or single sign-on session), or
+ *  null when the server does not say. The answer is kept until the token changes; a
+ *  session's answer for a second only (another person may sign in in the same tab). */
 export function whoami() {
   const t = token();
-  if (!cached || cached.token !== t) cached = { token: t, promise: get('/whoami').catch(() => null) };
+  if (!cached || cached.token !== t || (!t && Date.now() - cached.at > 1000)) {
+    cached = { token: t, at: Date.now(), promise: get('/whoami').catch(() => null) };
+  }
   return cached.promise;
 }
 

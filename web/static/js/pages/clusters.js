@@ -256,7 +256,7 @@ function kubeconfigButton(name, notices) {
     ['1h', '8h', '24h'].map((v) => el('option', { value: v, selected: v === '8h' }, `valid ${v}`)));
   const button = actionButton('Download kubeconfig', '', notices, async () => {
     const res = await fetch(`${API_BASE}/clusters/${enc(name)}/kubeconfig?ttl=${enc(ttl.value)}`,
-      { headers: authHeaders('application/yaml'), cache: 'no-store' });
+      { headers: authHeaders('application/yaml', 'GET'), cache: 'no-store' });
     if (!res.ok) throw await errorFrom(res);
     const url = URL.createObjectURL(await res.blob());
     const a = el('a', { href: url, download: `${name}.kubeconfig`, hidden: true });
