@@ -171,6 +171,12 @@ volumes:
     secret:
       secretName: {{ .Values.temporal.apiKey.existingSecret }}
   {{- end }}
+  {{- if .Values.sso.clientSecret.existingSecret }}
+  # Mounted by serve only: the OIDC client secret.
+  - name: oidc-client-secret
+    secret:
+      secretName: {{ .Values.sso.clientSecret.existingSecret }}
+  {{- end }}
   {{- if .Values.database.caSecret }}
   - name: postgres-ca
     secret:
