@@ -27,6 +27,7 @@ var bodyFuzzTargets = map[string]string{
 	"POST /dev/faults":                                  "FuzzDevFault",
 	"POST /api/v1/projects":                             "FuzzProjectCreate",
 	"PATCH /api/v1/projects/{name}":                     "FuzzProjectPatch",
+	"POST /auth/token":                                  "FuzzLoginToken",
 }
 
 func FuzzClusterSpec(f *testing.F) {
