@@ -42,7 +42,7 @@ func TestUpDownUp(t *testing.T) {
 	}
 	want := []string{"api_tokens", "audit_events", "clusters", "inventory_objects", "ip_leases", "ip_pools", "nodes", "operation_steps", "operations", "vcenters", "cluster_secrets", "cluster_addons",
 		"operation_step_runs", "operation_step_attempts", "operation_events", "clustersets", "clusterset_members", "node_host_keys", "backups", "cluster_certificates", "schedules",
-		"projects", "project_members"}
+		"projects", "project_members", "sessions", "login_codes"}
 	got := tables(t, dbURL)
 	for _, w := range want {
 		found := false
