@@ -33,6 +33,9 @@ func (a *API) createCluster(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	spec, policy := req.ClusterSpec, req.FailurePolicy
 	setAuditTarget(ctx, "cluster/"+spec.Name)
+	if !a.authorizeProject(w, r, domain.DefaultProject, "project "+domain.DefaultProject, domain.RoleOperator) {
+		return
+	}
 	spec.Defaults()
 	if err := validateAll(spec.Validate(), a.checkPolicy(&policy), a.checkBackupSchedule(req.BackupSchedule, spec.Name)); err != nil {
 		a.fail(w, r, err)
@@ -163,6 +166,9 @@ func (a *API) withCluster(next http.HandlerFunc) http.HandlerFunc {
 		c, err := a.store.GetCluster(r.Context(), chi.URLParam(r, "name"))
 		if err != nil {
 			a.fail(w, r, err)
+			return
+		}
+		if !a.authorizeProject(w, r, c.Project, "cluster "+c.Name, "") {
 			return
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), keyEntity, c)))

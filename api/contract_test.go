@@ -907,7 +907,7 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		{"APIToken", token},
 		{"APIToken", domain.APIToken{ID: "t", Name: "admin", Role: domain.RoleAdmin, CreatedAt: now}},
 		{"TokenCreated", TokenCreated{APIToken: token, Token: "cw_secret"}},
-		{"Whoami", Whoami{Name: "alice", Role: domain.RoleOperator}},
+		{"Whoami", Whoami{Name: "alice", Kind: domain.MemberToken, Role: domain.RoleOperator, Projects: map[string]domain.Role{"team-a": domain.RoleOperator}}},
 		{"TokenList", list([]domain.APIToken{token}, "")},
 		{"TokenList", list[domain.APIToken](nil, "")},
 		{"VCenter", vc},

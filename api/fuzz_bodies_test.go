@@ -57,7 +57,7 @@ func FuzzIPPool(f *testing.F) {
 }
 
 func FuzzToken(f *testing.F) {
-	fuzzBody(f, "POST", "/api/v1/tokens", domain.TokenInput{Name: "fz-token", Role: string(domain.RoleViewer)}, "api_tokens")
+	fuzzBody(f, "POST", "/api/v1/tokens", domain.TokenInput{Name: "fz-token", Role: string(domain.RoleViewer), Project: domain.DefaultProject}, "api_tokens")
 }
 
 func FuzzClusterSetCreate(f *testing.F) {

@@ -127,9 +127,14 @@ type StepAttempt struct {
 
 // AuditEvent is one entry of the append-only audit log.
 type AuditEvent struct {
-	ID        int64           `json:"id"`
-	At        time.Time       `json:"at"`
-	Actor     string          `json:"actor"`
+	ID    int64     `json:"id"`
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor"`
+	// Subject and Email name the person behind the actor, when a person acted.
+	Subject string `json:"subject,omitempty"`
+	Email   string `json:"email,omitempty"`
+	// Project is the project of the target, when it has one.
+	Project   string          `json:"project,omitempty"`
 	Action    string          `json:"action"`
 	Target    string          `json:"target"`
 	RequestID string          `json:"request_id"`

@@ -172,6 +172,9 @@ type OperationFilter struct {
 	Target  string    // target name of any kind
 	Since   time.Time // created at or after
 	Until   time.Time // created before
+	// Projects, unless nil, keeps only the operations of these projects (by name);
+	// the platform's own operations (of no project) are then left out.
+	Projects []string
 }
 
 // ListOperations returns operations newest first, a page at a time, without steps.
@@ -189,6 +192,9 @@ func (s *Store) ListOperations(ctx context.Context, f OperationFilter, page Page
 	q.andEqual("state", f.State)
 	q.andEqual("actor", f.Actor)
 	q.andEqual("target_name", f.Target)
+	if f.Projects != nil {
+		q.and("project_id IN (SELECT id FROM projects WHERE name = ANY(?))", f.Projects)
+	}
 	if !f.Since.IsZero() {
 		q.and("created_at >= ?", f.Since)
 	}
