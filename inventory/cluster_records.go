@@ -53,6 +53,15 @@ func (s *Store) CreateClusterIn(ctx context.Context, project string, spec domain
 		if err := p.CheckSpec(spec); err != nil {
 			return err
 		}
+		// A taken name is the conflict it is, rather than a quota to raise; the unique
+		// index still decides between two racing creations.
+		var taken bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM clusters WHERE name = $1 AND deleted_at IS NULL)`, spec.Name).Scan(&taken); err != nil {
+			return err
+		}
+		if taken {
+			return fmt.Errorf("cluster %q exists: %w", spec.Name, domain.ErrConflict)
+		}
 		if err := checkQuotas(ctx, tx, quotaProject{ID: p.ID, Name: p.Name, Quotas: p.Quotas}, domain.SpecResources(spec)); err != nil {
 			return err
 		}
