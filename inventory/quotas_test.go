@@ -262,6 +262,7 @@ func TestQuotaRace(t *testing.T) {
 	}
 	race := func(n int, try func(i int) error) (accepted int) {
 		t.Helper()
+		warmPool(t, s, n)
 		var wg sync.WaitGroup
 		start := make(chan struct{})
 		errs := make([]error, n)
@@ -295,6 +296,17 @@ func TestQuotaRace(t *testing.T) {
 	if n := countClusters(t, s); n != 2 {
 		t.Fatalf("%d live clusters, want 2", n)
 	}
+	// More rounds, in fresh projects with room for one, the racers many.
+	for round := range 5 {
+		project := fmt.Sprintf("round-%d", round)
+		createQuotaProject(t, s, project, domain.Quotas{Clusters: quota(1)})
+		if got := race(4, func(i int) error {
+			_, err := s.CreateClusterIn(ctx, project, quotaSpec(fmt.Sprintf("%s-%d", project, i), 0), "alice")
+			return err
+		}); got != 1 {
+			t.Fatalf("%s: %d of 4 racing provisions accepted for the room of one", project, got)
+		}
+	}
 
 	// Two clusters in a second project, each scaling up into its last room.
 	createQuotaProject(t, s, "team-b", domain.Quotas{Nodes: quota(5)})
@@ -319,4 +331,21 @@ func TestQuotaRace(t *testing.T) {
 	if u, err := s.ProjectUsage(ctx, "team-b"); err != nil || u.Nodes != 4 || u.Reserved.Nodes != 1 {
 		t.Fatalf("usage of team-b after the race: %+v, %v", u, err)
 	}
+}
+
+// warmPool opens up to n connections of the store's pool, so that racing requests do not
+// queue behind connection setup (and so run one after the other) but overlap.
+func warmPool(t *testing.T, s *inventory.Store, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.Pool().Exec(context.Background(), `SELECT pg_sleep(0.05)`); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
 }
