@@ -116,8 +116,8 @@ func TestCreateClusterInProject(t *testing.T) {
 
 // TestScaleQuota: a scale up reserves the nodes it adds of its project's quotas while it
 // runs (shown in the project's usage); one for which there is no room beside the
-// clusters and that reservation is 422 quota-exceeded and starts nothing; a scale down
-// is allowed at the quota.
+// clusters and that reservation is 422 quota-exceeded and starts nothing, and so is a
+// node replacement (its new VM); a scale down is allowed at the quota.
 func TestScaleQuota(t *testing.T) {
 	env := startClusterAPI(t, sim.VCenterOptions{}, nil)
 	operator := env.Token("op", domain.RoleOperator)
@@ -152,6 +152,15 @@ func TestScaleQuota(t *testing.T) {
 	}
 	if !hasAudit(auditEvents(t, env, "cluster.scale"), "op", "cluster/west", domain.OutcomeFailure, http.StatusUnprocessableEntity) {
 		t.Error("the refused scale is not audited")
+	}
+
+	// So is the replacement of one of its nodes, whose new VM joins before the old goes.
+	p = readProblem(t, env.Do("POST", "/api/v1/clusters/west/nodes/west-default-0/replace", operator, nil), http.StatusUnprocessableEntity)
+	if p.Type != quotaExceededType || !slices.Equal(p.Errors, want) {
+		t.Fatalf("replace over quota: %+v", p)
+	}
+	if n := day2Count(t, env); n != ops {
+		t.Errorf("operations: %d, then %d", ops, n)
 	}
 
 	// A scale down takes nothing more, and is allowed.
