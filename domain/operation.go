@@ -80,6 +80,11 @@ type Operation struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	UpdatedAt  time.Time  `json:"updated_at"`
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	// Reserve is what a new operation reserves of its project's quotas while it is
+	// active (nil: nothing), set by whoever starts it: the inventory checks it against
+	// the quotas as it records the operation (see inventory.Store.CreateOperation). It is
+	// not read back nor shown; the project's usage sums the reservations.
+	Reserve *Resources `json:"-"`
 }
 
 // Decision is the wait of an operation whose step failed: which step, why, since when,
