@@ -23,11 +23,12 @@ func (a *API) audited(rt route, w http.ResponseWriter, r *http.Request, run http
 		run(w, r)
 		return
 	}
-	t, _ := principal(r.Context())
-	rec := &auditRecord{}
+	p, _ := principal(r.Context())
+	rec := &auditRecord{project: p.TokenProject}
 	r = r.WithContext(context.WithValue(r.Context(), keyAudit, rec))
 	id, err := a.store.BeginAudit(r.Context(), domain.AuditEvent{
-		Actor: t.Name, Action: rt.action, Target: auditTargetFromURL(r), RequestID: requestID(r.Context()),
+		Actor: p.Name, Subject: p.Subject, Email: p.Email, Project: rec.project,
+		Action: rt.action, Target: auditTargetFromURL(r), RequestID: requestID(r.Context()),
 	})
 	if err != nil {
 		a.logger.ErrorContext(r.Context(), "audit event not written; request refused", "action", rt.action,
@@ -67,7 +68,7 @@ func (a *API) completeAudit(r *http.Request, rt route, id int64, rec *auditRecor
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditCompleteTimeout)
 	defer cancel()
-	if err := a.store.CompleteAudit(ctx, id, auditOutcome(status), status, target, detail); err != nil {
+	if err := a.store.CompleteAudit(ctx, id, auditOutcome(status), status, target, rec.project, detail); err != nil {
 		a.logger.ErrorContext(r.Context(), "audit event not completed; it stays pending", "action", rt.action,
 			"audit_event", id, "status", status, "request_id", requestID(r.Context()), "error", err)
 	}

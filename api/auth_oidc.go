@@ -232,7 +232,7 @@ func (a *API) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.setCookie(w, r, sessionCookie, secret, "/", sess.ExpiresAt)
-	a.appendAudit(r, person.Name, "session.create", fmt.Sprintf("session/%d", sess.ID), http.StatusFound)
+	a.appendAudit(r, person, "session.create", fmt.Sprintf("session/%d", sess.ID), http.StatusFound)
 	to := pl.ReturnTo
 	if to == "" {
 		to = "/"
@@ -275,8 +275,8 @@ func groupsOf(v any) []string {
 
 // appendAudit records a completed event of the single sign-on endpoints (which run
 // outside the audited routes); a failure is logged.
-func (a *API) appendAudit(r *http.Request, actor, action, target string, status int) {
-	err := a.store.AppendAudit(r.Context(), domain.AuditEvent{Actor: actor, Action: action, Target: target,
+func (a *API) appendAudit(r *http.Request, p domain.Principal, action, target string, status int) {
+	err := a.store.AppendAudit(r.Context(), domain.AuditEvent{Actor: p.Name, Subject: p.Subject, Email: p.Email, Action: action, Target: target,
 		RequestID: requestID(r.Context()), Outcome: domain.OutcomeSuccess, Status: status})
 	if err != nil {
 		a.logger.ErrorContext(r.Context(), "audit event not written", "action", action, "request_id", requestID(r.Context()), "error", err)
@@ -304,7 +304,7 @@ func (a *API) ssoLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.clearCookie(w, r, sessionCookie, "/")
-	a.appendAudit(r, p.Name, "session.delete", "session", http.StatusNoContent)
+	a.appendAudit(r, p, "session.delete", "session", http.StatusNoContent)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -397,12 +397,12 @@ func (a *API) ssoToken(w http.ResponseWriter, r *http.Request) {
 	rand.Read(suffix)
 	name := "login-" + tokenNamePart(person.Name) + "-" + hex.EncodeToString(suffix)
 	secret, t, err := a.store.CreateTokenWith(r.Context(), inventory.TokenSpec{Name: name, Role: person.MaxRole(),
-		Owner: who.Subject, OwnerEmail: who.Email, ExpiresAt: &expires}, person.Name)
+		Owner: who.Subject, OwnerEmail: who.Email, ExpiresAt: &expires, OwnerGranted: who.Granted}, person.Name)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	a.appendAudit(r, person.Name, "token.create", "token/"+t.Name, http.StatusCreated)
+	a.appendAudit(r, person, "token.create", "token/"+t.Name, http.StatusCreated)
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, LoginToken{Token: secret, Name: t.Name, Role: t.Role, Subject: who.Subject, Email: who.Email, ExpiresAt: t.ExpiresAt})
 }

@@ -1,8 +1,8 @@
 package api
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -14,36 +14,43 @@ import (
 )
 
 // ClusterRequest is the body of POST /api/v1/clusters: the cluster's spec and, beside
-// it, what a failed step of its provisioning does.
+// it, the project it belongs to and what a failed step of its provisioning does.
 type ClusterRequest struct {
 	domain.ClusterSpec
+	// Project names the project the cluster belongs to (default: domain.DefaultProject).
+	// It is not part of the spec, which goes into workflow inputs.
+	Project string `json:"project,omitempty"`
 	domain.FailurePolicy
 	// BackupSchedule, if set, creates a backup schedule of the new cluster with it.
 	BackupSchedule *BackupScheduleRequest `json:"backup_schedule,omitempty"`
 }
 
-// createCluster validates a spec, checks it against the inventory (placement, template,
-// datastore room, free addresses), records the cluster and starts its provisioning.
-// Any failure before the workflow starts leaves nothing behind.
+// createCluster validates a spec, checks that the caller may create clusters in its
+// project and that the project allows what the spec uses, checks the spec against the
+// inventory (placement, template, datastore room, free addresses), records the cluster
+// within the project's quotas and starts its provisioning. Any failure before the
+// workflow starts leaves nothing behind.
 func (a *API) createCluster(w http.ResponseWriter, r *http.Request) {
 	var req ClusterRequest
 	if !a.decode(w, r, &req) {
 		return
 	}
 	ctx := r.Context()
-	spec, policy := req.ClusterSpec, req.FailurePolicy
+	spec, policy, project := req.ClusterSpec, req.FailurePolicy, cmp.Or(req.Project, domain.DefaultProject)
 	setAuditTarget(ctx, "cluster/"+spec.Name)
+	if !a.authorizeProject(w, r, project, "project "+project, domain.RoleOperator) {
+		return
+	}
 	spec.Defaults()
 	if err := validateAll(spec.Validate(), a.checkPolicy(&policy), a.checkBackupSchedule(req.BackupSchedule, spec.Name)); err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	if !a.preflight(w, r, a.store.PreflightCluster(ctx, spec)) {
+	if !a.preflight(w, r, validateAll(a.checkProjectAllows(ctx, project, spec), a.store.PreflightCluster(ctx, spec))) {
 		return
 	}
-	c, err := a.store.CreateCluster(ctx, spec, actorName(ctx))
-	if err != nil {
-		a.fail(w, r, err)
+	c, err := a.store.CreateClusterIn(ctx, project, spec, actorName(ctx))
+	if !a.preflight(w, r, err) {
 		return
 	}
 	started, err := a.startProvision(ctx, c, spec, policy, req.BackupSchedule)
@@ -138,23 +145,7 @@ func (a *API) startClusterOperation(ctx context.Context, kind string, c domain.C
 // which are shown with it (nil: none).
 func (a *API) startClusterOperationWith(ctx context.Context, kind string, c domain.Cluster, policy domain.FailurePolicy,
 	params map[string]any, fn any, input func(operationID string) any) (domain.Operation, error) {
-	op := domain.Operation{
-		Kind: kind, Target: domain.Target{Kind: "cluster", ID: c.ID, Name: c.Name},
-		Actor: actorName(ctx), RequestID: requestID(ctx), WorkflowID: workflows.ClusterWorkflowID(c.ID),
-		FailurePolicy: policy,
-	}
-	if params != nil {
-		b, err := json.Marshal(params)
-		if err != nil {
-			return domain.Operation{}, fmt.Errorf("operation parameters: %w", err)
-		}
-		op.Params = b
-	}
-	started, err := a.ops.Start(ctx, op, fn, input)
-	if err == nil {
-		a.metrics.OperationsStarted.WithLabelValues(kind).Inc()
-	}
-	return started, err
+	return a.startClusterOperationReserving(ctx, kind, c, policy, params, domain.Resources{}, fn, input)
 }
 
 // withCluster loads the live cluster named in the URL once, for the handler.
@@ -163,6 +154,9 @@ func (a *API) withCluster(next http.HandlerFunc) http.HandlerFunc {
 		c, err := a.store.GetCluster(r.Context(), chi.URLParam(r, "name"))
 		if err != nil {
 			a.fail(w, r, err)
+			return
+		}
+		if !a.authorizeProject(w, r, c.Project, "cluster "+c.Name, "") {
 			return
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), keyEntity, c)))

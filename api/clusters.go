@@ -3,8 +3,6 @@ package api
 import (
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/inventory"
 )
@@ -12,7 +10,8 @@ import (
 func (a *API) listClusters(w http.ResponseWriter, r *http.Request) {
 	var v domain.ValidationError
 	p := page(r, &v)
-	f := inventory.ClusterFilter{Phase: oneOf(r, &v, "phase", domain.ClusterPhases), VCenter: r.URL.Query().Get("vcenter")}
+	f := inventory.ClusterFilter{Phase: oneOf(r, &v, "phase", domain.ClusterPhases), VCenter: r.URL.Query().Get("vcenter"),
+		Projects: visibleProjects(r).filter()}
 	if err := v.Err(); err != nil {
 		a.fail(w, r, err)
 		return
@@ -33,11 +32,7 @@ type ClusterReply struct {
 }
 
 func (a *API) getCluster(w http.ResponseWriter, r *http.Request) {
-	c, err := a.store.GetCluster(r.Context(), chi.URLParam(r, "name"))
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
+	c := clusterOf(r)
 	targets := domain.UpgradeTargets(c.Spec.KubernetesVersion)
 	if targets == nil {
 		targets = []string{}

@@ -44,6 +44,9 @@ func (a *API) createClusterSet(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	if _, ok := a.clusterSetProject(w, r, spec.Clusters(), func(c string) string { return specField(spec, c) }); !ok {
+		return
+	}
 	// Fail fast on a taken name, before the preflight; the insert checks again.
 	if _, err := a.store.GetClusterSet(ctx, spec.Name); err == nil {
 		a.fail(w, r, fmt.Errorf("clusterset %q exists: %w", spec.Name, domain.ErrConflict))
@@ -105,6 +108,13 @@ func (a *API) joinClusterSet(w http.ResponseWriter, r *http.Request) {
 	addAuditDetail(ctx, "cluster", join.Cluster)
 	if err := validateAll(join.Validate(), a.checkPolicy(&policy)); err != nil {
 		a.fail(w, r, err)
+		return
+	}
+	if project, ok := a.clusterSetProject(w, r, []string{join.Cluster}, func(string) string { return "cluster" }); !ok {
+		return
+	} else if project != "" && project != set.Project {
+		a.unprocessable(w, r, domain.FieldError{Field: "cluster", Message: fmt.Sprintf(
+			"cluster %s is in project %s, clusterset %s in project %s: a ClusterSet spans the clusters of one project", join.Cluster, project, set.Name, set.Project)})
 		return
 	}
 	// A join waits for the set's running operation, which must not see a new member.

@@ -16,7 +16,7 @@ func (a *API) listClusterSets(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	sets, next, err := a.store.ListClusterSets(r.Context(), p)
+	sets, next, err := a.store.ListClusterSetsIn(r.Context(), visibleProjects(r).filter(), p)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -35,6 +35,9 @@ func (a *API) withClusterSet(next http.HandlerFunc) http.HandlerFunc {
 		set, err := a.store.GetClusterSet(r.Context(), chi.URLParam(r, "name"))
 		if err != nil {
 			a.fail(w, r, err)
+			return
+		}
+		if !a.authorizeProject(w, r, set.Project, "clusterset "+set.Name, "") {
 			return
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), keyEntity, set)))

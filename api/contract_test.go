@@ -595,6 +595,7 @@ func TestContractSchemasMatchGoTypes(t *testing.T) {
 		"Quotas":           domain.Quotas{},
 		"PlacementScope":   domain.PlacementScope{},
 		"ProjectUsage":     domain.ProjectUsage{},
+		"Resources":        domain.Resources{},
 		"ProjectDetail":    ProjectReply{},
 		"ProjectList":      List[domain.Project]{},
 	}
@@ -898,7 +899,8 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		CreatedBy:  "admin", CreatedAt: now, UpdatedAt: later}
 	emptyProject := domain.Project{ID: "p0", Name: "empty", Members: []domain.ProjectMember{}, VCenters: []string{},
 		IPPools: []string{}, Placements: []domain.PlacementScope{}, CreatedAt: now, UpdatedAt: now}
-	usage := domain.ProjectUsage{Project: "team-a", Resources: domain.Resources{Clusters: 1, VCPUs: 12, MemoryMiB: 24576, DiskGiB: 180, Nodes: 3}, ClusterSets: 1}
+	usage := domain.ProjectUsage{Project: "team-a", Resources: domain.Resources{Clusters: 1, VCPUs: 12, MemoryMiB: 24576, DiskGiB: 180, Nodes: 3}, ClusterSets: 1,
+		Reserved: domain.Resources{VCPUs: 4, MemoryMiB: 8192, DiskGiB: 60, Nodes: 1}}
 	replies := []struct {
 		schema string
 		value  any
@@ -911,7 +913,7 @@ func TestContractRepliesMatchSchemas(t *testing.T) {
 		{"APIToken", token},
 		{"APIToken", domain.APIToken{ID: "t", Name: "admin", Role: domain.RoleAdmin, CreatedAt: now}},
 		{"TokenCreated", TokenCreated{APIToken: token, Token: "cw_secret"}},
-		{"Whoami", Whoami{Name: "alice", Role: domain.RoleOperator}},
+		{"Whoami", Whoami{Name: "alice", Kind: domain.MemberToken, Role: domain.RoleOperator, Projects: map[string]domain.Role{"team-a": domain.RoleOperator}}},
 		{"SessionInfo", SessionInfo{SSO: true}},
 		{"SessionInfo", SessionInfo{SSO: true, Session: &SessionUser{Name: "alice@example.com", Subject: "u-alice", Email: "alice@example.com",
 			Role: domain.RoleOperator, Projects: map[string]domain.Role{"team-a": domain.RoleOperator}, CSRFToken: "c", ExpiresAt: &later}}},

@@ -75,8 +75,8 @@ func (a *API) scaleCluster(w http.ResponseWriter, r *http.Request) {
 		"added": plan.Added, "drain_timeout": plan.DrainTimeout.String()}
 	addAuditDetail(r.Context(), "pool", plan.Pool.Name)
 	addAuditDetail(r.Context(), "replicas", plan.Pool.Replicas)
-	started, err := a.startClusterOperationWith(r.Context(), domain.OpScaleCluster, c, policy, params, workflows.ScaleCluster,
-		func(opID string) any {
+	started, err := a.startClusterOperationReserving(r.Context(), domain.OpScaleCluster, c, policy, params, domain.ScaleReservation(plan),
+		workflows.ScaleCluster, func(opID string) any {
 			return workflows.ScaleClusterInput{OperationID: opID, ClusterID: c.ID, VCenterID: c.VCenterID, Plan: plan, Policy: policy}
 		})
 	if err != nil {
@@ -109,7 +109,8 @@ func (a *API) replaceNode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	params := map[string]any{"node": node.Name, "role": node.Role, "pool": node.Pool, "drain_timeout": timeout.String()}
-	started, err := a.startClusterOperationWith(r.Context(), domain.OpReplaceNode, c, policy, params, workflows.ReplaceNode,
+	started, err := a.startClusterOperationReserving(r.Context(), domain.OpReplaceNode, c, policy, params, domain.ReplaceReservation(c.Spec, node),
+		workflows.ReplaceNode,
 		func(opID string) any {
 			return workflows.ReplaceNodeInput{OperationID: opID, ClusterID: c.ID, VCenterID: c.VCenterID, Node: node.Name,
 				DrainTimeout: timeout, Policy: policy}

@@ -35,7 +35,7 @@ func FuzzClusterSpec(f *testing.F) {
 	spec.Network.ControlPlaneEndpoint = "127.71.0.5"
 	spec.Addons = domain.AddonsSpec{Antrea: &domain.AntreaSpec{TrafficEncryption: "none"},
 		VSphereCSI: &domain.CSISpec{StoragePolicy: "gold"}, KubeSphere: &domain.KubeSphereSpec{Enabled: true, Role: "member", Host: "east"}}
-	base := api.ClusterRequest{ClusterSpec: spec, FailurePolicy: domain.FailurePolicy{OnFailure: domain.OnFailureWait, DecisionTimeout: "1h"},
+	base := api.ClusterRequest{ClusterSpec: spec, Project: "fz-proj", FailurePolicy: domain.FailurePolicy{OnFailure: domain.OnFailureWait, DecisionTimeout: "1h"},
 		BackupSchedule: &api.BackupScheduleRequest{Every: "24h", Jitter: "5m"}}
 	fuzzBody(f, "POST", "/api/v1/clusters", base, "clusters", "operations", "schedules", "ip_leases")
 }
@@ -58,7 +58,7 @@ func FuzzIPPool(f *testing.F) {
 }
 
 func FuzzToken(f *testing.F) {
-	fuzzBody(f, "POST", "/api/v1/tokens", domain.TokenInput{Name: "fz-token", Role: string(domain.RoleViewer)}, "api_tokens")
+	fuzzBody(f, "POST", "/api/v1/tokens", domain.TokenInput{Name: "fz-token", Role: string(domain.RoleViewer), Project: domain.DefaultProject}, "api_tokens")
 }
 
 func FuzzClusterSetCreate(f *testing.F) {

@@ -16,8 +16,8 @@ type KubeconfigIssuer interface {
 }
 
 // getKubeconfig issues the caller a kubeconfig of their own on every call: a new client
-// certificate from the cluster CA whose CN is the token's name (domain.KubeUser) and
-// whose group is the token's role's (bound at provision to cluster-admin, edit or view),
+// certificate from the cluster CA whose CN is the caller's name (domain.KubeUser) and
+// whose group is that of the caller's role in the cluster's project (bound at provision to cluster-admin, edit or view),
 // valid for ?ttl= (default 8h, at most the server's --kubeconfig-max-ttl). The issue is
 // audited with the certificate's serial and expiry, never its key. Revoking the token
 // stops further issues; those already issued expire within their ttl. Provisioning makes
@@ -39,9 +39,10 @@ func (a *API) getKubeconfig(w http.ResponseWriter, r *http.Request) {
 		notReady()
 		return
 	}
-	t, _ := principal(ctx)
+	p, _ := principal(ctx)
+	role := p.RoleIn(c.Project)
 	issued, err := a.kubeconfigs.IssueUserKubeconfig(ctx, c.ID, bootstrap.UserKubeconfigRequest{
-		User: domain.KubeUser(t.Name), Groups: []string{t.Role.KubeGroup()}, TTL: ttl,
+		User: domain.KubeUser(p.Name), Groups: []string{role.KubeGroup()}, TTL: ttl,
 	})
 	if isNotFound(err) {
 		notReady()
@@ -59,7 +60,7 @@ func (a *API) getKubeconfig(w http.ResponseWriter, r *http.Request) {
 	cert := issued.Certificate
 	addAuditDetail(ctx, "serial", fmt.Sprintf("%x", cert.SerialNumber))
 	addAuditDetail(ctx, "not_after", cert.NotAfter.UTC().Format(time.RFC3339))
-	addAuditDetail(ctx, "role", string(t.Role))
+	addAuditDetail(ctx, "role", string(role))
 	addAuditDetail(ctx, "user", cert.Subject.CommonName)
 	addAuditDetail(ctx, "ttl", ttl.String())
 	w.Header().Set("Content-Type", "application/yaml")

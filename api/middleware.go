@@ -22,6 +22,7 @@ const (
 	keyPrincipal
 	keyAudit
 	keyEntity
+	keyRouteRole
 )
 
 var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -107,7 +108,8 @@ func (a *API) observe(next http.Handler) http.Handler {
 	})
 }
 
-// authenticate resolves the bearer token to a principal or replies 401.
+// authenticate resolves the caller to a principal (see domain.Principal): the API token
+// of the Authorization header, with the roles it holds, or replies 401.
 func (a *API) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := bearerToken(r.Header.Get("Authorization"))
@@ -116,8 +118,7 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 			case sessionRefused:
 				return
 			case sessionValid:
-				noteActor(r.Context(), p.Name)
-				next.ServeHTTP(w, r.WithContext(withSessionPrincipal(r.Context(), p)))
+				next.ServeHTTP(w, withPrincipal(r, p))
 				return
 			}
 		}
@@ -133,12 +134,22 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 				return
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="clusterwright", error="invalid_token"`)
-			a.writeProblem(w, r, Problem{Status: http.StatusUnauthorized, Detail: "the token is unknown or revoked"})
+			a.writeProblem(w, r, Problem{Status: http.StatusUnauthorized, Detail: "the token is unknown, expired or revoked"})
 			return
 		}
-		noteActor(r.Context(), t.Name)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, t)))
+		p, err := a.store.TokenPrincipal(r.Context(), t)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, withPrincipal(r, p))
 	})
+}
+
+// withPrincipal returns r with p as its caller, named in the access log.
+func withPrincipal(r *http.Request, p domain.Principal) *http.Request {
+	noteActor(r.Context(), p.Name)
+	return r.WithContext(context.WithValue(r.Context(), keyPrincipal, p))
 }
 
 // bearerToken takes the token from an Authorization header; the scheme is
@@ -149,22 +160,31 @@ func bearerToken(header string) (string, bool) {
 	return token, ok && strings.EqualFold(scheme, "Bearer") && token != ""
 }
 
-func principal(ctx context.Context) (domain.APIToken, bool) {
-	t, ok := ctx.Value(keyPrincipal).(domain.APIToken)
-	return t, ok
+// principal returns the caller of an authenticated request.
+func principal(ctx context.Context) (domain.Principal, bool) {
+	p, ok := ctx.Value(keyPrincipal).(domain.Principal)
+	return p, ok
 }
 
 func actorName(ctx context.Context) string {
-	if t, ok := principal(ctx); ok {
-		return t.Name
+	if p, ok := principal(ctx); ok {
+		return p.Name
 	}
 	return ""
 }
 
 // auditRecord is what a mutating handler says about its call for the audit log.
 type auditRecord struct {
-	target string
-	detail map[string]any
+	target  string
+	project string
+	detail  map[string]any
+}
+
+// setAuditProject names the project of what a call acts on, for its audit event.
+func setAuditProject(ctx context.Context, project string) {
+	if rec, ok := ctx.Value(keyAudit).(*auditRecord); ok {
+		rec.project = project
+	}
 }
 
 // setAuditTarget names what a mutating call acted on, when the URL does not say it.
@@ -184,24 +204,36 @@ func addAuditDetail(ctx context.Context, key string, value any) {
 	}
 }
 
-// authorize lets the request through when the principal's role allows rt and the route's
-// path and query parameters are text the database can store (checkParams). Every
-// mutating route (action set) runs under its audit event (see audited): success,
+// authorize lets the request through when the principal may call rt and the route's path
+// and query parameters are text the database can store (checkParams). A platform route
+// needs the role over the whole platform; any other needs it in at least one project
+// here, and in the project of what it acts on once that is loaded (see authorizeProject).
+// Every mutating route (action set) runs under its audit event (see audited): success,
 // failure or denied.
 func (a *API) authorize(rt route) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			a.audited(rt, w, r, func(w http.ResponseWriter, r *http.Request) {
-				t, _ := principal(r.Context())
-				if !t.Role.Allows(rt.role) {
-					a.writeProblem(w, r, Problem{Status: http.StatusForbidden,
-						Detail: "role " + string(t.Role) + " may not do this; it needs " + string(rt.role)})
+				p, _ := principal(r.Context())
+				held := p.MaxRole()
+				if rt.platform() {
+					held = p.Platform
+					if p.TokenProject != "" {
+						held = ""
+					}
+				}
+				if !held.Allows(rt.role) {
+					detail := "you may not do this; it needs the role " + string(rt.role)
+					if rt.platform() {
+						detail += " over the whole platform"
+					}
+					a.writeProblem(w, r, Problem{Status: http.StatusForbidden, Detail: detail})
 					return
 				}
 				if !a.checkParams(w, r) {
 					return
 				}
-				next.ServeHTTP(w, r)
+				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyRouteRole, rt.role)))
 			})
 		})
 	}

@@ -17,7 +17,7 @@ func (a *API) listOperations(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := inventory.OperationFilter{Cluster: q.Get("cluster"), Kind: q.Get("kind"), Actor: q.Get("actor"),
 		State: oneOf(r, &v, "state", domain.OperationStates), Target: q.Get("target"),
-		Since: timeParam(r, &v, "since"), Until: timeParam(r, &v, "until")}
+		Since: timeParam(r, &v, "since"), Until: timeParam(r, &v, "until"), Projects: visibleProjects(r).filter()}
 	if err := v.Err(); err != nil {
 		a.fail(w, r, err)
 		return
@@ -36,6 +36,9 @@ func (a *API) withOperation(next http.HandlerFunc) http.HandlerFunc {
 		op, err := a.store.GetOperation(r.Context(), chi.URLParam(r, "id"))
 		if err != nil {
 			a.fail(w, r, err)
+			return
+		}
+		if !a.authorizeProject(w, r, op.Project, "operation "+op.ID, "") {
 			return
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), keyEntity, op)))
@@ -90,11 +93,42 @@ func (a *API) replyOperation(w http.ResponseWriter, r *http.Request, id string) 
 	a.accepted(w, op)
 }
 
+// auditScope narrows f to the events the caller may read: every event for a principal
+// that sees every project, else the events of the projects it administers (a project's
+// admin sees only its project's audit); ?project= narrows further. A caller that
+// administers no project may not read the audit log (403).
+func (a *API) auditScope(w http.ResponseWriter, r *http.Request, f *inventory.AuditFilter) bool {
+	p, _ := principal(r.Context())
+	want := r.URL.Query().Get("project")
+	if p.SeesAll() {
+		if want != "" {
+			f.Projects = []string{want}
+		}
+		return true
+	}
+	admin, _ := p.ProjectsWith(domain.RoleAdmin)
+	if len(admin) == 0 {
+		a.writeProblem(w, r, Problem{Status: http.StatusForbidden, Detail: "the audit log is for the admins of a project or of the platform"})
+		return false
+	}
+	f.Projects = admin
+	if want != "" {
+		f.Projects = []string{}
+		if p.RoleIn(want) == domain.RoleAdmin {
+			f.Projects = []string{want}
+		}
+	}
+	return true
+}
+
 func (a *API) listAudit(w http.ResponseWriter, r *http.Request) {
 	var v domain.ValidationError
 	p := page(r, &v)
 	q := r.URL.Query()
 	f := inventory.AuditFilter{Actor: q.Get("actor"), Action: q.Get("action"), Target: q.Get("target")}
+	if !a.auditScope(w, r, &f) {
+		return
+	}
 	if s := q.Get("since"); s != "" {
 		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {

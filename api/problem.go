@@ -59,6 +59,11 @@ func (a *API) unprocessable(w http.ResponseWriter, r *http.Request, fields ...do
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var busy *domain.BusyError
 	var notAwaiting *domain.NotAwaitingError
+	var quota *domain.QuotaError
+	if errors.As(err, &quota) {
+		a.quotaExceeded(w, r, quota)
+		return
+	}
 	if v, ok := domain.AsValidation(err); ok {
 		a.invalid(w, r, v.Fields...)
 		return

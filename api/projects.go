@@ -45,8 +45,8 @@ func (a *API) createProject(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, ProjectReply{Project: p, Usage: domain.ProjectUsage{Project: p.Name}})
 }
 
-// listProjects (viewer) lists every live project by name, a page at a time, without
-// their usage (read one project for it).
+// listProjects (viewer) lists the live projects the caller sees by name, a page at a
+// time, without their usage (read one project for it).
 func (a *API) listProjects(w http.ResponseWriter, r *http.Request) {
 	var v domain.ValidationError
 	p := page(r, &v)
@@ -54,7 +54,7 @@ func (a *API) listProjects(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	projects, next, err := a.store.ListProjects(r.Context(), p)
+	projects, next, err := a.store.ListProjectsIn(r.Context(), visibleProjects(r).filter(), p)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -62,21 +62,36 @@ func (a *API) listProjects(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, list(projects, next))
 }
 
-// getProject (viewer) replies with one project and its usage; an unknown one is 404.
+// getProject (viewer) replies with one project and its usage; an unknown one, or one
+// the caller does not see, is 404.
 func (a *API) getProject(w http.ResponseWriter, r *http.Request) {
 	p, err := a.store.GetProject(r.Context(), chi.URLParam(r, "name"))
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
+	if !a.authorizeProject(w, r, p.Name, "project "+p.Name, "") {
+		return
+	}
 	a.replyProject(w, r, http.StatusOK, p)
 }
 
 // patchProject (admin) changes a project (see domain.ProjectPatch): 400 naming each bad
-// field (or a patch naming none), 404 for an unknown project.
+// field (or a patch naming none), 404 for an unknown project or one the caller does not
+// see. A project's admin may change its description and members; its quotas and what it
+// may use are the platform admins' to change (403).
 func (a *API) patchProject(w http.ResponseWriter, r *http.Request) {
 	var patch domain.ProjectPatch
 	if !a.decode(w, r, &patch) {
+		return
+	}
+	name := chi.URLParam(r, "name")
+	if !a.authorizeProject(w, r, name, "project "+name, domain.RoleAdmin) {
+		return
+	}
+	if p, _ := principal(r.Context()); !p.IsPlatformAdmin() && (patch.Quotas != nil || patch.VCenters != nil || patch.IPPools != nil || patch.Placements != nil) {
+		a.writeProblem(w, r, Problem{Status: http.StatusForbidden,
+			Detail: "a project's quotas, vCenters, IP pools and placements are changed by a platform admin; a project admin changes its description and members"})
 		return
 	}
 	addAuditDetail(r.Context(), "changed", projectPatchFields(patch))

@@ -49,7 +49,7 @@ func (a *API) routes() []route {
 
 		{"GET", "/api/v1/clusters", domain.RoleViewer, "", a.listClusters},
 		{"POST", "/api/v1/clusters", domain.RoleOperator, "cluster.create", a.createCluster},
-		{"GET", "/api/v1/clusters/{name}", domain.RoleViewer, "", a.getCluster},
+		{"GET", "/api/v1/clusters/{name}", domain.RoleViewer, "", a.withCluster(a.getCluster)},
 		{"DELETE", "/api/v1/clusters/{name}", domain.RoleOperator, "cluster.delete", a.withCluster(a.deleteCluster)},
 		{"GET", "/api/v1/clusters/{name}/kubeconfig", domain.RoleViewer, "cluster.kubeconfig", a.withCluster(a.getKubeconfig)},
 		{"GET", "/api/v1/clusters/{name}/certificates", domain.RoleViewer, "", a.withCluster(a.listCertificates)},

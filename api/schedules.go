@@ -22,7 +22,7 @@ func (a *API) createSchedule(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if !a.schedulesServed(w, r) {
+	if !a.schedulesServed(w, r) || !a.authorizeSchedule(w, r, in.Cluster, "cluster "+in.Cluster, "") {
 		return
 	}
 	sc, err := a.schedules.Create(r.Context(), in, actorName(r.Context()))
@@ -43,7 +43,8 @@ func (a *API) createSchedule(w http.ResponseWriter, r *http.Request) {
 func (a *API) listSchedules(w http.ResponseWriter, r *http.Request) {
 	var v domain.ValidationError
 	p := page(r, &v)
-	f := inventory.ScheduleFilter{Cluster: r.URL.Query().Get("cluster"), Kind: oneOf(r, &v, "kind", domain.ScheduleKinds)}
+	f := inventory.ScheduleFilter{Cluster: r.URL.Query().Get("cluster"), Kind: oneOf(r, &v, "kind", domain.ScheduleKinds),
+		Projects: visibleProjects(r).filter()}
 	if err := v.Err(); err != nil {
 		a.fail(w, r, err)
 		return
@@ -60,7 +61,7 @@ func (a *API) listSchedules(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) getSchedule(w http.ResponseWriter, r *http.Request) {
-	if !a.schedulesServed(w, r) {
+	if !a.schedulesServed(w, r) || !a.scheduleVisible(w, r, chi.URLParam(r, "id")) {
 		return
 	}
 	sc, err := a.schedules.Get(r.Context(), chi.URLParam(r, "id"))
@@ -79,7 +80,7 @@ func (a *API) unpauseSchedule(w http.ResponseWriter, r *http.Request) {
 func (a *API) setSchedulePaused(w http.ResponseWriter, r *http.Request, paused bool) {
 	id := chi.URLParam(r, "id")
 	setAuditTarget(r.Context(), "schedule/"+id)
-	if !a.schedulesServed(w, r) {
+	if !a.schedulesServed(w, r) || !a.scheduleVisible(w, r, id) {
 		return
 	}
 	sc, err := a.schedules.SetPaused(r.Context(), id, paused, actorName(r.Context()))
@@ -94,7 +95,7 @@ func (a *API) setSchedulePaused(w http.ResponseWriter, r *http.Request, paused b
 func (a *API) triggerSchedule(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
 	setAuditTarget(r.Context(), "schedule/"+id)
-	if !a.schedulesServed(w, r) {
+	if !a.schedulesServed(w, r) || !a.scheduleVisible(w, r, id) {
 		return
 	}
 	if err := a.schedules.Trigger(r.Context(), id); err != nil {
@@ -112,7 +113,7 @@ func (a *API) triggerSchedule(w http.ResponseWriter, r *http.Request) {
 func (a *API) deleteSchedule(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
 	setAuditTarget(r.Context(), "schedule/"+id)
-	if !a.schedulesServed(w, r) {
+	if !a.schedulesServed(w, r) || !a.scheduleVisible(w, r, id) {
 		return
 	}
 	if err := a.schedules.Delete(r.Context(), id); err != nil {

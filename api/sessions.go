@@ -116,9 +116,10 @@ func (a *API) refuseCSRF(w http.ResponseWriter, r *http.Request, p domain.Princi
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditCompleteTimeout)
 	defer cancel()
 	target := auditTargetFromURL(r)
-	id, err := a.store.BeginAudit(ctx, domain.AuditEvent{Actor: p.Name, Action: action, Target: target, RequestID: requestID(r.Context())})
+	id, err := a.store.BeginAudit(ctx, domain.AuditEvent{Actor: p.Name, Subject: p.Subject, Email: p.Email, Action: action,
+		Target: target, RequestID: requestID(r.Context())})
 	if err == nil {
-		err = a.store.CompleteAudit(ctx, id, domain.OutcomeDenied, http.StatusForbidden, target,
+		err = a.store.CompleteAudit(ctx, id, domain.OutcomeDenied, http.StatusForbidden, target, "",
 			[]byte(`{"reason":"csrf","detail":"`+why+`"}`))
 	}
 	if err != nil {
@@ -127,14 +128,6 @@ func (a *API) refuseCSRF(w http.ResponseWriter, r *http.Request, p domain.Princi
 	}
 	a.writeProblem(w, r, Problem{Type: problemBase + "csrf", Title: "CSRF token refused", Status: http.StatusForbidden,
 		Detail: why + ": a call made with the session cookie that changes something must send the CSRF token of GET /auth/session in X-CSRF-Token"})
-}
-
-// withSessionPrincipal puts the person signed in by a session into the request context.
-// Until the API authorizes by domain.Principal, the person acts as a token of their
-// highest role named after them.
-func withSessionPrincipal(ctx context.Context, p domain.Principal) context.Context {
-	return context.WithValue(ctx, keyPrincipal, domain.APIToken{Name: p.Name, Role: p.MaxRole(), Owner: p.Subject,
-		OwnerEmail: p.Email, ExpiresAt: p.ExpiresAt})
 }
 
 // setCookie sets an HttpOnly, SameSite=Lax cookie, Secure over TLS; maxAge 0 makes it

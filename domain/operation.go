@@ -80,6 +80,11 @@ type Operation struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	UpdatedAt  time.Time  `json:"updated_at"`
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	// Reserve is what a new operation reserves of its project's quotas while it is
+	// active (nil: nothing), set by whoever starts it: the inventory checks it against
+	// the quotas as it records the operation (see inventory.Store.CreateOperation). It is
+	// not read back nor shown; the project's usage sums the reservations.
+	Reserve *Resources `json:"-"`
 }
 
 // Decision is the wait of an operation whose step failed: which step, why, since when,
@@ -127,9 +132,14 @@ type StepAttempt struct {
 
 // AuditEvent is one entry of the append-only audit log.
 type AuditEvent struct {
-	ID        int64           `json:"id"`
-	At        time.Time       `json:"at"`
-	Actor     string          `json:"actor"`
+	ID    int64     `json:"id"`
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor"`
+	// Subject and Email name the person behind the actor, when a person acted.
+	Subject string `json:"subject,omitempty"`
+	Email   string `json:"email,omitempty"`
+	// Project is the project of the target, when it has one.
+	Project   string          `json:"project,omitempty"`
 	Action    string          `json:"action"`
 	Target    string          `json:"target"`
 	RequestID string          `json:"request_id"`

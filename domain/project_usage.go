@@ -35,9 +35,14 @@ func SpecResources(spec ClusterSpec) Resources {
 }
 
 // ProjectUsage is what a project holds now: the resources its live clusters' specs
-// take, and its live ClusterSets. The quota check adds what running operations reserve.
+// take, and its live ClusterSets; and, apart, what its active operations reserve beyond
+// what the specs count (the nodes a scale or a replacement is adding). The quota check
+// counts both.
 type ProjectUsage struct {
 	Project string `json:"project"`
 	Resources
 	ClusterSets int64 `json:"clustersets"`
+	// Reserved is what the project's active operations reserve (see
+	// ScaleReservation and ReplaceReservation).
+	Reserved Resources `json:"reserved"`
 }

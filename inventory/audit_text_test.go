@@ -32,7 +32,7 @@ func TestAuditIntentCompletedOnce(t *testing.T) {
 			t.Errorf("%s succeeded on a pending event", stmt)
 		}
 	}
-	if err := s.CompleteAudit(ctx, id, domain.OutcomeFailure, 409, "ippool/lab", json.RawMessage(`{"reason":"taken"}`)); err != nil {
+	if err := s.CompleteAudit(ctx, id, domain.OutcomeFailure, 409, "ippool/lab", "", json.RawMessage(`{"reason":"taken"}`)); err != nil {
 		t.Fatal(err)
 	}
 	events, _, err = s.ListAudit(ctx, inventory.AuditFilter{Target: "ippool/lab"}, inventory.Page{})
@@ -40,7 +40,7 @@ func TestAuditIntentCompletedOnce(t *testing.T) {
 		events[0].Actor != "alice" || string(events[0].Detail) != `{"reason": "taken"}` {
 		t.Fatalf("after CompleteAudit: %+v, %v", events, err)
 	}
-	if err := s.CompleteAudit(ctx, id, domain.OutcomeSuccess, 201, "ippool/lab", nil); err == nil {
+	if err := s.CompleteAudit(ctx, id, domain.OutcomeSuccess, 201, "ippool/lab", "", nil); err == nil {
 		t.Error("a complete event was completed again")
 	}
 	if _, err := s.Pool().Exec(ctx, `UPDATE audit_events SET outcome = 'success'`); err == nil {
@@ -63,7 +63,7 @@ func TestAuditStoresUnstorableTextEscaped(t *testing.T) {
 		t.Fatal(err)
 	}
 	detail, _ := json.Marshal(map[string]string{"pool": "p\x00"})
-	if err := s.CompleteAudit(ctx, id, domain.OutcomeFailure, 400, "cluster/ok\xc3(", detail); err != nil {
+	if err := s.CompleteAudit(ctx, id, domain.OutcomeFailure, 400, "cluster/ok\xc3(", "team\x00a", detail); err != nil {
 		t.Fatal(err)
 	}
 	events, _, err := s.ListAudit(ctx, inventory.AuditFilter{Target: `token/a\x00b`}, inventory.Page{})

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -12,24 +13,67 @@ import (
 	"github.com/clusterwright/clusterwright/domain"
 )
 
-// CreateCluster records a validated spec as a Pending cluster of the vCenter named in it.
-// A live cluster of the same name is domain.ErrConflict; an unknown vCenter is a
-// validation error on field "vcenter".
+// CreateCluster records a validated spec as a Pending cluster of the default project
+// (see CreateClusterIn).
 func (s *Store) CreateCluster(ctx context.Context, spec domain.ClusterSpec, actor string) (domain.Cluster, error) {
-	v, err := s.GetVCenter(ctx, spec.VCenter)
-	if err != nil {
-		verr := &domain.ValidationError{}
-		verr.Add("vcenter", "no vCenter named %q is registered", spec.VCenter)
-		return domain.Cluster{}, verr
-	}
+	return s.CreateClusterIn(ctx, domain.DefaultProject, spec, actor)
+}
+
+// CreateClusterIn records a validated spec as a Pending cluster of the live project
+// named project, on the vCenter named in the spec, in one transaction that holds the
+// project's row: the project must allow the spec's vCenter, IP pool and placement, and
+// its quotas must have room for what the spec takes (domain.SpecResources) beside what
+// the project holds and its active operations reserve. The new cluster's spec is then
+// its usage. An unknown project or vCenter, or one the project does not allow, is a
+// *domain.ValidationError naming the field ("project", "vcenter", "network.ip_pool",
+// "placement.compute_cluster"); no room is a *domain.QuotaError; a live cluster of the
+// same name is domain.ErrConflict. Nothing is written unless it returns nil.
+func (s *Store) CreateClusterIn(ctx context.Context, project string, spec domain.ClusterSpec, actor string) (domain.Cluster, error) {
 	id := uuid.NewString()
-	_, err = s.pool.Exec(ctx, `INSERT INTO clusters (id, name, vcenter_id, spec, created_by) VALUES ($1, $2, $3, $4, $5)`,
-		id, spec.Name, v.ID, spec, actor)
-	if isPgCode(err, pgUniqueViolation) {
-		return domain.Cluster{}, fmt.Errorf("cluster %q exists: %w", spec.Name, domain.ErrConflict)
-	}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var v domain.ValidationError
+		p, err := getProject(ctx, tx, project, "FOR UPDATE OF p")
+		switch {
+		case errors.Is(err, domain.ErrNotFound):
+			v.Add("project", "no project named %q", project)
+		case err != nil:
+			return fmt.Errorf("project %s: %w", project, err)
+		}
+		var vcenterID string
+		err = tx.QueryRow(ctx, `SELECT id FROM vcenters WHERE name = $1`, spec.VCenter).Scan(&vcenterID)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			v.Add("vcenter", "no vCenter named %q is registered", spec.VCenter)
+		case err != nil:
+			return fmt.Errorf("vcenter %s: %w", spec.VCenter, err)
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if err := p.CheckSpec(spec); err != nil {
+			return err
+		}
+		// A taken name is the conflict it is, rather than a quota to raise; the unique
+		// index still decides between two racing creations.
+		var taken bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM clusters WHERE name = $1 AND deleted_at IS NULL)`, spec.Name).Scan(&taken); err != nil {
+			return err
+		}
+		if taken {
+			return fmt.Errorf("cluster %q exists: %w", spec.Name, domain.ErrConflict)
+		}
+		if err := checkQuotas(ctx, tx, quotaProject{ID: p.ID, Name: p.Name, Quotas: p.Quotas}, domain.SpecResources(spec)); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO clusters (id, name, vcenter_id, spec, created_by, project_id) VALUES ($1, $2, $3, $4, $5, $6)`,
+			id, spec.Name, vcenterID, spec, actor, p.ID)
+		if isPgCode(err, pgUniqueViolation) {
+			return fmt.Errorf("cluster %q exists: %w", spec.Name, domain.ErrConflict)
+		}
+		return err
+	})
 	if err != nil {
-		return domain.Cluster{}, fmt.Errorf("create cluster %s: %w", spec.Name, err)
+		return domain.Cluster{}, fmt.Errorf("create cluster %s in project %s: %w", spec.Name, project, err)
 	}
 	return s.GetCluster(ctx, spec.Name)
 }

@@ -26,6 +26,8 @@ func scanCluster(r pgx.Row) (domain.Cluster, error) {
 type ClusterFilter struct {
 	Phase   string
 	VCenter string
+	// Projects, unless nil, keeps only the clusters of these projects (by name).
+	Projects []string
 }
 
 // ListClusters returns live clusters in name order, a page at a time, with their nodes.
@@ -45,6 +47,9 @@ func (s *Store) ListClusters(ctx context.Context, f ClusterFilter, page Page) ([
 	}
 	if f.VCenter != "" {
 		q.and("v.name = ?", f.VCenter)
+	}
+	if f.Projects != nil {
+		q.and("pr.name = ANY(?)", f.Projects)
 	}
 	rows, err := s.pool.Query(ctx, q.sql(`SELECT `+clusterColumns+clusterFrom, "c.name", limit+1), q.args...)
 	if err != nil {

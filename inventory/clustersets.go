@@ -36,7 +36,9 @@ func (s *Store) CreateClusterSet(ctx context.Context, spec domain.ClusterSetSpec
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO clustersets (id, name, leader_cluster_id, spec, created_by) VALUES ($1, $2, $3, $4, $5)`,
+		// The set belongs to its leader's project (the API checks that its members do too).
+		_, err = tx.Exec(ctx, `INSERT INTO clustersets (id, name, leader_cluster_id, spec, created_by, project_id)
+			VALUES ($1, $2, $3, $4, $5, (SELECT project_id FROM clusters WHERE id = $3))`,
 			id, spec.Name, ids[spec.Leader], spec, actor)
 		if isPgCode(err, pgUniqueViolation) {
 			return fmt.Errorf("clusterset %q exists: %w", spec.Name, domain.ErrConflict)
@@ -129,6 +131,11 @@ func (s *Store) getClusterSet(ctx context.Context, what, where string, arg any) 
 
 // ListClusterSets returns live sets in name order, a page at a time, with their members.
 func (s *Store) ListClusterSets(ctx context.Context, page Page) ([]domain.ClusterSet, string, error) {
+	return s.ListClusterSetsIn(ctx, nil, page)
+}
+
+// ListClusterSetsIn is ListClusterSets of the projects named (nil: every project).
+func (s *Store) ListClusterSetsIn(ctx context.Context, projects []string, page Page) ([]domain.ClusterSet, string, error) {
 	after, _, err := decodeCursor(page.Cursor)
 	if err != nil {
 		return nil, "", err
@@ -138,6 +145,9 @@ func (s *Store) ListClusterSets(ctx context.Context, page Page) ([]domain.Cluste
 	q.and("s.deleted_at IS NULL")
 	if after.Name != "" {
 		q.and("s.name > ?", after.Name)
+	}
+	if projects != nil {
+		q.and("s.project_id IN (SELECT id FROM projects WHERE name = ANY(?))", projects)
 	}
 	rows, err := s.pool.Query(ctx, q.sql(`SELECT `+clusterSetColumns+clusterSetFrom, "s.name", limit+1), q.args...)
 	if err != nil {

@@ -38,7 +38,10 @@ func scanOperation(r pgx.Row) (domain.Operation, error) {
 
 // CreateOperation records a new Pending operation for workflow op.WorkflowID with its
 // failure policy. When that workflow id already has an active operation it returns a
-// *domain.BusyError naming it, and records nothing.
+// *domain.BusyError naming it, and records nothing. An operation that reserves part of
+// its project's quotas (op.Reserve) is recorded with its reservation only when the
+// project has room for it, checked under the project's row lock (see quotas.go); else
+// it returns a *domain.QuotaError and records nothing.
 func (s *Store) CreateOperation(ctx context.Context, op domain.Operation) (domain.Operation, error) {
 	params := []byte("{}")
 	if len(op.Params) > 0 {
@@ -51,15 +54,28 @@ func (s *Store) CreateOperation(ctx context.Context, op domain.Operation) (domai
 	if op.OnFailure == "" {
 		op.OnFailure = domain.OnFailureWait
 	}
+	var reserved any
+	if op.Reserve != nil && !op.Reserve.IsZero() {
+		reserved = *op.Reserve
+	}
 	var created domain.Operation
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if reserved != nil {
+			p, err := lockTargetProject(ctx, tx, op.Target)
+			if err != nil {
+				return err
+			}
+			if err := checkQuotas(ctx, tx, p, *op.Reserve); err != nil {
+				return err
+			}
+		}
 		var err error
 		created, err = scanOperation(tx.QueryRow(ctx, `
 			INSERT INTO operations (kind, target_kind, target_id, target_name, actor, request_id, state, workflow_id, params,
-				on_failure, decision_timeout)
-			VALUES ($1, $2, $3, $4, $5, $6, 'Pending', $7, $8, $9, $10) RETURNING `+operationColumns,
+				on_failure, decision_timeout, reserved)
+			VALUES ($1, $2, $3, $4, $5, $6, 'Pending', $7, $8, $9, $10, $11) RETURNING `+operationColumns,
 			op.Kind, op.Target.Kind, targetID, op.Target.Name, op.Actor, op.RequestID, op.WorkflowID, params,
-			op.OnFailure, op.DecisionTimeout))
+			op.OnFailure, op.DecisionTimeout, reserved))
 		if err != nil {
 			return err
 		}
@@ -172,6 +188,9 @@ type OperationFilter struct {
 	Target  string    // target name of any kind
 	Since   time.Time // created at or after
 	Until   time.Time // created before
+	// Projects, unless nil, keeps only the operations of these projects (by name);
+	// the platform's own operations (of no project) are then left out.
+	Projects []string
 }
 
 // ListOperations returns operations newest first, a page at a time, without steps.
@@ -189,6 +208,9 @@ func (s *Store) ListOperations(ctx context.Context, f OperationFilter, page Page
 	q.andEqual("state", f.State)
 	q.andEqual("actor", f.Actor)
 	q.andEqual("target_name", f.Target)
+	if f.Projects != nil {
+		q.and("project_id IN (SELECT id FROM projects WHERE name = ANY(?))", f.Projects)
+	}
 	if !f.Since.IsZero() {
 		q.and("created_at >= ?", f.Since)
 	}

@@ -7,12 +7,17 @@ import (
 )
 
 // TokenPrincipal returns who token t is: a person's own token acts as that person (see
-// PersonPrincipal, without the roles their groups gave them at sign-in); a project token
+// PersonPrincipal, with the roles their groups gave them when they signed in for it, as
+// `cwctl login` records); a project token
 // acts only inside its project, with its role; a platform-wide token holds its role in
 // every project, and whatever project memberships name it.
 func (s *Store) TokenPrincipal(ctx context.Context, t domain.APIToken) (domain.Principal, error) {
 	if t.Owner != "" {
-		p, err := s.PersonPrincipal(ctx, t.Owner, t.OwnerEmail, nil)
+		granted, err := s.tokenGrants(ctx, t.ID)
+		if err != nil {
+			return domain.Principal{}, err
+		}
+		p, err := s.PersonPrincipal(ctx, t.Owner, t.OwnerEmail, granted)
 		p.ExpiresAt = t.ExpiresAt
 		return p, err
 	}

@@ -38,9 +38,25 @@ const projectUsageSQL = `
 		(SELECT count(*) FROM clustersets WHERE project_id = $1 AND deleted_at IS NULL)
 	FROM nodes`
 
+// projectReservedSQL sums what the active operations of project $1 reserve (their
+// reserved column, a domain.Resources object; see migration 014).
+const projectReservedSQL = `
+	SELECT coalesce(sum((reserved->>'clusters')::bigint), 0)::bigint AS r_clusters,
+		coalesce(sum((reserved->>'vcpus')::bigint), 0)::bigint AS r_vcpus,
+		coalesce(sum((reserved->>'memory_mib')::bigint), 0)::bigint AS r_memory_mib,
+		coalesce(sum((reserved->>'disk_gib')::bigint), 0)::bigint AS r_disk_gib,
+		coalesce(sum((reserved->>'nodes')::bigint), 0)::bigint AS r_nodes
+	FROM operations WHERE project_id = $1 AND reserved IS NOT NULL AND state IN ` + activeStates
+
+// projectUsageWithReservedSQL is projectUsageSQL and projectReservedSQL in one
+// statement, so that both read one snapshot: an operation that records its nodes in
+// the spec gives up its reservation in the same transaction (see SetWorkerPool), and
+// two statements could see the nodes in neither or in both.
+const projectUsageWithReservedSQL = `SELECT * FROM (` + projectUsageSQL + `) u CROSS JOIN (` + projectReservedSQL + `) r`
+
 // ProjectUsage returns what the live project named name holds now: its live clusters,
 // the vCPUs, memory, disk and nodes their specs take (domain.SpecResources summed), and
-// its live ClusterSets. It does not count what running operations reserve.
+// its live ClusterSets; and, in Reserved, what its active operations reserve.
 func (s *Store) ProjectUsage(ctx context.Context, name string) (domain.ProjectUsage, error) {
 	var id string
 	err := s.pool.QueryRow(ctx, `SELECT id FROM projects WHERE deleted_at IS NULL AND name = $1`, name).Scan(&id)
@@ -55,11 +71,12 @@ func (s *Store) ProjectUsage(ctx context.Context, name string) (domain.ProjectUs
 	return u, nil
 }
 
-// projectUsage sums what project id holds, on q (a transaction holding the project's
-// row, when the caller checks a quota).
+// projectUsage sums what project id holds and what its active operations reserve, on q
+// (a transaction holding the project's row, when the caller checks a quota).
 func projectUsage(ctx context.Context, q querier, id string) (domain.ProjectUsage, error) {
 	var u domain.ProjectUsage
-	r := &u.Resources
-	err := q.QueryRow(ctx, projectUsageSQL, id).Scan(&r.Clusters, &r.VCPUs, &r.MemoryMiB, &r.DiskGiB, &r.Nodes, &u.ClusterSets)
+	r, res := &u.Resources, &u.Reserved
+	err := q.QueryRow(ctx, projectUsageWithReservedSQL, id).Scan(&r.Clusters, &r.VCPUs, &r.MemoryMiB, &r.DiskGiB, &r.Nodes, &u.ClusterSets,
+		&res.Clusters, &res.VCPUs, &res.MemoryMiB, &res.DiskGiB, &res.Nodes)
 	return u, err
 }

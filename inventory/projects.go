@@ -78,6 +78,11 @@ func getProject(ctx context.Context, q querier, name, lock string) (domain.Proje
 
 // ListProjects returns live projects in name order, a page at a time, with their members.
 func (s *Store) ListProjects(ctx context.Context, page Page) ([]domain.Project, string, error) {
+	return s.ListProjectsIn(ctx, nil, page)
+}
+
+// ListProjectsIn is ListProjects of the projects named only (nil: every project).
+func (s *Store) ListProjectsIn(ctx context.Context, names []string, page Page) ([]domain.Project, string, error) {
 	after, _, err := decodeCursor(page.Cursor)
 	if err != nil {
 		return nil, "", err
@@ -86,6 +91,9 @@ func (s *Store) ListProjects(ctx context.Context, page Page) ([]domain.Project, 
 	q.and("p.deleted_at IS NULL")
 	if after.Name != "" {
 		q.and("p.name > ?", after.Name)
+	}
+	if names != nil {
+		q.and("p.name = ANY(?)", names)
 	}
 	rows, err := s.pool.Query(ctx, q.sql(`SELECT `+projectColumns+` FROM projects p`, "p.name", page.limit()+1), q.args...)
 	if err != nil {

@@ -49,6 +49,9 @@ func (s *Store) GetSchedule(ctx context.Context, id string) (domain.Schedule, er
 type ScheduleFilter struct {
 	Cluster string // a cluster's name or "*"
 	Kind    string
+	// Projects, unless nil, keeps only the schedules of live clusters of these projects
+	// (by name); those of every cluster ("*") are then left out.
+	Projects []string
 }
 
 // ListSchedules returns schedules oldest first, a page at a time.
@@ -61,6 +64,10 @@ func (s *Store) ListSchedules(ctx context.Context, f ScheduleFilter, page Page) 
 	var q query
 	q.andEqual("cluster", f.Cluster)
 	q.andEqual("kind", f.Kind)
+	if f.Projects != nil {
+		q.and(`cluster IN (SELECT c.name FROM clusters c JOIN projects p ON p.id = c.project_id
+			WHERE c.deleted_at IS NULL AND p.name = ANY(?))`, f.Projects)
+	}
 	if hasAfter {
 		q.and("(created_at, id) > (?, ?::uuid)", after.Time, nilUUID(after.ID))
 	}

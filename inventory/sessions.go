@@ -135,3 +135,17 @@ func (s *Store) TakeLoginCode(ctx context.Context, code string) (LoginCode, stri
 	}
 	return who, challenge, nil
 }
+
+// tokenGrants returns the roles a person's own token holds by their groups at sign-in
+// (api_tokens.owner_granted, migration 015).
+func (s *Store) tokenGrants(ctx context.Context, tokenID string) (map[string]domain.Role, error) {
+	var g []byte
+	if err := s.pool.QueryRow(ctx, `SELECT owner_granted FROM api_tokens WHERE id = $1`, tokenID).Scan(&g); err != nil {
+		return nil, notFound(err, "token grants")
+	}
+	granted := map[string]domain.Role{}
+	if err := json.Unmarshal(g, &granted); err != nil {
+		return nil, fmt.Errorf("token grants: %w", err)
+	}
+	return granted, nil
+}

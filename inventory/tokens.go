@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -40,6 +41,9 @@ type TokenSpec struct {
 	Owner      string
 	OwnerEmail string
 	ExpiresAt  *time.Time
+	// OwnerGranted are the roles the owner's groups gave them when they signed in for
+	// this token (`cwctl login`); the token holds them besides the owner's memberships.
+	OwnerGranted map[string]domain.Role
 }
 
 // CreateToken stores a new platform-wide token for name with role and returns its
@@ -87,11 +91,15 @@ func (s *Store) insertToken(ctx context.Context, spec TokenSpec, createdBy, secr
 		}
 		projectID = &id
 	}
+	granted, err := json.Marshal(spec.OwnerGranted)
+	if spec.OwnerGranted == nil || err != nil {
+		granted = []byte("{}")
+	}
 	row := s.pool.QueryRow(ctx, `
-		INSERT INTO api_tokens (name, role, token_hash, created_by, project_id, owner_subject, owner_email, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		INSERT INTO api_tokens (name, role, token_hash, created_by, project_id, owner_subject, owner_email, expires_at, owner_granted)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		RETURNING `+tokenColumns, spec.Name, string(spec.Role), hashToken(secret), createdBy, projectID,
-		spec.Owner, spec.OwnerEmail, spec.ExpiresAt)
+		spec.Owner, spec.OwnerEmail, spec.ExpiresAt, granted)
 	t, err := scanToken(row)
 	if isPgCode(err, pgUniqueViolation) {
 		return t, fmt.Errorf("token %q exists: %w", spec.Name, domain.ErrConflict)

@@ -26,7 +26,12 @@ CREATE TABLE login_codes (
     expires_at timestamptz NOT NULL
 );
 
+-- A person's own token from `cwctl login` holds, besides their memberships, the roles
+-- their groups gave them when they signed in for it (like a session).
+ALTER TABLE api_tokens ADD COLUMN owner_granted jsonb NOT NULL DEFAULT '{}';
+
 ---- create above / drop below ----
 
+ALTER TABLE api_tokens DROP COLUMN owner_granted;
 DROP TABLE login_codes;
 DROP TABLE sessions;

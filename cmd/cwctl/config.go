@@ -14,11 +14,14 @@ const (
 	envURL    = "CLUSTERWRIGHT_URL"
 	envToken  = "CLUSTERWRIGHT_TOKEN"
 	envCAFile = "CLUSTERWRIGHT_CA_FILE"
+	// envProject is the project to work in, as --project.
+	envProject = "CLUSTERWRIGHT_PROJECT"
 )
 
-// globals are the settings every command takes: where the API is and the token.
+// globals are the settings every command takes: where the API is, the token, and the
+// project to work in.
 type globals struct {
-	url, token, caFile string
+	url, token, caFile, project string
 }
 
 // bind adds --url and --token to fs (the root command's persistent flags, so they may
@@ -27,6 +30,7 @@ type globals struct {
 func (g *globals) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&g.url, "url", "", "API base URL, e.g. http://127.0.0.1:8080 (default $"+envURL+")")
 	fs.StringVar(&g.token, "token", "", "API token (default $"+envToken+")")
+	fs.StringVar(&g.project, "project", "", "project to work in: lists show only its objects, and clusters and tokens are created in it (default $"+envProject+")")
 	fs.StringVar(&g.caFile, "ca-file", "", "PEM CA certificate(s) to trust for an https URL, besides the system's (default $"+envCAFile+")")
 }
 
@@ -65,6 +69,11 @@ func (g globals) connect(getenv func(string) string) (*client.Client, error) {
 	if err != nil {
 		return nil, usageErrorf("%s", err.Error())
 	}
+	project := g.project
+	if project == "" {
+		project = getenv(envProject)
+	}
+	c.SetProject(strings.TrimSpace(project))
 	caFile := g.caFile
 	if caFile == "" {
 		caFile = getenv(envCAFile)

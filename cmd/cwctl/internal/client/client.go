@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,51 @@ type Client struct {
 	base  string // scheme://host[:port][/prefix], without a trailing slash
 	token string
 	http  *http.Client
+	// project, when set, scopes the calls (see SetProject).
+	project string
+}
+
+// SetProject scopes the client's calls to a project: lists are filtered to it
+// (?project=) and what is created in a project (a cluster, a token) is created there
+// unless the request names another.
+func (c *Client) SetProject(name string) { c.project = name }
+
+// listsByProject are the collections the API filters by ?project=.
+var listsByProject = map[string]bool{
+	"/api/v1/clusters": true, "/api/v1/clustersets": true, "/api/v1/operations": true,
+	"/api/v1/schedules": true, "/api/v1/audit": true, "/api/v1/projects": true,
+}
+
+// createdInProject are the collections whose POST body names a project.
+var createdInProject = map[string]bool{"/api/v1/clusters": true, "/api/v1/tokens": true}
+
+// scope applies the client's project to one request: its query, or its JSON body.
+func (c *Client) scope(method, path string, query url.Values, body []byte) (url.Values, []byte) {
+	if c.project == "" {
+		return query, body
+	}
+	switch {
+	case method == http.MethodGet && listsByProject[path] && query.Get("project") == "":
+		q := url.Values{}
+		for k, v := range query {
+			q[k] = v
+		}
+		q.Set("project", c.project)
+		return q, body
+	case method == http.MethodPost && createdInProject[path] && body != nil:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(body, &obj) != nil || obj == nil {
+			return query, body // not an object: the API names what is wrong
+		}
+		if _, named := obj["project"]; named {
+			return query, body
+		}
+		obj["project"], _ = json.Marshal(c.project)
+		if b, err := json.Marshal(obj); err == nil {
+			return query, b
+		}
+	}
+	return query, body
 }
 
 // New returns a client of the API at baseURL (e.g. http://127.0.0.1:8080) using token.
@@ -91,6 +137,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 // send builds and sends one authenticated request with the extra header fields, if any;
 // the caller closes the body.
 func (c *Client) send(ctx context.Context, method, path string, query url.Values, body []byte, accept string, header http.Header) (*http.Response, error) {
+	query, body = c.scope(method, path, query, body)
 	target := c.base + path
 	if len(query) > 0 {
 		target += "?" + query.Encode()
