@@ -125,6 +125,7 @@ func TestPortalSingleSignOn(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#token`), env.AdminToken),
 		chromedp.Click(chromedp.CSS(`form.signin button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#nav`)),
+		chromedp.WaitVisible(chromedp.CSS(`#whoami`)),
 		into(&who, chromedp.Text(chromedp.CSS(`#whoami`))))
 	if who != "admin (admin)" {
 		t.Errorf("token sign-in shows %q", who)

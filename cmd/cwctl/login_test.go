@@ -105,14 +105,15 @@ func TestLogin(t *testing.T) {
 		t.Error("the server's log holds the token")
 	}
 
-	// The token is alice's own, and works: without --token or $CLUSTERWRIGHT_TOKEN cwctl
-	// uses the config file.
+	// The token is alice's own, holds the role her group gave her in team-a (and nothing
+	// in team-b), and works: without --token or $CLUSTERWRIGHT_TOKEN cwctl uses the
+	// config file.
 	tok, err := env.App.Store.GetToken(ctx, cf.TokenName)
 	if err != nil || tok.Owner != "u-alice" || tok.OwnerEmail != "alice@example.com" || tok.ExpiresAt == nil {
 		t.Errorf("stored token: %+v %v", tok, err)
 	}
 	out := ok(t, "projects", "list")
-	if !strings.Contains(out.stdout, "team-a") {
+	if !strings.Contains(out.stdout, "team-a") || strings.Contains(out.stdout, "team-b") {
 		t.Errorf("projects list with the kept token:\n%s", out.stdout)
 	}
 	// ... and only towards its own server.
