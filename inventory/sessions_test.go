@@ -66,3 +66,26 @@ func TestSessionsAndLoginCodes(t *testing.T) {
 		t.Errorf("an expired code: %v", err)
 	}
 }
+
+// TestLoginTokenHoldsGroupRoles: a person's own token from `cwctl login` acts with the
+// roles their groups gave them at sign-in; one without grants has only memberships.
+func TestLoginTokenHoldsGroupRoles(t *testing.T) {
+	s := inventorytest.NewStore(t)
+	ctx := context.Background()
+	_, tok, err := s.CreateTokenWith(ctx, inventory.TokenSpec{Name: "login-alice-1", Role: domain.RoleOperator, Owner: "u-alice",
+		OwnerEmail: "alice@example.com", OwnerGranted: map[string]domain.Role{"team-a": domain.RoleOperator}}, "alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.TokenPrincipal(ctx, tok)
+	if err != nil || p.Kind != domain.MemberPerson || p.Subject != "u-alice" || p.RoleIn("team-a") != domain.RoleOperator || p.Sees("team-b") {
+		t.Errorf("alice's login token: %+v %v", p, err)
+	}
+	_, plain, err := s.CreateTokenWith(ctx, inventory.TokenSpec{Name: "own-bob", Role: domain.RoleViewer, Owner: "u-bob"}, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.TokenPrincipal(ctx, plain); err != nil || len(p.Projects) != 0 || p.MaxRole() != "" {
+		t.Errorf("a personal token without grants: %+v %v", p, err)
+	}
+}
