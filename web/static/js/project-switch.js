@@ -80,12 +80,14 @@ export async function showProjectSwitch(signedIn) {
     replace(slot);
     return;
   }
+  const signedInAs = token();
   let visible;
   try {
     visible = await visibleProjects();
   } catch (_) {
     return; // the pages show what the server gives
   }
+  if (token() !== signedInAs) return; // signed out or in again meanwhile: that page settles it
   const project = settle(currentProject(), visible);
   chooseProject(project);
   const choices = projectChoices(visible);

@@ -131,6 +131,7 @@ export async function projectView(ctx, name) {
       ['vCenters', anyOf(p.vcenters, 'vCenters')],
       ['IP pools', anyOf(p.ip_pools, 'IP pools')],
     ]),
+    el('h3', {}, 'Placements'),
     table([
       { title: 'vCenter', cell: (s) => star(s.vcenter) },
       { title: 'Datacenter', cell: (s) => star(s.datacenter) },
