@@ -136,12 +136,19 @@ func TestPortalProjects(t *testing.T) {
 	if got := clusterNames(t, ctx); !slices.Equal(got, []string{"a-one", "b-one", "b-two"}) {
 		t.Errorf("the admin lists clusters %v under all projects", got)
 	}
+	var aProject string
+	run(t, ctx, "the clusters' projects", into(&aProject, chromedp.Text(chromedp.Search(`//table//tr[td[1]/a[.="a-one"]]/td[2]`))))
+	if aProject != "team-a" {
+		t.Errorf("the list under all projects names a-one's project %q, want team-a", aProject)
+	}
 	run(t, ctx, "switch to team-a",
 		setValue(`#project-select`, "team-a"),
 		chromedp.WaitNotPresent(chromedp.Search(`//table//td[1]/a[.="b-one"]`)),
 		chromedp.WaitVisible(chromedp.Search(`//table//td[1]/a[.="a-one"]`)))
-	if got := clusterNames(t, ctx); !slices.Equal(got, []string{"a-one"}) {
-		t.Errorf("the admin lists clusters %v in team-a", got)
+	var headers []string
+	run(t, ctx, "read the list's columns", into(&headers, chromedp.Evaluate[[]string](`[...document.querySelectorAll('main thead th')].map(th => th.textContent)`)))
+	if got := clusterNames(t, ctx); !slices.Equal(got, []string{"a-one"}) || slices.Contains(headers, "Project") {
+		t.Errorf("the admin lists clusters %v in team-a, in columns %v (want no Project column)", got, headers)
 	}
 	var chosen, formProject string
 	run(t, ctx, "reload in team-a",

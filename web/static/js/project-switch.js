@@ -5,8 +5,8 @@
 // offered only to callers who see every project (whoami.all_projects); anyone else
 // always works in one of their projects. The server filters by the caller's projects
 // anyway: the switcher only narrows what it would show.
-import { get, token } from './api.js';
-import { el, replace } from './dom.js';
+import { enc, get, token } from './api.js';
+import { el, link, replace } from './dom.js';
 import { refresh } from './nav.js';
 import { whoami } from './session.js';
 
@@ -108,4 +108,12 @@ export function newClusterProject(current, visible) {
   if (current) return current;
   if (visible.all || visible.names.includes(DEFAULT_PROJECT)) return DEFAULT_PROJECT;
   return visible.names[0] || DEFAULT_PROJECT;
+}
+
+/** projectColumn is the lists' "Project" column (linking to the project's page), or null
+ *  when the list shows one project only (the page's "project" parameter or the switcher
+ *  names it): table() leaves a null column out. */
+export function projectColumn(params) {
+  if (params.get('project') || currentProject()) return null;
+  return { title: 'Project', cell: (row) => (row.project ? link('/projects/' + enc(row.project), row.project) : '—') };
 }

@@ -8,7 +8,7 @@ import { fmtBytes } from '../format.js';
 import { actionButton, confirmDialog, problemBox, toggleForm } from '../forms.js';
 import { filterForm, listQuery, pager, selectFilter, textFilter } from '../lists.js';
 import { go, withQuery } from '../nav.js';
-import { currentProject, newClusterProject, visibleProjects } from '../project-switch.js';
+import { currentProject, newClusterProject, projectColumn, visibleProjects } from '../project-switch.js';
 import { mayOperate, whoami } from '../session.js';
 import { backupsSection } from './backups.js';
 import { blockedNotice, poolControls, replaceControls, upgradeControl } from './day2.js';
@@ -38,7 +38,7 @@ export async function clustersView(ctx) {
     ]),
     table([
       { title: 'Name', cell: (c) => link('/clusters/' + enc(c.name), c.name) },
-      { title: 'Project', cell: (c) => (c.project ? link('/projects/' + enc(c.project), c.project) : '—') },
+      projectColumn(params),
       { title: 'vCenter', cell: (c) => c.vcenter },
       { title: 'Phase', cell: (c) => [badge(c.phase), c.phase_reason && el('div', { class: 'muted' }, c.phase_reason)] },
       { title: 'Kubernetes', cell: (c) => orDash(c.spec && c.spec.kubernetes_version) },

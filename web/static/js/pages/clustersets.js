@@ -7,6 +7,7 @@ import { badge, el, facts, link, orDash, page, replace, sleep, table, timeEl } f
 import { confirmDialog, problemBox, toggleForm } from '../forms.js';
 import { listQuery, pager } from '../lists.js';
 import { go } from '../nav.js';
+import { projectColumn } from '../project-switch.js';
 import { mayOperate, whoami } from '../session.js';
 import { joinForm, newClusterSetForm, setCandidates } from './clusterset-form.js';
 
@@ -44,6 +45,7 @@ export async function clusterSetsView(ctx) {
   return page('ClusterSets', [operator && toggleForm('New ClusterSet', form)], form,
     table([
       { title: 'Name', cell: (s) => link('/clustersets/' + enc(s.name), s.name) },
+      projectColumn(params),
       { title: 'Leader', cell: (s) => link('/clusters/' + enc(s.leader), s.leader) },
       { title: 'Phase', cell: (s) => [badge(s.phase), s.phase_reason && el('div', { class: 'muted' }, s.phase_reason)] },
       { title: 'Members ready', class: 'num', cell: (s) => memberCount(s.members) },
