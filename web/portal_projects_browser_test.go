@@ -225,8 +225,10 @@ func TestPortalProjects(t *testing.T) {
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Add member"]`)),
 		chromedp.SendKeys(chromedp.CSS(byName("members[2].subject")), "carol"),
 		setValue(byName("members[2].role"), "viewer"),
+		into(&shot, chromedp.Screenshot(chromedp.CSS(`form.members-form`))),
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Save members"]`)),
 		chromedp.WaitVisible(chromedp.Search(`//section[@id="members"]//td[.="carol"]`)))
+	saveScreenshot(t, "project-members-form.png", shot)
 	var p api.ProjectReply
 	env.Do("GET", "/api/v1/projects/team-b", admin, nil).JSON(t, &p)
 	if len(p.Members) != 3 || !slices.Contains(p.Members, domain.ProjectMember{Subject: "carol", Kind: "person", Role: domain.RoleViewer}) {
