@@ -189,6 +189,16 @@ func TestPortalProjects(t *testing.T) {
 		t.Errorf("the new-cluster form posted %s, want project team-b", posted)
 	}
 
+	// A cluster's page names its project.
+	var aProjectFact string
+	run(t, ctx, "a-one's page",
+		chromedp.Navigate(env.URL+"/#/clusters/a-one"),
+		chromedp.WaitVisible(chromedp.Search(`//dt[.="Project"]`)),
+		into(&aProjectFact, chromedp.Text(chromedp.Search(`//dt[.="Project"]/following-sibling::dd[1]/a[@href="#/projects/team-a"]`))))
+	if aProjectFact != "team-a" {
+		t.Errorf("a-one's page names project %q, want team-a", aProjectFact)
+	}
+
 	// team-b's page: each quota's numbers and bar.
 	run(t, ctx, "team-b's page",
 		chromedp.Navigate(env.URL+"/#/projects/team-b"),
