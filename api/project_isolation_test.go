@@ -35,13 +35,7 @@ func TestProjectIsolation(t *testing.T) {
 			t.Fatalf("create project %s: %d %s", team, r.Status, r.Body)
 		}
 		name := strings.TrimPrefix(team, "team-") + "-one"
-		c, err := s.CreateCluster(ctx, validSpec(name), "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Pool().Exec(ctx, `UPDATE clusters SET project_id = (SELECT id FROM projects WHERE name = $1 AND deleted_at IS NULL) WHERE id = $2`, team, c.ID); err != nil {
-			t.Fatal(err)
-		}
+		c := env.PutCluster(t, team, validSpec(name))
 		clusters[team] = c
 		if _, err := s.LeaseIP(ctx, "lab", c.ID, c.Name+"-cp-0"); err != nil {
 			t.Fatal(err)

@@ -15,21 +15,6 @@ import (
 	"github.com/clusterwright/clusterwright/domain"
 )
 
-// projectCluster records a cluster of spec in project straight in the inventory (nothing
-// provisions it: the pages read the inventory only).
-func projectCluster(t *testing.T, env *apptest.Env, project string, spec domain.ClusterSpec) {
-	t.Helper()
-	ctx := context.Background()
-	c, err := env.App.Store.CreateCluster(ctx, spec, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.App.Store.Pool().Exec(ctx,
-		`UPDATE clusters SET project_id = (SELECT id FROM projects WHERE name = $1 AND deleted_at IS NULL) WHERE id = $2`, project, c.ID); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // listedClusters is the XPath of the names in the clusters list.
 const listedClusters = `//table//td[1]/a[starts-with(@href, "#/clusters/")]`
 
@@ -84,9 +69,9 @@ func TestPortalProjects(t *testing.T) {
 	big := smallSpec("b-one")
 	big.ControlPlane.CPUs, big.ControlPlane.MemoryMiB = 4, 8192
 	big.WorkerPools[0].NodeShape = domain.NodeShape{Replicas: 2, CPUs: 4, MemoryMiB: 8192, DiskGiB: 40}
-	projectCluster(t, env, "team-a", smallSpec("a-one"))
-	projectCluster(t, env, "team-b", big)
-	projectCluster(t, env, "team-b", smallSpec("b-two"))
+	env.PutCluster(t, "team-a", smallSpec("a-one"))
+	env.PutCluster(t, "team-b", big)
+	env.PutCluster(t, "team-b", smallSpec("b-two"))
 	r := env.Do("POST", "/api/v1/tokens", admin, `{"name": "b-ops", "role": "operator", "project": "team-b"}`)
 	if r.Status != http.StatusCreated {
 		t.Fatalf("team-b's token: %d %s", r.Status, r.Body)
