@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -247,16 +246,5 @@ func (a *API) startClusterSetOperation(ctx context.Context, kind string, set dom
 		Actor: actorName(ctx), RequestID: requestID(ctx), WorkflowID: workflows.ClusterSetWorkflowID(set.ID),
 		FailurePolicy: policy,
 	}
-	if params != nil {
-		b, err := json.Marshal(params)
-		if err != nil {
-			return domain.Operation{}, fmt.Errorf("operation parameters: %w", err)
-		}
-		op.Params = b
-	}
-	started, err := a.ops.Start(ctx, op, fn, input)
-	if err == nil {
-		a.metrics.OperationsStarted.WithLabelValues(kind).Inc()
-	}
-	return started, err
+	return a.startOperation(ctx, op, params, fn, input)
 }

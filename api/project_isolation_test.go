@@ -24,6 +24,9 @@ func TestProjectIsolation(t *testing.T) {
 	if _, err := s.CreateVCenter(ctx, domain.VCenterInput{Name: "vc1", Server: "vc.example.com", Username: "u", Password: "p"}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.CreateIPPool(ctx, domain.IPPoolInput{Name: "lab", CIDR: "127.72.0.0/24", RangeStart: "127.72.0.10", RangeEnd: "127.72.0.250"}); err != nil {
+		t.Fatal(err)
+	}
 	admin := env.AdminToken
 	clusters := map[string]domain.Cluster{}
 	ops := map[string]domain.Operation{}
@@ -32,14 +35,11 @@ func TestProjectIsolation(t *testing.T) {
 			t.Fatalf("create project %s: %d %s", team, r.Status, r.Body)
 		}
 		name := strings.TrimPrefix(team, "team-") + "-one"
-		c, err := s.CreateCluster(ctx, validSpec(name), "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Pool().Exec(ctx, `UPDATE clusters SET project_id = (SELECT id FROM projects WHERE name = $1 AND deleted_at IS NULL) WHERE id = $2`, team, c.ID); err != nil {
-			t.Fatal(err)
-		}
+		c := env.PutCluster(t, team, validSpec(name))
 		clusters[team] = c
+		if _, err := s.LeaseIP(ctx, "lab", c.ID, c.Name+"-cp-0"); err != nil {
+			t.Fatal(err)
+		}
 		op, err := s.CreateOperation(ctx, domain.Operation{Kind: domain.OpProvisionCluster, Target: domain.Target{Kind: "cluster", ID: c.ID, Name: c.Name},
 			Actor: "test", WorkflowID: "cluster/" + c.ID})
 		if err != nil {
@@ -124,6 +124,15 @@ func TestProjectIsolation(t *testing.T) {
 	}
 	if got := names(admin, "/api/v1/clusters?project=team-a"); !slices.Equal(got, []string{a}) {
 		t.Errorf("the platform admin lists team-a's clusters as %v", got)
+	}
+	var pool domain.IPPool
+	env.Do("GET", "/api/v1/ippools/lab", bOperator, nil).JSON(t, &pool)
+	if len(pool.Leases) != 1 || pool.Leases[0].Owner != "b-one-cp-0" || pool.Free != pool.Size-2 {
+		t.Errorf("team-b reads the pool's leases as %+v (free %d of %d), want only its own node's", pool.Leases, pool.Free, pool.Size)
+	}
+	env.Do("GET", "/api/v1/ippools/lab", admin, nil).JSON(t, &pool)
+	if len(pool.Leases) != 2 {
+		t.Errorf("the platform admin reads the pool's leases as %+v, want both", pool.Leases)
 	}
 	var who api.Whoami
 	env.Do("GET", "/api/v1/whoami", bOperator, nil).JSON(t, &who)

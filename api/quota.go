@@ -57,6 +57,12 @@ func (a *API) startClusterOperationReserving(ctx context.Context, kind string, c
 	if !reserve.IsZero() {
 		op.Reserve = &reserve
 	}
+	return a.startOperation(ctx, op, params, fn, input)
+}
+
+// startOperation records op, with params shown beside it (nil: none), and starts its
+// workflow fn with the input made for the operation's id.
+func (a *API) startOperation(ctx context.Context, op domain.Operation, params map[string]any, fn any, input func(operationID string) any) (domain.Operation, error) {
 	if params != nil {
 		b, err := json.Marshal(params)
 		if err != nil {
@@ -66,7 +72,7 @@ func (a *API) startClusterOperationReserving(ctx context.Context, kind string, c
 	}
 	started, err := a.ops.Start(ctx, op, fn, input)
 	if err == nil {
-		a.metrics.OperationsStarted.WithLabelValues(kind).Inc()
+		a.metrics.OperationsStarted.WithLabelValues(op.Kind).Inc()
 	}
 	return started, err
 }

@@ -78,6 +78,7 @@ func TestDevProvisionsCluster(t *testing.T) {
 	cs := dev.kubeClient(t, "dev-east")
 	checkReadyNodes(t, cs, 3)
 	checkDefaultStorageClass(t, cs)
+	checkOtherProjectBlind(t, dev, "dev-east")
 
 	var deleted struct{ Operation domain.Operation }
 	if status := dev.call(t, "DELETE", "/api/v1/clusters/dev-east", "", &deleted); status != http.StatusAccepted {

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/clusterwright/clusterwright/domain"
 )
@@ -69,4 +70,30 @@ func higher(a, b domain.Role) domain.Role {
 		return b
 	}
 	return a
+}
+
+// ClusterProjects returns the project name of each cluster of ids that exists (deleted
+// ones included: their records keep their project), by cluster id.
+func (s *Store) ClusterProjects(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT c.id::text, p.name FROM clusters c JOIN projects p ON p.id = c.project_id
+		WHERE c.id::text = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("projects of clusters: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, project string
+		if err := rows.Scan(&id, &project); err != nil {
+			return nil, fmt.Errorf("projects of clusters: %w", err)
+		}
+		out[id] = project
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("projects of clusters: %w", err)
+	}
+	return out, nil
 }

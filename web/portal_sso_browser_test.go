@@ -63,14 +63,19 @@ func TestPortalSingleSignOn(t *testing.T) {
 	ctx := startBrowser(t)
 
 	ssoSignIn(t, ctx, env, "/#/clusters", "alice")
-	var hash, projects, who string
+	var hash, projects, who, switched string
 	run(t, ctx, "alice's landing",
+		chromedp.WaitVisible(chromedp.CSS(`#project-select`)),
+		into(&switched, chromedp.Evaluate[string](`document.querySelector('#project-select').value`)),
 		into(&hash, chromedp.Evaluate[string](`location.hash`)),
 		into(&projects, chromedp.Text(chromedp.CSS(`#projects`))),
 		chromedp.WaitVisible(chromedp.CSS(`#whoami`)),
 		into(&who, chromedp.Text(chromedp.CSS(`#whoami`))))
 	if hash != "#/clusters" || projects != "Projects: team-a (operator)" || who != "alice@example.com (operator)" {
 		t.Errorf("alice lands on %q with %q, %q; want #/clusters, team-a (operator), alice@example.com (operator)", hash, projects, who)
+	}
+	if switched != "team-a" {
+		t.Errorf("the project switcher shows %q, want team-a", switched)
 	}
 	if strings.Contains(projects, "team-b") {
 		t.Errorf("alice is shown team-b: %q", projects)

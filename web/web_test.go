@@ -282,10 +282,10 @@ func TestModulesParse(t *testing.T) {
 // the SSE parser above all), operation.js (applying the event stream to an operation,
 // following it across a dropped connection, the waterfall's geometry), clustersets.js
 // (the ClusterSet forms' candidates and bodies), schedules.js (the Schedules page's
-// timetable, counts and form body) and modules.js (every import of every
-// module resolves).
+// timetable, counts and form body), projects.js (the project switcher's choices, the
+// quota figures) and modules.js (every import of every module resolves).
 func TestPortalJSHelpers(t *testing.T) {
-	for _, script := range []string{"testdata/helpers.js", "testdata/operation.js", "testdata/clustersets.js", "testdata/schedules.js", "testdata/modules.js"} {
+	for _, script := range []string{"testdata/helpers.js", "testdata/operation.js", "testdata/clustersets.js", "testdata/schedules.js", "testdata/projects.js", "testdata/modules.js"} {
 		out, err := exec.Command(node(t), script).CombinedOutput()
 		if err != nil {
 			t.Errorf("node %s: %v\n%s", script, err, out)

@@ -27,13 +27,7 @@ func TestProjectScope(t *testing.T) {
 	for _, team := range []string{"team-a", "team-b"} {
 		ok(t, "projects", "create", team, "--vcenter", "*", "--ip-pool", "*")
 		name := strings.TrimPrefix(team, "team-") + "-one"
-		c, err := s.CreateCluster(ctx, validSpec(name), "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Pool().Exec(ctx, `UPDATE clusters SET project_id = (SELECT id FROM projects WHERE name = $1 AND deleted_at IS NULL) WHERE id = $2`, team, c.ID); err != nil {
-			t.Fatal(err)
-		}
+		env.PutCluster(t, team, validSpec(name))
 	}
 	r := env.Do("POST", "/api/v1/tokens", env.AdminToken, `{"name": "b-ops", "role": "operator", "project": "team-b"}`)
 	if r.Status != http.StatusCreated {

@@ -57,9 +57,11 @@ export function page(title, actions, ...content) {
     content);
 }
 
-/** table renders rows under columns [{title, cell(row), class}], or a note when empty. */
-export function table(columns, rows, emptyText) {
+/** table renders rows under columns [{title, cell(row), class}] (a null column is left
+ *  out), or a note when empty. */
+export function table(allColumns, rows, emptyText) {
   if (!rows || !rows.length) return el('p', { class: 'empty' }, emptyText || 'Nothing here yet.');
+  const columns = allColumns.filter(Boolean);
   return el('div', { class: 'table-wrap' },
     el('table', {},
       el('thead', {}, el('tr', {}, columns.map((c) => el('th', { scope: 'col', class: c.class }, c.title)))),

@@ -2,6 +2,7 @@
 import { append, el, link } from './dom.js';
 import { formValues } from './forms.js';
 import { go, withQuery } from './nav.js';
+import { currentProject } from './project-switch.js';
 
 const PAGE_SIZE = 50;
 
@@ -21,10 +22,13 @@ export function pager(path, params, nextCursor) {
   return nav;
 }
 
-/** listQuery is the API query of a paginated list: the page's filters, cursor and limit. */
+/** listQuery is the API query of a paginated list: the page's filters, cursor and limit,
+ *  and the project: the page's "project" parameter, else the top bar's switcher's. */
 export function listQuery(params, names) {
   const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
   for (const name of names.concat('cursor')) if (params.get(name)) q.set(name, params.get(name));
+  const project = params.get('project') || currentProject();
+  if (project) q.set('project', project);
   return '?' + q.toString();
 }
 

@@ -12,9 +12,11 @@ import { clusterSetView, clusterSetsView } from './pages/clustersets.js';
 import { ippoolView, ippoolsView } from './pages/ippools.js';
 import { operationView } from './pages/operation.js';
 import { operationsView } from './pages/operations.js';
+import { projectView, projectsView } from './pages/projects.js';
 import { schedulesView } from './pages/schedules.js';
 import { signInView } from './pages/signin.js';
 import { vcenterView, vcentersView } from './pages/vcenters.js';
+import { showProjectSwitch } from './project-switch.js';
 import { whoami } from './session.js';
 import { projectsOf, ssoState } from './sso.js';
 
@@ -31,6 +33,8 @@ const ROUTES = [
   { pattern: /^\/operations$/, view: operationsView, nav: 'operations' },
   { pattern: /^\/operations\/([^/]+)$/, view: operationView, nav: 'operations' },
   { pattern: /^\/audit$/, view: auditView, nav: 'audit' },
+  { pattern: /^\/projects$/, view: projectsView, nav: 'projects' },
+  { pattern: /^\/projects\/([^/]+)$/, view: projectView, nav: 'projects' },
 ];
 
 let currentView = null; // AbortController of the view on screen
@@ -80,6 +84,7 @@ async function render() {
   showUser(session);
   if (!token() && !session) {
     showNav(false);
+    showProjectSwitch(false);
     mount(signInView(sso && sso.sso));
     return;
   }
@@ -94,6 +99,8 @@ async function render() {
   }
   mount(el('p', { class: 'loading' }, 'Loading…'));
   try {
+    await showProjectSwitch(true); // the list pages read the project it settles
+    if (ctx.signal.aborted) return;
     const node = await route.view(ctx, ...args);
     if (!ctx.signal.aborted) mount(node);
   } catch (err) {

@@ -2,6 +2,7 @@
 import { get } from '../api.js';
 import { badge, el, orDash, page, table, timeEl } from '../dom.js';
 import { filterForm, listQuery, pager, textFilter } from '../lists.js';
+import { projectColumn } from '../project-switch.js';
 
 export async function auditView(ctx) {
   const params = ctx.params;
@@ -17,6 +18,7 @@ export async function auditView(ctx) {
       { title: 'Actor', cell: (e) => e.actor },
       { title: 'Action', cell: (e) => e.action },
       { title: 'Target', cell: (e) => orDash(e.target) },
+      projectColumn(params),
       { title: 'Outcome', cell: (e) => badge(e.outcome) },
       { title: 'Status', class: 'num', cell: (e) => e.status },
       { title: 'Request id', cell: (e) => el('code', {}, e.request_id) },

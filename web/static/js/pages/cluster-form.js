@@ -39,8 +39,11 @@ function specFromForm(form) {
 }
 
 /** newClusterForm posts a cluster spec and opens the provisioning operation. kubesphereHosts
- *  are the Ready clusters that are KubeSphere hosts, which a member may register with. */
-export function newClusterForm(vcenters, versions, pools, kubesphereHosts) {
+ *  are the Ready clusters that are KubeSphere hosts, which a member may register with;
+ *  projects ({names, selected}) are the projects the cluster may go in, and the one
+ *  proposed. */
+export function newClusterForm(vcenters, versions, pools, kubesphereHosts, projects) {
+  const projectNames = projects && projects.names.length ? projects.names : [(projects && projects.selected) || 'default'];
   const placement = placementFields();
   const workers = workerPools();
   const form = el('form', { class: 'card cluster-form', novalidate: true },
@@ -48,6 +51,8 @@ export function newClusterForm(vcenters, versions, pools, kubesphereHosts) {
     el('fieldset', {}, el('legend', {}, 'Cluster'),
       el('div', { class: 'grid' },
         field('Name', 'name', { placeholder: 'dev-east', required: true, autocomplete: 'off' }, 'lower-case letters, digits and dashes'),
+        selectField('Project', 'project', projectNames.map((n) => [n, n]), projects && projects.selected,
+          "its quotas and members apply; the top bar's project is proposed"),
         selectField('vCenter', 'vcenter', [['', vcenters.length ? 'choose…' : 'no vCenter registered']].concat(vcenters.map((v) => [v.name, v.name]))),
         selectField('Kubernetes version', 'kubernetes_version',
           versions.versions.map((v) => [v, v === versions.default ? `${v} (default)` : v]), versions.default))),

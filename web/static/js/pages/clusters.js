@@ -8,6 +8,7 @@ import { fmtBytes } from '../format.js';
 import { actionButton, confirmDialog, problemBox, toggleForm } from '../forms.js';
 import { filterForm, listQuery, pager, selectFilter, textFilter } from '../lists.js';
 import { go, withQuery } from '../nav.js';
+import { currentProject, newClusterProject, projectColumn, visibleProjects } from '../project-switch.js';
 import { mayOperate, whoami } from '../session.js';
 import { backupsSection } from './backups.js';
 import { blockedNotice, poolControls, replaceControls, upgradeControl } from './day2.js';
@@ -18,14 +19,17 @@ const CLUSTER_PHASES = ['Pending', 'Provisioning', 'Ready', 'Degraded', 'Unreach
 
 export async function clustersView(ctx) {
   const params = ctx.params;
-  const [reply, vcenters, versions, pools, ready] = await Promise.all([
+  const [reply, vcenters, versions, pools, ready, projects] = await Promise.all([
     get('/clusters' + listQuery(params, ['phase', 'vcenter']), ctx.signal),
     get('/vcenters', ctx.signal),
     get('/kubernetes-versions', ctx.signal),
     get('/ippools', ctx.signal),
     get('/clusters?phase=Ready&limit=200', ctx.signal),
+    visibleProjects().catch(() => ({ all: true, names: [] })),
   ]);
-  const form = newClusterForm(vcenters.items, versions, pools.items, ready.items.filter(isKubeSphereHost));
+  const project = params.get('project') || currentProject();
+  const form = newClusterForm(vcenters.items, versions, pools.items, ready.items.filter(isKubeSphereHost),
+    { names: projects.names, selected: newClusterProject(project, projects) });
   form.hidden = reply.items.length > 0 || Boolean(params.get('cursor')) || Boolean(params.get('phase'));
   return page('Clusters', [toggleForm('New cluster', form)], form,
     filterForm('/clusters', params, [
@@ -34,6 +38,7 @@ export async function clustersView(ctx) {
     ]),
     table([
       { title: 'Name', cell: (c) => link('/clusters/' + enc(c.name), c.name) },
+      projectColumn(params),
       { title: 'vCenter', cell: (c) => c.vcenter },
       { title: 'Phase', cell: (c) => [badge(c.phase), c.phase_reason && el('div', { class: 'muted' }, c.phase_reason)] },
       { title: 'Kubernetes', cell: (c) => orDash(c.spec && c.spec.kubernetes_version) },
@@ -116,6 +121,7 @@ export async function clusterView(ctx, name) {
     waiting && waiting.items && waiting.items.length > 0 && waitingNotice(waiting.items[0]),
     facts([
       ['Phase', [badge(c.phase), c.phase_reason && ` ${c.phase_reason}`]],
+      ['Project', c.project && link('/projects/' + enc(c.project), c.project)],
       ['vCenter', link('/vcenters/' + enc(c.vcenter), c.vcenter)],
       ['Kubernetes', [spec.kubernetes_version, operator && [' ', upgradeControl(c)]]],
       ['API endpoint', c.control_plane_endpoint && [el('code', {}, c.control_plane_endpoint), ` ${endpointKind(c)}`]],

@@ -7,6 +7,7 @@ import { badge, el, facts, link, orDash, page, replace, sleep, table, timeEl } f
 import { confirmDialog, problemBox, toggleForm } from '../forms.js';
 import { listQuery, pager } from '../lists.js';
 import { go } from '../nav.js';
+import { currentProject, projectColumn } from '../project-switch.js';
 import { mayOperate, whoami } from '../session.js';
 import { joinForm, newClusterSetForm, setCandidates } from './clusterset-form.js';
 
@@ -26,9 +27,10 @@ function operationCell(op) {
     op.decision && op.decision.step && el('div', { class: 'muted' }, `waits at ${op.decision.step}`)];
 }
 
-/** readyClusters reads the Ready clusters (a set's candidates are among them). */
-async function readyClusters(signal) {
-  const { items } = await get('/clusters?phase=Ready&limit=500', signal);
+/** readyClusters reads the Ready clusters of project ("" for every project the caller
+ *  sees): a set's candidates are among them, as a set spans one project's clusters. */
+async function readyClusters(signal, project) {
+  const { items } = await get('/clusters?phase=Ready&limit=500' + (project ? '&project=' + enc(project) : ''), signal);
   return items;
 }
 
@@ -38,12 +40,13 @@ export async function clusterSetsView(ctx) {
   const operator = mayOperate(me);
   let form = null;
   if (operator) {
-    form = newClusterSetForm(setCandidates(await readyClusters(ctx.signal)));
+    form = newClusterSetForm(setCandidates(await readyClusters(ctx.signal, params.get('project') || currentProject())));
     form.hidden = reply.items.length > 0 || Boolean(params.get('cursor'));
   }
   return page('ClusterSets', [operator && toggleForm('New ClusterSet', form)], form,
     table([
       { title: 'Name', cell: (s) => link('/clustersets/' + enc(s.name), s.name) },
+      projectColumn(params),
       { title: 'Leader', cell: (s) => link('/clusters/' + enc(s.leader), s.leader) },
       { title: 'Phase', cell: (s) => [badge(s.phase), s.phase_reason && el('div', { class: 'muted' }, s.phase_reason)] },
       { title: 'Members ready', class: 'num', cell: (s) => memberCount(s.members) },
@@ -66,7 +69,7 @@ export async function clusterSetView(ctx, name) {
   follow(ctx, name, set, live, draw);
   let join = null;
   if (operator) {
-    join = joinForm(name, setCandidates(await readyClusters(ctx.signal)));
+    join = joinForm(name, setCandidates(await readyClusters(ctx.signal, set.project)));
     join.hidden = true;
   }
   const disband = operator ? disbandDialog(name, notices) : null;

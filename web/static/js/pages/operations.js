@@ -5,6 +5,7 @@ import { badge, el, link, page, table, timeEl } from '../dom.js';
 import { fmtDuration, isoToLocal, localToISO } from '../format.js';
 import { filterForm, listQuery, pager, selectFilter, textFilter } from '../lists.js';
 import { refresh } from '../nav.js';
+import { projectColumn } from '../project-switch.js';
 
 const OPERATION_STATES = ['Pending', 'Running', 'AwaitingDecision', 'Succeeded', 'Failed', 'Canceled'];
 const OPERATION_KINDS = ['vcenter.sync', 'cluster.provision', 'cluster.delete',
@@ -33,6 +34,7 @@ export async function operationsView(ctx) {
       { title: 'Id', cell: (o) => link('/operations/' + enc(o.id), o.id) },
       { title: 'Kind', cell: (o) => o.kind },
       { title: 'Target', cell: (o) => targetLink(o.target) },
+      projectColumn(params),
       { title: 'Actor', cell: (o) => o.actor },
       { title: 'State', cell: (o) => [badge(o.state), o.decision && el('div', { class: 'muted' }, `at ${o.decision.step}`)] },
       { title: 'Started', cell: (o) => timeEl(o.created_at) },
