@@ -129,7 +129,14 @@ func StartWith(t testing.TB, opts Options) *Env {
 	handler := a.API().Handler()
 	env.api.Store(&handler)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*env.api.Load()).ServeHTTP(w, r) }))
-	t.Cleanup(srv.Close)
+	// Close waits for the requests in progress, and an operation's event stream lasts
+	// while the operation runs and its reader stays: a portal page that follows one, in
+	// a browser that a test closes only after this cleanup (cleanups run last first),
+	// kept a failed test waiting for the browser's end. Cut the connections first.
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		srv.Close()
+	})
 
 	token, _, err := a.Store.CreateToken(ctx, "admin", domain.RoleAdmin, "test")
 	if err != nil {
