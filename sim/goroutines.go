@@ -7,7 +7,7 @@ import (
 
 // SimulatorCode marks the frames of govmomi's simulator (vcsim) in a goroutine's
 // stack; pass it to Goroutines for the goroutines of the simulated vCenters.
-const SimulatorCode = "github.com/vmware/govmomi/simulator."
+const SimulatorCode = "github.com/vmware/govmomi/simulator"
 
 // Goroutines returns the stacks of this process's goroutines whose stack contains
 // one of marks (every goroutine when there is none), as a Go goroutine dump shows

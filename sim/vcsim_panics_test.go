@@ -82,3 +82,19 @@ func TestWithLockReleasesOnPanic(t *testing.T) {
 		t.Fatal("the root folder stayed locked after a panic under its lock")
 	}
 }
+
+// Goroutines keeps the goroutines whose stacks have a mark: a vCenter's server shows
+// among the simulator's.
+func TestGoroutines(t *testing.T) {
+	start(t, VCenterOptions{VMs: -1})
+	sim := Goroutines(SimulatorCode)
+	if !strings.Contains(sim, "govmomi/simulator") || !strings.HasPrefix(sim, "goroutine ") {
+		t.Errorf("the simulator's goroutines:\n%s", sim)
+	}
+	if strings.Contains(sim, "TestGoroutines") {
+		t.Errorf("the test's own goroutine is among the simulator's:\n%s", sim)
+	}
+	if all := Goroutines(); !strings.Contains(all, "TestGoroutines") || len(all) < len(sim) {
+		t.Errorf("Goroutines() lacks the test's goroutine:\n%s", all)
+	}
+}

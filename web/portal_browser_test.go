@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -125,6 +126,10 @@ func runWithin(t *testing.T, ctx context.Context, timeout time.Duration, what st
 		body, _ := chromedp.Run(shortCtx, chromedp.Text(chromedp.CSS("main")))
 		if len(body) > 1500 {
 			body = "…" + body[len(body)-1500:]
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			// The stack runs in this process (the tests of the package side by side).
+			t.Logf("%s timed out; where operations wait:\n%s", what, apptest.WaitingGoroutines())
 		}
 		t.Fatalf("%s: %v\npage ends: %s", what, err, body)
 	}

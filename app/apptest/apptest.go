@@ -348,10 +348,22 @@ func (e *Env) waitOperation(id string, timeout time.Duration, done func(state st
 			return op
 		}
 		if time.Now().After(deadline) {
+			e.t.Logf("where the operation waits:\n%s", WaitingGoroutines())
 			e.t.Fatalf("operation %s still %s after %s: %+v", id, op.State, timeout, op)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// WaitingGoroutines returns the stacks of this process's goroutines in the simulated
+// vCenters and in Clusterwright's activities: where an operation that does not end
+// waits (a vSphere call hung on one of vcsim's object locks shows on both sides). Tests
+// log it when a wait on an operation times out.
+func WaitingGoroutines() string {
+	if g := sim.Goroutines(sim.SimulatorCode, ownCode+"activities/"); g != "" {
+		return g
+	}
+	return "(no goroutine in the simulated vCenters or the activities)\n"
 }
 
 // newTemporal starts the Temporal test server for t; a benchmark's (temporaltest takes a
