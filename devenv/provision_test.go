@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/clusterwright/clusterwright/app/apptest"
 	"github.com/clusterwright/clusterwright/devenv"
 	"github.com/clusterwright/clusterwright/domain"
 	"github.com/clusterwright/clusterwright/sim/kubeproc"
@@ -156,6 +157,8 @@ func (p *devProcess) waitOperation(t *testing.T, id string, timeout time.Duratio
 		}
 		if time.Now().After(deadline) {
 			logSteps(t, op)
+			// The dev environment runs in this process: its goroutines show where it waits.
+			t.Logf("where the operation waits:\n%s", apptest.WaitingGoroutines())
 			t.Fatalf("operation %s still %s after %s", id, op.State, timeout)
 		}
 		time.Sleep(time.Second)

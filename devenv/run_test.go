@@ -54,6 +54,7 @@ func (p *devProcess) stop(t *testing.T) {
 			t.Fatalf("dev environment stopped with %v", err)
 		}
 	case <-time.After(time.Minute):
+		t.Logf("goroutines in Clusterwright's code and the simulator:\n%s", sim.Goroutines("github.com/clusterwright/clusterwright/", sim.SimulatorCode))
 		t.Fatal("dev environment did not stop within a minute")
 	}
 }

@@ -24,13 +24,21 @@ import (
 //     source's snapshot) gets a full copy instead of a delta disk whose
 //     parent is the source's disk.
 //
-// installCloneDisks makes the clones of registry r behave as vSphere's. A
-// clone that needs it (a disk edit, or a linked clone) is run by cloneDisks:
-// vcsim clones without the disk edits, then the clone's own disks are grown,
-// or turned into delta disks on the source's, before the task completes.
-// vcsim tracks a snapshot's disks as the VM's current ones, so a linked
-// clone's parent is the source's current disk. It must be called before r
-// serves requests, like injectVSphereFaults (see there for the stand-in).
+// A third: vcsim's clone task checks that the destination folder has no VM of the
+// clone's name without the folder's lock, and that check panics, killing the
+// process (it runs in the task's goroutine), when another VM is being created in
+// the folder at that moment: vcsim adds a VM to its folder before naming it (see
+// installSearchIndex). vSphere refuses the duplicate name and creates VMs in a
+// folder concurrently.
+//
+// installCloneDisks makes the clones of registry r behave as vSphere's. Every
+// clone is run by cloneDisks: vcsim clones without the disk edits, with the
+// destination folder locked (so no other VM is half-created there while vcsim
+// checks the name), then the clone's own disks are grown, or turned into delta
+// disks on the source's, before the task completes. vcsim tracks a snapshot's
+// disks as the VM's current ones, so a linked clone's parent is the source's
+// current disk. It must be called before r serves requests, like
+// injectVSphereFaults (see there for the stand-in).
 func installCloneDisks(r *simulator.Registry) {
 	next := r.Handler
 	r.Handler = func(ctx *simulator.Context, m *simulator.Method) (mo.Reference, types.BaseMethodFault) {
@@ -50,28 +58,21 @@ const linkedClone = string(types.VirtualMachineRelocateDiskMoveOptionsCreateNewC
 
 // cloneDisksFor returns the stand-in that runs clone call m, or nil to let
 // vcsim run it: calls other than an authenticated VirtualMachine clone, and
-// clones that neither edit a disk nor are linked.
+// clones vcsim refuses at once (of a VM without a configuration, or with the
+// method disabled).
 func cloneDisksFor(ctx *simulator.Context, m *simulator.Method) *cloneDisks {
-	req, ok := m.Body.(*types.CloneVM_Task)
-	if !ok || m.This.Type != "VirtualMachine" || ctx.Session == nil {
+	if _, ok := m.Body.(*types.CloneVM_Task); !ok || m.This.Type != "VirtualMachine" || ctx.Session == nil {
 		return nil
 	}
 	vm, ok := ctx.Map.Get(m.This).(*simulator.VirtualMachine)
 	if !ok {
 		return nil
 	}
-	var disks []*types.VirtualDisk
-	var disabled bool
+	var runs bool
 	ctx.WithLock(vm, func() {
-		disabled = slices.Contains(vm.DisabledMethod, m.Name)
-		if vm.Config != nil {
-			disks = disksOf(vm.Config.Hardware.Device)
-		}
+		runs = vm.Config != nil && !slices.Contains(vm.DisabledMethod, m.Name)
 	})
-	if disabled || len(disks) == 0 {
-		return nil
-	}
-	if edits, _ := splitDiskEdits(req.Spec.Config, disks); len(edits) == 0 && !isLinked(req.Spec) {
+	if !runs {
 		return nil
 	}
 	return &cloneDisks{vmRef: m.This}
@@ -167,14 +168,23 @@ func cloneWithOwnDisks(ctx *simulator.Context, vm *simulator.VirtualMachine, req
 		config.DeviceChange = rest
 		inner.Spec.Config = &config
 	}
-	result, fault := awaitTask(ctx, vm.CloneVMTask(ctx, &inner))
+	folder := ctx.Map.Get(req.Folder)
+	if folder == nil {
+		return nil, &types.ManagedObjectNotFound{Obj: req.Folder}
+	}
+	var result types.AnyType
+	var fault types.BaseMethodFault
+	// vcsim's clone task runs in this context, so it shares the folder's lock.
+	withLock(ctx, folder, func() { result, fault = awaitTask(ctx, vm.CloneVMTask(ctx, &inner)) })
 	if fault != nil {
 		return nil, fault
 	}
 	ref := result.(types.ManagedObjectReference)
 	clone := ctx.Map.Get(ref).(*simulator.VirtualMachine)
 
-	fault = ownDisks(ctx, clone, source, edits, isLinked(req.Spec))
+	if linked := isLinked(req.Spec); len(edits) > 0 || linked {
+		fault = ownDisks(ctx, clone, source, edits, linked)
+	}
 	if fault == nil && req.Spec.Template {
 		ctx.WithLock(clone, func() { fault = soapFault(clone.MarkAsTemplate(&types.MarkAsTemplate{This: ref})) })
 	}

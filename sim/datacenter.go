@@ -127,6 +127,9 @@ func StartDatacenter(ctx context.Context, opts DatacenterOptions) (*Datacenter, 
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.VCenter.Logger == nil {
+		opts.VCenter.Logger = opts.Logger
+	}
 	if opts.Faults != nil {
 		opts.VCenter.Faults = opts.Faults
 	}

@@ -10,7 +10,9 @@
 // addresses (package sim/node). Faults makes chosen calls fail on purpose.
 // Where vcsim departs from vSphere in what Clusterwright relies on, the package
 // makes it keep vSphere's promise (a clone has disks of its own: see
-// installCloneDisks).
+// installCloneDisks; a lookup by name never meets a VM vcsim has not named yet:
+// see installSearchIndex). A vSphere call whose handler panics is logged with its
+// stack and answered with a fault (see guardSDK).
 //
 // Every simulated vCenter has its own inventory and sessions, so tests may run
 // several side by side in one process.

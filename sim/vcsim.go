@@ -4,8 +4,10 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/soap"
@@ -80,6 +82,10 @@ type VCenterOptions struct {
 	// destroy calls of this vCenter fail when its rules say so (see Faults).
 	// Creating the templates is not counted.
 	Faults *Faults
+
+	// Logger receives what goes wrong inside the simulator, such as a vSphere call
+	// whose handler panicked (see guardSDK); nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // VCenter is a running simulated vCenter. Its methods are safe for concurrent use.
@@ -99,6 +105,7 @@ type VCenter struct {
 	server    *simulator.Server
 	url       url.URL
 	logins    *logins
+	log       *slog.Logger
 	closeOnce sync.Once
 }
 
@@ -133,6 +140,7 @@ func StartVCenter(opts VCenterOptions) (*VCenter, error) {
 		return nil, err
 	}
 	installCloneDisks(model.Map())
+	installSearchIndex(model.Map(), model.ServiceContent.RootFolder)
 	if err := enforcePrivileges(model, opts.Username, opts.ClusterUsername); err != nil {
 		removeModel(model)
 		return nil, err
@@ -150,6 +158,7 @@ func StartVCenter(opts VCenterOptions) (*VCenter, error) {
 	// A Listen.User other than simulator.DefaultLogin makes the session manager ask
 	// ValidLogin (DefaultLogin accepts anyone).
 	svc.Listen = &url.URL{Host: opts.Addr, User: url.UserPassword(opts.Username, opts.Password)}
+	guardSDK(svc, opts.Logger)
 
 	server, err := serve(svc)
 	if err != nil {
@@ -169,6 +178,7 @@ func StartVCenter(opts VCenterOptions) (*VCenter, error) {
 		server:          server,
 		url:             u,
 		logins:          users,
+		log:             opts.Logger,
 	}, nil
 }
 
@@ -187,6 +197,9 @@ func (o VCenterOptions) withDefaults() VCenterOptions {
 	}
 	if o.ClusterPassword == "" {
 		o.ClusterPassword = rand.Text()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
 	return o
 }
@@ -248,11 +261,26 @@ func (v *VCenter) SetPassword(user, password string) error {
 	return nil
 }
 
+// closeWait bounds how long Close waits for the vSphere calls in progress.
+const closeWait = 10 * time.Second
+
 // Close stops the server and removes the simulator's files. It may be called
-// more than once.
+// more than once. The server waits for the calls in progress to end; a call still
+// running after closeWait (a handler hung on an object lock, say) is logged with
+// the simulator's goroutines and left running, rather than Close hanging for good.
 func (v *VCenter) Close() {
 	v.closeOnce.Do(func() {
-		v.server.Close()
+		closed := make(chan struct{})
+		go func() {
+			defer close(closed)
+			v.server.Close()
+		}()
+		select {
+		case <-closed:
+		case <-time.After(closeWait):
+			v.log.Error("simulated vCenter: vSphere calls still running after Close; they are left running (a handler hung?)",
+				"vcenter", v.url.Host, "waited", closeWait, "goroutines", Goroutines(SimulatorCode))
+		}
 		v.model.Remove()
 	})
 }

@@ -57,7 +57,7 @@ func TestPortalAbandon(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`dialog[aria-labelledby="abandon-title"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-notice=abandoned]`)),
 		chromedp.WaitVisible(chromedp.Search(stateIs(domain.OpFailed))),
-		into(&notice, chromedp.Text(chromedp.CSS(`[data-notice=abandoned]`))),
+		readText(&notice, `[data-notice=abandoned]`),
 		visibleButtons(&buttons))
 	var seen recorded
 	run(t, browser, "read the states", readRecorded(&seen))

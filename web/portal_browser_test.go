@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -70,6 +71,44 @@ func into[T any](dst *T, a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
 	})
 }
 
+// readTexts waits until each selector finds an element and reads the rendered text of
+// the first each finds (innerText, as chromedp.Text), all in one evaluation in the page,
+// into the strings of dst, in order. A selector that starts with "/" or "(" is XPath, any
+// other CSS. Pages that follow an operation redraw as it goes: a node that a query found
+// may be gone by the time a second call reads its text ("No node with given id found"),
+// while an evaluation finds and reads at once, from one drawing of the page.
+func readTexts(dst []*string, selectors ...string) chromedp.Action[chromedp.Void] {
+	read := chromedp.PollFunction[[]string](`(selectors) => {
+		const texts = [];
+		for (const s of selectors) {
+			const n = s.startsWith('/') || s.startsWith('(')
+				? document.evaluate(s, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue
+				: document.querySelector(s);
+			if (!n) return null;
+			texts.push(n.innerText);
+		}
+		return texts;
+	}`, chromedp.WithPollingArgs(selectors))
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		texts, err := read(ctx, tg)
+		if err != nil {
+			return fmt.Errorf("read %q: %w", selectors, err)
+		}
+		if len(texts) != len(dst) {
+			return fmt.Errorf("read %q: %d texts for %d strings", selectors, len(texts), len(dst))
+		}
+		for i, text := range texts {
+			*dst[i] = text
+		}
+		return nil
+	})
+}
+
+// readText is readTexts of one element.
+func readText(dst *string, selector string) chromedp.Action[chromedp.Void] {
+	return readTexts([]*string{dst}, selector)
+}
+
 // run runs browser actions with a deadline, failing the test with what step was doing.
 func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
@@ -87,6 +126,10 @@ func runWithin(t *testing.T, ctx context.Context, timeout time.Duration, what st
 		body, _ := chromedp.Run(shortCtx, chromedp.Text(chromedp.CSS("main")))
 		if len(body) > 1500 {
 			body = "…" + body[len(body)-1500:]
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			// The stack runs in this process (the tests of the package side by side).
+			t.Logf("%s timed out; where operations wait:\n%s", what, apptest.WaitingGoroutines())
 		}
 		t.Fatalf("%s: %v\npage ends: %s", what, err, body)
 	}
@@ -247,8 +290,7 @@ func TestPortalClusterLifecycle(t *testing.T) {
 	run(t, ctx, "submit the valid spec",
 		chromedp.Click(chromedp.CSS(`form.cluster-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.Search(`//h1[starts-with(., "Operation ")]`)),
-		into(&heading, chromedp.Text(chromedp.CSS(`h1`))),
-		into(&kind, chromedp.Text(chromedp.Search(`//dt[.="Kind"]/following-sibling::dd[1]`))))
+		readTexts([]*string{&heading, &kind}, `//h1[starts-with(., "Operation ")]`, `//dt[.="Kind"]/following-sibling::dd[1]`))
 	opID := strings.TrimPrefix(heading, "Operation ")
 	if kind != domain.OpProvisionCluster || opID == heading {
 		t.Fatalf("after create the page shows %q (kind %q), want the provision operation", heading, kind)
@@ -348,7 +390,7 @@ func TestPortalClusterLifecycle(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`dialog.confirm`)),
 		chromedp.Click(chromedp.CSS(`dialog.confirm button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.Search(`//dt[.="Kind"]/following-sibling::dd[1][.="`+domain.OpDeleteCluster+`"]`)),
-		into(&heading, chromedp.Text(chromedp.CSS(`h1`))))
+		readText(&heading, `//h1[starts-with(., "Operation ")]`))
 	del := env.WaitOperation(strings.TrimPrefix(heading, "Operation "))
 	if del.Kind != domain.OpDeleteCluster || del.State != domain.OpSucceeded {
 		t.Fatalf("delete operation: %s %s %s", del.Kind, del.State, del.Error)

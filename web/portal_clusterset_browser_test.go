@@ -131,11 +131,9 @@ func TestPortalClusterSets(t *testing.T) {
 	run(t, ctx, "the set's page",
 		chromedp.Navigate(env.URL+"/#/clustersets/lab"),
 		chromedp.WaitVisible(chromedp.Search(memberRow("solo"))),
-		into(&phase, chromedp.Text(chromedp.Search(`//dt[.="Phase"]/following-sibling::dd[1]/span`))),
-		into(&role, chromedp.Text(chromedp.Search(memberRow("solo")+`/td[2]`))),
-		into(&state, chromedp.Text(chromedp.Search(memberRow("solo")+`/td[3]`))),
-		into(&ready, chromedp.Text(chromedp.Search(memberRow("solo")+`/td[4]/span`))),
-		into(&active, chromedp.Text(chromedp.Search(memberRow("solo")+`//span[@class="gw-active"]/code`))),
+		readTexts([]*string{&phase, &role, &state, &ready, &active},
+			`//dt[.="Phase"]/following-sibling::dd[1]/span`, memberRow("solo")+`/td[2]`, memberRow("solo")+`/td[3]`,
+			memberRow("solo")+`/td[4]/span`, memberRow("solo")+`//span[@class="gw-active"]/code`),
 		visibleButtons(&buttons),
 		into(&shot, chromedp.FullScreenshot(100)))
 	saveScreenshot(t, "clustersets-set-operator.png", shot)

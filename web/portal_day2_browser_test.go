@@ -116,7 +116,7 @@ func TestPortalDay2(t *testing.T) {
 		chromedp.WaitVisible(chromedp.Search(kindIs(domain.OpUpgradeCluster))),
 		chromedp.WaitVisible(chromedp.Search(`//h2[.="Timeline"]`)),
 		readHeading(&heading),
-		into(&params, chromedp.Text(chromedp.Search(`//dt[.="Parameters"]/following-sibling::dd[1]`))))
+		readText(&params, `//dt[.="Parameters"]/following-sibling::dd[1]`))
 	saveScreenshot(t, "cluster-day2.png", page)
 	saveScreenshot(t, "cluster-upgrade-dialog.png", dialog)
 	for _, b := range []string{"Upgrade…", "Add pool…", "Scale…", "Replace…"} {

@@ -157,9 +157,7 @@ func TestPortalDecisions(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`section.decision`)),
 		chromedp.WaitVisible(chromedp.Search(stateIs(domain.OpAwaitingDecision))),
 		chromedp.WaitVisible(chromedp.CSS(`.waterfall .wf-wait`)),
-		into(&step, chromedp.Text(chromedp.CSS(`.decision p strong`))),
-		into(&reason, chromedp.Text(chromedp.CSS(`.decision pre.step-error`))),
-		into(&watchOnly, chromedp.Text(chromedp.CSS(`.decision p.muted:last-child`))),
+		readTexts([]*string{&step, &reason, &watchOnly}, `.decision p strong`, `.decision pre.step-error`, `.decision p.muted:last-child`),
 		visibleButtons(&buttons),
 		readRow(&row, workflows.StepCreateControlPlane))
 	waiting := env.WaitOperation(retried)
@@ -199,7 +197,7 @@ func TestPortalDecisions(t *testing.T) {
 		recordStates,
 		chromedp.Click(chromedp.CSS(`.decision [data-action=retry]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.notices .alert.info`)),
-		into(&notice, chromedp.Text(chromedp.CSS(`.notices .alert.info`))),
+		readText(&notice, `.notices .alert.info`),
 		chromedp.WaitVisible(chromedp.Search(stateIs(domain.OpSucceeded))),
 		chromedp.WaitVisible(chromedp.Search(`//span[contains(@class,"live")][.="finished"]`)),
 		readRecorded(&seen),

@@ -52,7 +52,7 @@ func TestPortalVCenterAccounts(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(byName("cluster_credentials.password")), env.VCenter.ClusterPassword),
 		chromedp.Click(chromedp.Search(`//form[.//h2[.="Update credentials"]]//button[@type="submit"]`)),
 		chromedp.WaitVisible(chromedp.Search(`//h1[starts-with(., "Operation ")]`)),
-		into(&heading, chromedp.Text(chromedp.CSS(`h1`))))
+		readText(&heading, `//h1[starts-with(., "Operation ")]`))
 	var v domain.VCenter
 	env.Do("GET", "/api/v1/vcenters/shared", env.AdminToken, nil).JSON(t, &v)
 	if v.ClusterCredentials == nil || v.ClusterCredentials.Username != env.VCenter.ClusterUsername || len(v.Warnings) != 0 {

@@ -129,7 +129,14 @@ func StartWith(t testing.TB, opts Options) *Env {
 	handler := a.API().Handler()
 	env.api.Store(&handler)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*env.api.Load()).ServeHTTP(w, r) }))
-	t.Cleanup(srv.Close)
+	// Close waits for the requests in progress, and an operation's event stream lasts
+	// while the operation runs and its reader stays: a portal page that follows one, in
+	// a browser that a test closes only after this cleanup (cleanups run last first),
+	// kept a failed test waiting for the browser's end. Cut the connections first.
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		srv.Close()
+	})
 
 	token, _, err := a.Store.CreateToken(ctx, "admin", domain.RoleAdmin, "test")
 	if err != nil {
@@ -341,10 +348,22 @@ func (e *Env) waitOperation(id string, timeout time.Duration, done func(state st
 			return op
 		}
 		if time.Now().After(deadline) {
+			e.t.Logf("where the operation waits:\n%s", WaitingGoroutines())
 			e.t.Fatalf("operation %s still %s after %s: %+v", id, op.State, timeout, op)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// WaitingGoroutines returns the stacks of this process's goroutines in the simulated
+// vCenters and in Clusterwright's activities: where an operation that does not end
+// waits (a vSphere call hung on one of vcsim's object locks shows on both sides). Tests
+// log it when a wait on an operation times out.
+func WaitingGoroutines() string {
+	if g := sim.Goroutines(sim.SimulatorCode, ownCode+"activities/"); g != "" {
+		return g
+	}
+	return "(no goroutine in the simulated vCenters or the activities)\n"
 }
 
 // newTemporal starts the Temporal test server for t; a benchmark's (temporaltest takes a
