@@ -72,7 +72,10 @@ func StartSSO(t testing.TB) *SSOEnv {
 	}
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: env.App.API().Handler()}}
 	srv.Start()
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() { // as StartWith's server: cut open streams first
+		srv.CloseClientConnections()
+		srv.Close()
+	})
 	env.URL = base
 	return &SSOEnv{Env: env, IdP: prov}
 }
