@@ -83,7 +83,10 @@ func devSSO(ctx context.Context, state, base string, store *inventory.Store, log
 			prov.Close()
 			return nil, nil, nil, err
 		}
-		in := domain.ProjectInput{Name: name, Description: "dev mode: the project of group " + name}
+		// Dev has one simulated vCenter and pool: each team may use all of it.
+		in := domain.ProjectInput{Name: name, Description: "dev mode: the project of group " + name,
+			VCenters: []string{domain.AllowAll}, IPPools: []string{domain.AllowAll},
+			Placements: []domain.PlacementScope{{VCenter: domain.AllowAll, Datacenter: domain.AllowAll, ComputeCluster: domain.AllowAll}}}
 		if err := in.Validate(); err != nil {
 			prov.Close()
 			return nil, nil, nil, err
