@@ -315,16 +315,13 @@ type SessionInfo struct {
 	Session *SessionUser `json:"session"`
 }
 
-// SessionUser is the person of a session.
+// SessionUser is the person of a session: who they are and what they may do where (as
+// GET /api/v1/whoami says), their subject, and the CSRF token of the session.
 type SessionUser struct {
-	Name         string                 `json:"name"`
-	Subject      string                 `json:"subject"`
-	Email        string                 `json:"email,omitempty"`
-	Role         domain.Role            `json:"role"`
-	PlatformRole domain.Role            `json:"platform_role,omitempty"`
-	Projects     map[string]domain.Role `json:"projects"`
-	CSRFToken    string                 `json:"csrf_token"`
-	ExpiresAt    *time.Time             `json:"expires_at,omitempty"`
+	Whoami
+	Subject   string     `json:"subject"`
+	CSRFToken string     `json:"csrf_token"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
 // ssoSession tells the portal whether single sign-on is on and who the cookie's session is.
@@ -336,8 +333,7 @@ func (a *API) ssoSession(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return
 		}
-		info.Session = &SessionUser{Name: p.Name, Subject: p.Subject, Email: p.Email, Role: p.MaxRole(), PlatformRole: p.Platform,
-			Projects: p.Projects, CSRFToken: csrfToken(c.Value), ExpiresAt: p.ExpiresAt}
+		info.Session = &SessionUser{Whoami: whoamiOf(p), Subject: p.Subject, CSRFToken: csrfToken(c.Value), ExpiresAt: p.ExpiresAt}
 	}
 	writeJSON(w, http.StatusOK, info)
 }

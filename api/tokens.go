@@ -124,6 +124,11 @@ type Whoami struct {
 
 func (a *API) whoami(w http.ResponseWriter, r *http.Request) {
 	p, _ := principal(r.Context())
+	writeJSON(w, http.StatusOK, whoamiOf(p))
+}
+
+// whoamiOf says who p is and what it may do where.
+func whoamiOf(p domain.Principal) Whoami {
 	projects := map[string]domain.Role{}
 	names, _ := p.VisibleProjects()
 	for _, n := range names {
@@ -133,6 +138,6 @@ func (a *API) whoami(w http.ResponseWriter, r *http.Request) {
 	if p.TokenProject != "" {
 		platform = ""
 	}
-	writeJSON(w, http.StatusOK, Whoami{Name: p.Name, Kind: p.Kind, Email: p.Email, Role: p.MaxRole(),
-		PlatformRole: platform, Projects: projects, AllProjects: p.SeesAll()})
+	return Whoami{Name: p.Name, Kind: p.Kind, Email: p.Email, Role: p.MaxRole(),
+		PlatformRole: platform, Projects: projects, AllProjects: p.SeesAll()}
 }
