@@ -274,10 +274,10 @@ func groupsOf(v any) []string {
 }
 
 // appendAudit records a completed event of the single sign-on endpoints (which run
-// outside the audited routes); a failure is logged.
+// outside the audited routes), its outcome by its status; a failure is logged.
 func (a *API) appendAudit(r *http.Request, p domain.Principal, action, target string, status int) {
 	err := a.store.AppendAudit(r.Context(), domain.AuditEvent{Actor: p.Name, Subject: p.Subject, Email: p.Email, Action: action, Target: target,
-		RequestID: requestID(r.Context()), Outcome: domain.OutcomeSuccess, Status: status})
+		RequestID: requestID(r.Context()), Outcome: auditOutcome(status), Status: status})
 	if err != nil {
 		a.logger.ErrorContext(r.Context(), "audit event not written", "action", action, "request_id", requestID(r.Context()), "error", err)
 	}
@@ -289,13 +289,17 @@ func (a *API) ssoLogout(w http.ResponseWriter, r *http.Request) {
 	if a.noSSO(w, r) {
 		return
 	}
-	p, state := a.sessionPrincipal(w, r)
-	switch state {
-	case sessionRefused:
+	p, state, csrf := a.sessionPrincipal(w, r)
+	switch {
+	case state == sessionRefused:
 		return
-	case sessionNone:
+	case state == sessionNone:
 		a.clearCookie(w, r, sessionCookie, "/")
 		w.WriteHeader(http.StatusNoContent)
+		return
+	case csrf != "":
+		a.appendAudit(r, p, "session.delete", "session", http.StatusForbidden)
+		a.csrfRefused(w, r, csrf)
 		return
 	}
 	c, _ := r.Cookie(sessionCookie)

@@ -23,6 +23,7 @@ const (
 	keyAudit
 	keyEntity
 	keyRouteRole
+	keyCSRFRefusal
 )
 
 var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -114,11 +115,11 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := bearerToken(r.Header.Get("Authorization"))
 		if !ok && r.Header.Get("Authorization") == "" {
-			switch p, state := a.sessionPrincipal(w, r); state { // api/sessions.go
+			switch p, state, csrf := a.sessionPrincipal(w, r); state { // api/sessions.go
 			case sessionRefused:
 				return
 			case sessionValid:
-				next.ServeHTTP(w, withPrincipal(r, p))
+				next.ServeHTTP(w, withCSRFRefusal(withPrincipal(r, p), csrf))
 				return
 			}
 		}
@@ -208,12 +209,18 @@ func addAuditDetail(ctx context.Context, key string, value any) {
 // and query parameters are text the database can store (checkParams). A platform route
 // needs the role over the whole platform; any other needs it in at least one project
 // here, and in the project of what it acts on once that is loaded (see authorizeProject).
+// A mutating call made with a session cookie and a wrong CSRF token is refused (403).
 // Every mutating route (action set) runs under its audit event (see audited): success,
 // failure or denied.
 func (a *API) authorize(rt route) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			a.audited(rt, w, r, func(w http.ResponseWriter, r *http.Request) {
+				if why := csrfRefusal(r.Context()); why != "" {
+					addAuditDetail(r.Context(), "reason", "csrf")
+					a.csrfRefused(w, r, why)
+					return
+				}
 				p, _ := principal(r.Context())
 				held := p.MaxRole()
 				if rt.platform() {

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/clusterwright/clusterwright/domain"
 )
 
@@ -30,8 +28,7 @@ const (
 	sessionNone sessionState = iota
 	// sessionValid: the principal is the signed-in person.
 	sessionValid
-	// sessionRefused: the reply is written (401 for an ended session, 403 for a bad
-	// CSRF token); stop.
+	// sessionRefused: the reply is written (401 for an ended or expired session); stop.
 	sessionRefused
 )
 
@@ -52,27 +49,30 @@ func mutating(method string) bool {
 }
 
 // sessionPrincipal authenticates a request without an Authorization header by its
-// session cookie. A mutating call needs the session's CSRF token in X-CSRF-Token
-// (compared in constant time), or it is refused with 403 and audited as denied. A cookie
-// of an ended or expired session is answered 401 and cleared.
-func (a *API) sessionPrincipal(w http.ResponseWriter, r *http.Request) (domain.Principal, sessionState) {
+// session cookie. A cookie of an ended or expired session is answered 401 and cleared
+// (sessionRefused). For a mutating call it also checks the session's CSRF token in
+// X-CSRF-Token (compared in constant time): csrf says why it is refused ("" when it is
+// right, or not needed); the caller refuses the call with csrfRefused, under its audit
+// event.
+func (a *API) sessionPrincipal(w http.ResponseWriter, r *http.Request) (p domain.Principal, state sessionState, csrf string) {
 	c, err := r.Cookie(sessionCookie)
 	if a.sso == nil || err != nil || c.Value == "" {
-		return domain.Principal{}, sessionNone
+		return domain.Principal{}, sessionNone, ""
 	}
 	p, ok := a.personOfSession(w, r, c.Value)
 	if !ok {
-		return p, sessionRefused
+		return p, sessionRefused, ""
 	}
 	if mutating(r.Method) {
-		want := csrfToken(c.Value)
 		got := r.Header.Get(csrfHeader)
-		if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-			a.refuseCSRF(w, r, p, got == "")
-			return p, sessionRefused
+		switch {
+		case got == "":
+			csrf = "the X-CSRF-Token header is missing"
+		case subtle.ConstantTimeCompare([]byte(got), []byte(csrfToken(c.Value))) != 1:
+			csrf = "the X-CSRF-Token header does not match the session's"
 		}
 	}
-	return p, sessionValid
+	return p, sessionValid, csrf
 }
 
 // personOfSession returns who the live session of secret is, or answers 401 (ended or
@@ -98,34 +98,23 @@ func (a *API) personOfSession(w http.ResponseWriter, r *http.Request, secret str
 	return p, true
 }
 
-// refuseCSRF answers a mutating cookie call without the right CSRF token with 403 and
-// records it in the audit log as denied, under the route's action.
-func (a *API) refuseCSRF(w http.ResponseWriter, r *http.Request, p domain.Principal, missing bool) {
-	why := "the X-CSRF-Token header does not match the session's"
-	if missing {
-		why = "the X-CSRF-Token header is missing"
+// withCSRFRefusal returns r carrying why its CSRF token is refused ("" for none), for
+// authorize to answer under the call's audit event.
+func withCSRFRefusal(r *http.Request, why string) *http.Request {
+	if why == "" {
+		return r
 	}
-	action := "session.csrf"
-	if rc := chi.RouteContext(r.Context()); rc != nil {
-		for _, rt := range a.routes() {
-			if rt.method == r.Method && rt.pattern == rc.RoutePattern() && rt.action != "" {
-				action = rt.action
-			}
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditCompleteTimeout)
-	defer cancel()
-	target := auditTargetFromURL(r)
-	id, err := a.store.BeginAudit(ctx, domain.AuditEvent{Actor: p.Name, Subject: p.Subject, Email: p.Email, Action: action,
-		Target: target, RequestID: requestID(r.Context())})
-	if err == nil {
-		err = a.store.CompleteAudit(ctx, id, domain.OutcomeDenied, http.StatusForbidden, target, "",
-			[]byte(`{"reason":"csrf","detail":"`+why+`"}`))
-	}
-	if err != nil {
-		a.logger.ErrorContext(r.Context(), "audit event of a refused CSRF token not written", "action", action,
-			"request_id", requestID(r.Context()), "error", err)
-	}
+	return r.WithContext(context.WithValue(r.Context(), keyCSRFRefusal, why))
+}
+
+// csrfRefusal is why the request's CSRF token is refused, or "".
+func csrfRefusal(ctx context.Context) string {
+	why, _ := ctx.Value(keyCSRFRefusal).(string)
+	return why
+}
+
+// csrfRefused answers a mutating cookie call without the right CSRF token: 403, type csrf.
+func (a *API) csrfRefused(w http.ResponseWriter, r *http.Request, why string) {
 	a.writeProblem(w, r, Problem{Type: problemBase + "csrf", Title: "CSRF token refused", Status: http.StatusForbidden,
 		Detail: why + ": a call made with the session cookie that changes something must send the CSRF token of GET /auth/session in X-CSRF-Token"})
 }
